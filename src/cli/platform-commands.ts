@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import type { PlatformSummary } from '../lti/platforms';
+import type { Runtime } from '../service';
+import { out } from './output';
+
+type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function describe(p: PlatformSummary): string {
+  const deployments = p.deploymentIds.length ? p.deploymentIds.join(', ') : 'none (launches will be refused until one is added)';
+  return [
+    `${p.name}${p.active ? '' : ' (inactive)'}`,
+    `  issuer:       ${p.issuer}`,
+    `  client id:    ${p.clientId}`,
+    `  auth URL:     ${p.authUrl}`,
+    `  token URL:    ${p.tokenUrl}`,
+    `  JWKS URL:     ${p.jwksUrl}`,
+    `  deployments:  ${deployments}`,
+  ].join('\n');
+}
+
+export function registerPlatformCommands(program: Command, withRuntime: WithRuntime): void {
+  const platform = program.command('platform').description('register the Canvas instances (LTI platforms) that may launch the tool');
+
+  platform
+    .command('add')
+    .description('register a platform, or update the URLs of one already registered')
+    .requiredOption('--issuer <url>', 'the platform issuer (Canvas: https://canvas.instructure.com)')
+    .requiredOption('--client-id <id>', 'the developer key client id')
+    .requiredOption('--auth-url <url>', 'OIDC authorisation URL')
+    .requiredOption('--token-url <url>', 'OAuth2 token URL')
+    .requiredOption('--jwks-url <url>', 'the platform JWKS URL')
+    .option('--name <name>', 'a name to show in listings')
+    .option('--deployment-id <id>', 'a deployment id to accept (repeatable)', collect, [] as string[])
+    .action((opts: { issuer: string; clientId: string; authUrl: string; tokenUrl: string; jwksUrl: string; name?: string; deploymentId: string[] }) =>
+      withRuntime(async ({ registry }) => {
+        const existed = await registry.find(opts.issuer, opts.clientId);
+        const saved = await registry.add({ ...opts, deploymentIds: opts.deploymentId });
+        out(`${existed ? 'Updated' : 'Registered'} platform:\n${describe(saved)}`);
+      }),
+    );
+
+  platform
+    .command('list')
+    .description('list registered platforms and their deployments')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withRuntime(async ({ registry }) => {
+        const platforms = await registry.list();
+        if (opts.json) return out(JSON.stringify(platforms, null, 2));
+        out(platforms.length ? platforms.map(describe).join('\n\n') : 'No platforms are registered yet. Add one with `ecf-progress platform add` or by dynamic registration from Canvas.');
+      }),
+    );
+
+  platform
+    .command('remove')
+    .description('remove a platform and its deployments')
+    .requiredOption('--issuer <url>', 'the platform issuer')
+    .requiredOption('--client-id <id>', 'the developer key client id')
+    .action((opts: { issuer: string; clientId: string }) =>
+      withRuntime(async ({ registry }) => {
+        await registry.remove(opts.issuer, opts.clientId);
+        out(`Removed platform ${opts.issuer} (client id ${opts.clientId}).`);
+      }),
+    );
+
+  platform
+    .command('deployment')
+    .description('manage the deployment ids a platform may launch from')
+    .command('add')
+    .description('accept launches from one more deployment of a registered platform')
+    .requiredOption('--issuer <url>', 'the platform issuer')
+    .requiredOption('--client-id <id>', 'the developer key client id')
+    .requiredOption('--deployment-id <id>', 'the deployment id Canvas shows for the installed tool')
+    .action((opts: { issuer: string; clientId: string; deploymentId: string }) =>
+      withRuntime(async ({ registry }) => {
+        await registry.addDeployment(opts.issuer, opts.clientId, opts.deploymentId);
+        out(`Deployment ${opts.deploymentId} added to ${opts.issuer} (client id ${opts.clientId}).`);
+      }),
+    );
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/** Raised when the environment cannot run the service; start-up prints every problem and stops. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const durationPattern = /^(\d+)(ms|s|m|h)?$/;
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Reads "90s", "15m", "1h" or a number of milliseconds; "off" and "0" turn a schedule off. */
+function parseDuration(value: string): number | null {
+  if (value === 'off' || value === '0') return 0;
+  const match = durationPattern.exec(value.trim());
+  if (!match) return null;
+  return Number(match[1]) * durationUnits[match[2] ?? 'ms'];
+}
+
+const schema = z.object({
+  /** production makes PUBLIC_URL https and APP_SECRET mandatory, and removes the development platform. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** The port the HTTP server listens on. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The URL Canvas reaches the tool at; every LTI URL given to Canvas is built from it. */
+  PUBLIC_URL: z.string().optional(),
+  /** The MongoDB the tool keeps its data in; unset means an embedded local server under DATA_DIR. */
+  MONGODB_URI: z.string().optional(),
+  /** Where the embedded database and generated development secrets live. */
+  DATA_DIR: z.string().default('./data'),
+  /** Signs and encrypts what the tool keeps (LTI keys, Canvas tokens). Changing it makes stored tokens unreadable. */
+  APP_SECRET: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How often the scheduled Canvas sync runs ("1h", "15m", "off"). */
+  SYNC_INTERVAL: z.string().default('1h'),
+  /** Which embedded server to start when MONGODB_URI is unset: auto tries mongod, then FerretDB. */
+  EMBEDDED_DB: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
+});
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly isProduction: boolean;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly mongodbUri: string | undefined;
+  readonly dataDir: string;
+  /** Absent outside production until secrets.ts fills it from DATA_DIR. */
+  readonly appSecret: string | undefined;
+  readonly logLevel: string;
+  readonly syncIntervalMs: number;
+  readonly embeddedDb: 'auto' | 'mongod' | 'ferretdb';
+}
+
+function checkPublicUrl(raw: string, isProduction: boolean, problems: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`PUBLIC_URL: "${raw}" is not a URL`);
+    return raw;
+  }
+  const local = url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname);
+  if (isProduction && url.protocol !== 'https:') problems.push('PUBLIC_URL: must use https in production');
+  else if (!isProduction && url.protocol !== 'https:' && !local) {
+    problems.push('PUBLIC_URL: must use https (plain http is allowed only for localhost and 127.0.0.1)');
+  }
+  if (url.search || url.hash) problems.push('PUBLIC_URL: must not have a query or fragment');
+  return url.toString().replace(/\/+$/, '');
+}
+
+/**
+ * Reads and validates the environment once. Every problem is collected so an operator
+ * fixes them all in one go; secrets are never echoed back.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  const isProduction = values.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  if (isProduction && !values.PUBLIC_URL) problems.push('PUBLIC_URL: required in production');
+  const publicUrl = checkPublicUrl(values.PUBLIC_URL ?? `http://localhost:${values.PORT}`, isProduction, problems);
+
+  if (isProduction && !values.APP_SECRET) problems.push('APP_SECRET: required in production (use `openssl rand -hex 32`)');
+  if (values.APP_SECRET !== undefined && values.APP_SECRET.length < 32) {
+    problems.push('APP_SECRET: must be at least 32 characters (use `openssl rand -hex 32`)');
+  }
+  if (values.MONGODB_URI !== undefined && !/^mongodb(\+srv)?:\/\//.test(values.MONGODB_URI)) {
+    problems.push('MONGODB_URI: must start with mongodb:// or mongodb+srv://');
+  }
+  const syncIntervalMs = parseDuration(values.SYNC_INTERVAL);
+  if (syncIntervalMs === null) problems.push('SYNC_INTERVAL: use a duration such as 15m, 1h or off');
+  else if (syncIntervalMs > 0 && syncIntervalMs < 60_000) problems.push('SYNC_INTERVAL: must be at least 1m, or off');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    env: values.NODE_ENV,
+    isProduction,
+    port: values.PORT,
+    publicUrl,
+    mongodbUri: values.MONGODB_URI,
+    dataDir: path.resolve(values.DATA_DIR),
+    appSecret: values.APP_SECRET,
+    logLevel: values.LOG_LEVEL,
+    syncIntervalMs: syncIntervalMs ?? 0,
+    embeddedDb: values.EMBEDDED_DB,
+  });
+}

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { MongoMemoryServer } from 'mongodb-memory-server-core';
+import type { EmbeddedServer } from './embedded-types';
+
+function mongodOnPath(): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v mongod'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A real mongod: the one on PATH, else one mongodb-memory-server may download.
+ * `allowDownload` false makes a machine without mongod fail in a fraction of a second.
+ */
+export async function startMongod(dir: string, allowDownload: boolean): Promise<EmbeddedServer> {
+  const systemBinary = mongodOnPath();
+  process.env.MONGOMS_RUNTIME_DOWNLOAD = allowDownload || systemBinary ? 'true' : 'false';
+  fs.mkdirSync(dir, { recursive: true });
+  const server = await MongoMemoryServer.create({
+    instance: { dbPath: dir, storageEngine: 'wiredTiger', ip: '127.0.0.1' },
+    binary: systemBinary ? { systemBinary } : {},
+  });
+  return {
+    engine: systemBinary ? `mongod (${systemBinary})` : 'mongod (mongodb-memory-server)',
+    uri: server.getUri(),
+    pid: server.instanceInfo?.instance.mongodProcess?.pid ?? 0,
+    stop: async () => {
+      await server.stop({ doCleanup: false });
+    },
+  };
+}

@@ -1,0 +1,92 @@
+export const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
+export const TOOL_TITLE = 'ECF Progress';
+const DESCRIPTION = 'Early Career Framework progress: module progress, module audits and mentor session plans.';
+
+/** Custom fields Canvas expands on every launch; only what the views need. */
+export const CUSTOM_FIELDS = {
+  canvas_user_id: '$Canvas.user.id',
+  canvas_course_id: '$Canvas.course.id',
+};
+
+export interface ToolUrls {
+  login: string;
+  launch: string;
+  keys: string;
+  register: string;
+  canvasJson: string;
+}
+
+export function toolUrls(publicUrl: string): ToolUrls {
+  return {
+    login: `${publicUrl}/lti/login`,
+    launch: `${publicUrl}/lti/launch`,
+    keys: `${publicUrl}/lti/keys`,
+    register: `${publicUrl}/lti/register`,
+    canvasJson: `${publicUrl}/lti/canvas.json`,
+  };
+}
+
+function placements(urls: ToolUrls) {
+  return [
+    { placement: 'course_navigation', message_type: 'LtiResourceLinkRequest', target_link_uri: urls.launch, text: TOOL_TITLE, visibility: 'members', default: 'enabled' },
+    { placement: 'link_selection', message_type: 'LtiDeepLinkingRequest', target_link_uri: urls.launch, text: TOOL_TITLE },
+    { placement: 'assignment_selection', message_type: 'LtiDeepLinkingRequest', target_link_uri: urls.launch, text: TOOL_TITLE },
+  ];
+}
+
+/**
+ * The JSON a Canvas admin pastes (by URL) into a new LTI developer key. AGS scopes are left
+ * out on purpose: the tool never writes grades, and a line item would put a placeholder
+ * assignment in the gradebook (CANVAS.md §3.2).
+ */
+export function canvasDeveloperKeyJson(publicUrl: string) {
+  const urls = toolUrls(publicUrl);
+  return {
+    title: TOOL_TITLE,
+    description: DESCRIPTION,
+    oidc_initiation_url: urls.login,
+    target_link_uri: urls.launch,
+    public_jwk_url: urls.keys,
+    redirect_uris: [urls.launch],
+    scopes: [NRPS_SCOPE],
+    extensions: [
+      {
+        platform: 'canvas.instructure.com',
+        domain: new URL(publicUrl).host,
+        privacy_level: 'public',
+        settings: { placements: placements(urls) },
+      },
+    ],
+    custom_fields: CUSTOM_FIELDS,
+  };
+}
+
+/** The tool half of an LTI Dynamic Registration request, Canvas flavour (CANVAS.md §2.3). */
+export function dynamicRegistrationRequest(publicUrl: string) {
+  const urls = toolUrls(publicUrl);
+  return {
+    application_type: 'web',
+    response_types: ['id_token'],
+    grant_types: ['implicit', 'client_credentials'],
+    initiate_login_uri: urls.login,
+    redirect_uris: [urls.launch],
+    client_name: TOOL_TITLE,
+    jwks_uri: urls.keys,
+    token_endpoint_auth_method: 'private_key_jwt',
+    scope: NRPS_SCOPE,
+    'https://purl.imsglobal.org/spec/lti-tool-configuration': {
+      domain: new URL(publicUrl).host,
+      description: DESCRIPTION,
+      target_link_uri: urls.launch,
+      custom_parameters: CUSTOM_FIELDS,
+      claims: ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'],
+      messages: placements(urls).map((p) => ({
+        type: p.message_type,
+        target_link_uri: p.target_link_uri,
+        label: p.text,
+        placements: [`https://canvas.instructure.com/lti/${p.placement}`],
+      })),
+      'https://canvas.instructure.com/lti/privacy_level': 'public',
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { Request, Response, NextFunction } from 'express';
+import { decodeJwt } from 'jose';
+import { collection, isDuplicateKey } from '../db/collections';
+import { AuthorizationError, LaunchError } from '../errors';
+import type { Logger } from '../log/logger';
+import type { NewSession, SessionStore } from '../sessions/store';
+import type { LtiToken } from './provider';
+import { programmeFromCustom, toolRoleFor, type Programme } from './roles';
+import { viewFromCustom } from './views';
+
+/** Finds the programme of a linked Canvas course (ECT or mentor course). */
+export type ProgrammeResolver = (platform: { issuer: string; clientId: string }, canvasCourseId: string) => Promise<Programme | null>;
+
+interface SeenNonce {
+  _id: string;
+  seenAt: Date;
+}
+
+/** Kept well past the token age we accept, so a nonce can never be replayed. */
+export const NONCE_RETENTION_MS = 10 * 60 * 1000;
+
+/**
+ * Records the id_token's nonce once. ltijs keeps nonces for 10 s only (a TTL index, where
+ * TTL exists), less than the 60 s token age Canvas needs, so we keep our own record.
+ */
+async function useNonceOnce(issuer: string, idToken: unknown): Promise<void> {
+  // ltiaas mode would also accept ltijs's own ltik; we only ever open sessions from an id_token.
+  if (typeof idToken !== 'string') throw new LaunchError('NO_ID_TOKEN', 'Open the tool from your Canvas course.');
+  const nonce = decodeJwt(idToken).nonce;
+  try {
+    await collection<SeenNonce>('launch_nonces').insertOne({ _id: JSON.stringify([issuer, nonce]), seenAt: new Date() });
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new LaunchError('NONCE_ALREADY_RECEIVED', 'This launch was already used. Reopen the tool from Canvas.');
+    throw error;
+  }
+}
+
+export async function purgeSeenNonces(now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - NONCE_RETENTION_MS);
+  return (await collection<SeenNonce>('launch_nonces').deleteMany({ seenAt: { $lt: cutoff } })).deletedCount;
+}
+
+function customOf(token: LtiToken): Record<string, unknown> {
+  return token.platformContext.custom ?? {};
+}
+
+/** Canvas sends an unexpandable substitution literally ("$Canvas.user.id"): treat it as absent. */
+function expanded(value: unknown): string | null {
+  return typeof value === 'string' && value && !value.startsWith('$') ? value : null;
+}
+
+export function sessionPath(sessionId: string, view: NewSession['view'] | 'deep-link'): string {
+  const base = `/s/${sessionId}/`;
+  if (view === 'deep-link') return `${base}deep-link`;
+  switch (view.kind) {
+    case 'home':
+      return base;
+    case 'progress':
+      return `${base}progress`;
+    case 'audit':
+      return `${base}modules/${view.module}/audit`;
+    case 'session-plans':
+      return `${base}modules/${view.module}/session-plans`;
+  }
+}
+
+export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProgramme: ProgrammeResolver; logger: Logger }) {
+  async function startSession(token: LtiToken, req: Request, deepLinking: boolean): Promise<{ id: string; session: NewSession }> {
+    await useNonceOnce(token.iss, (req.body as Record<string, unknown> | undefined)?.id_token);
+    const ctx = token.platformContext;
+    const role = toolRoleFor(ctx.roles ?? []);
+    if (!role) throw new AuthorizationError('Your Canvas role in this course has no view in this tool.');
+    if (deepLinking && role === 'participant') throw new AuthorizationError('Only facilitators and administrators can place links to this tool.');
+    const custom = customOf(token);
+    const canvasCourseId = expanded(custom.canvas_course_id);
+    const platform = { issuer: token.iss, clientId: token.clientId };
+    const linkedProgramme = canvasCourseId ? await deps.resolveProgramme(platform, canvasCourseId) : null;
+    const settings = ctx.deepLinkingSettings;
+    const session: NewSession = {
+      issuer: token.iss,
+      clientId: token.clientId,
+      deploymentId: token.deploymentId,
+      sub: token.user,
+      canvasUserId: expanded(custom.canvas_user_id),
+      name: token.userInfo?.name || [token.userInfo?.given_name, token.userInfo?.family_name].filter(Boolean).join(' ') || 'there',
+      canvasCourseId,
+      contextId: ctx.context?.id ?? null,
+      courseTitle: ctx.context?.title || ctx.context?.label || 'this course',
+      role,
+      programme: role === 'participant' ? (linkedProgramme ?? programmeFromCustom(custom)) : null,
+      view: viewFromCustom(custom),
+      returnUrl: ctx.launchPresentation?.return_url ?? null,
+      deepLinking:
+        deepLinking && settings
+          ? {
+              returnUrl: settings.deep_link_return_url,
+              acceptTypes: settings.accept_types ?? [],
+              acceptMultiple: !(settings.accept_multiple === false || settings.accept_multiple === 'false'),
+              ...(settings.data ? { data: settings.data } : {}),
+            }
+          : null,
+    };
+    const created = await deps.sessions.create(session);
+    deps.logger.info({ event: 'lti.launch', sessionRole: role, messageType: ctx.messageType, issuer: token.iss, clientId: token.clientId, reqId: req.id }, 'launch accepted');
+    return { id: created._id, session };
+  }
+
+  return {
+    onConnect: async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
+      try {
+        const { id, session } = await startSession(token, req, false);
+        res.redirect(303, sessionPath(id, session.view));
+      } catch (error) {
+        next(error);
+      }
+    },
+    onDeepLinking: async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
+      try {
+        const { id } = await startSession(token, req, true);
+        res.redirect(303, sessionPath(id, 'deep-link'));
+      } catch (error) {
+        next(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
+import type { Config } from './config/env';
+import { deriveSecrets, resolveAppSecret } from './config/secrets';
+import { connectDatabase, disconnectDatabase, resolveDatabase, type DatabaseHandle } from './db/connection';
+import { createLogger, type Logger } from './log/logger';
+import { PlatformRegistry, lti, setupLti, startPurgeJob, toolUrls } from './lti';
+import { findProgrammeOfCourse } from './programme/links';
+import { SessionStore } from './sessions/store';
+import { createApp } from './web/app';
+import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  registry: PlatformRegistry;
+  sessions: SessionStore;
+  close(): Promise<void>;
+}
+
+export const DEV_PLATFORM_PATH = '/dev-platform';
+
+/**
+ * Everything but HTTP: database, ltijs and the services. The CLI uses this too, so it reads
+ * the same configuration and the same database as the running service.
+ */
+export async function openRuntime(config: Config, options: { logger?: Logger; say?: (line: string) => void } = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const say = options.say ?? ((line: string) => logger.info(line));
+  const secrets = deriveSecrets(resolveAppSecret(config));
+  const database = await resolveDatabase(config, say);
+  try {
+    await connectDatabase(database.uri, database.dbName);
+    const registry = new PlatformRegistry({
+      allowHttp: !config.isProduction,
+      refusedIssuerPrefix: config.isProduction ? `${config.publicUrl}${DEV_PLATFORM_PATH}` : undefined,
+    });
+    const sessions = new SessionStore();
+    await setupLti({ ltiKey: secrets.ltiKey, dbUri: database.uri, sessions, resolveProgramme: findProgrammeOfCourse, logger });
+    return {
+      config,
+      logger,
+      database,
+      registry,
+      sessions,
+      close: async () => {
+        await disconnectDatabase();
+        await database.release();
+      },
+    };
+  } catch (error) {
+    await database.release();
+    throw error;
+  }
+}
+
+export interface RunningService {
+  runtime: Runtime;
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP service on an open runtime; `devPlatform` is passed only by demo and tests. */
+export async function startService(runtime: Runtime, options: { devPlatform?: Router } = {}): Promise<RunningService> {
+  const { config, logger, registry, sessions } = runtime;
+  const frameAncestors = new FrameAncestors(async () => frameAncestorsFor(await registry.list(), []));
+  await frameAncestors.refresh();
+  frameAncestors.start((error) => logger.error({ err: error, event: 'frame_ancestors.refresh_failed' }, 'refreshing frame-ancestors failed'));
+  const stopPurge = startPurgeJob(sessions, logger);
+  const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, devPlatform: options.devPlatform });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    runtime,
+    server,
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      closing ??= (async () => {
+        stopPurge();
+        frameAncestors.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}
+
+export function startupMessage(config: Config, listeningUrl: string, database: DatabaseHandle) {
+  const urls = toolUrls(config.publicUrl);
+  return {
+    event: 'service.started',
+    listening: listeningUrl,
+    publicUrl: config.publicUrl,
+    database: database.description,
+    canvasDeveloperKeyJson: urls.canvasJson,
+    dynamicRegistration: urls.register,
+    jwks: urls.keys,
+  };
+}
+
+export { lti };

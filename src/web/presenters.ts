@@ -1,0 +1,32 @@
+import type { ToolSession } from '../sessions/store';
+import type { CurriculumModule } from '../programme/curriculum';
+
+const ROLE_LABELS = {
+  participant: { ect: 'Early career teacher', mentor: 'Mentor', none: 'Participant' },
+  facilitator: 'Facilitator',
+  admin: 'Administrator',
+} as const;
+
+export interface PersonPresentation {
+  name: string;
+  course: string;
+  roleLabel: string;
+  base: string;
+}
+
+/** What every page shows about the person; the session id only appears as the link base. */
+export function presentPerson(session: ToolSession): PersonPresentation {
+  const roleLabel =
+    session.role === 'participant' ? ROLE_LABELS.participant[session.programme ?? 'none'] : ROLE_LABELS[session.role];
+  return { name: session.name, course: session.courseTitle, roleLabel, base: `/s/${session._id}/` };
+}
+
+export function presentModuleLink(module: CurriculumModule, base: string) {
+  return {
+    number: module.number,
+    year: module.year,
+    title: module.title,
+    auditUrl: `${base}modules/${module.number}/audit`,
+    sessionPlansUrl: `${base}modules/${module.number}/session-plans`,
+  };
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import mongoose from 'mongoose';
+
+/** /healthz: the process answers. /readyz: the database answers too. */
+export function healthRoutes(): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await mongoose.connection.db?.command({ ping: 1 });
+      if (!mongoose.connection.db) throw new Error('not connected');
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).setHeader('Cache-Control', 'no-store').json({ status: 'unavailable', reason: 'database not reachable' });
+    }
+  });
+  return router;
+}
