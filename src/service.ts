@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type { Config } from './config/env';
-import { deriveSecrets, resolveAppSecret } from './config/secrets';
+import { deriveSecrets, resolveAppSecret, type Secrets } from './config/secrets';
 import { connectDatabase, disconnectDatabase, resolveDatabase, type DatabaseHandle } from './db/connection';
 import { createLogger, type Logger } from './log/logger';
 import { PlatformRegistry, lti, setupLti, startPurgeJob, toolUrls } from './lti';
@@ -14,6 +14,7 @@ import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
 export interface Runtime {
   config: Config;
   logger: Logger;
+  secrets: Secrets;
   database: DatabaseHandle;
   registry: PlatformRegistry;
   sessions: SessionStore;
@@ -42,6 +43,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
     return {
       config,
       logger,
+      secrets,
       database,
       registry,
       sessions,
