@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type { Config } from './config/env';
 import { deriveSecrets, resolveAppSecret, type Secrets } from './config/secrets';
-import { connectDatabase, disconnectDatabase, resolveDatabase, type DatabaseHandle } from './db/connection';
+import { connectDatabase, resolveDatabase, type DatabaseHandle } from './db/connection';
 import { createLogger, type Logger } from './log/logger';
 import { PlatformRegistry, lti, setupLti, startPurgeJob, toolUrls } from './lti';
 import { findProgrammeOfCourse } from './programme/links';
@@ -48,7 +48,8 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       registry,
       sessions,
       close: async () => {
-        await disconnectDatabase();
+        // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
+        await lti.close({ silent: true });
         await database.release();
       },
     };

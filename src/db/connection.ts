@@ -104,7 +104,3 @@ export async function connectDatabase(uri: string, dbName: string): Promise<type
     );
   }
 }
-
-export async function disconnectDatabase(): Promise<void> {
-  await mongoose.disconnect();
-}

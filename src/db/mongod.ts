@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { MongoMemoryServer } from 'mongodb-memory-server-core';
+import { MongoBinary, MongoMemoryServer } from 'mongodb-memory-server-core';
 import type { EmbeddedServer } from './embedded-types';
 
 function mongodOnPath(): string | undefined {
@@ -18,6 +18,8 @@ function mongodOnPath(): string | undefined {
 export async function startMongod(dir: string, allowDownload: boolean): Promise<EmbeddedServer> {
   const systemBinary = mongodOnPath();
   process.env.MONGOMS_RUNTIME_DOWNLOAD = allowDownload || systemBinary ? 'true' : 'false';
+  // Fails quietly when no binary is at hand; MongoMemoryServer.create would print a warning first.
+  if (!systemBinary && !allowDownload) await MongoBinary.getPath();
   fs.mkdirSync(dir, { recursive: true });
   const server = await MongoMemoryServer.create({
     instance: { dbPath: dir, storageEngine: 'wiredTiger', ip: '127.0.0.1' },
