@@ -8,6 +8,8 @@ import { createLogger, type Logger } from './log/logger';
 import { PlatformRegistry, lti, setupLti, startPurgeJob, toolUrls } from './lti';
 import { findProgrammeOfCourse } from './programme/links';
 import { SessionStore } from './sessions/store';
+import { createSyncService } from './sync';
+import { listConnections } from './canvas/connections';
 import { createApp } from './web/app';
 import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
 
@@ -69,11 +71,12 @@ export interface RunningService {
 /** Starts the HTTP service on an open runtime; `devPlatform` is passed only by demo and tests. */
 export async function startService(runtime: Runtime, options: { devPlatform?: Router } = {}): Promise<RunningService> {
   const { config, logger, registry, sessions } = runtime;
-  const frameAncestors = new FrameAncestors(async () => frameAncestorsFor(await registry.list(), []));
+  const frameAncestors = new FrameAncestors(async () => frameAncestorsFor(await registry.list(), (await listConnections()).map((c) => c.baseUrl)));
   await frameAncestors.refresh();
   frameAncestors.start((error) => logger.error({ err: error, event: 'frame_ancestors.refresh_failed' }, 'refreshing frame-ancestors failed'));
   const stopPurge = startPurgeJob(sessions, logger);
-  const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, devPlatform: options.devPlatform });
+  const stopSync = config.syncIntervalMs > 0 ? createSyncService(runtime).startSchedule(config.syncIntervalMs) : () => undefined;
+  const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, syncIntervalMs: config.syncIntervalMs, devPlatform: options.devPlatform });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -88,6 +91,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     close: () => {
       closing ??= (async () => {
         stopPurge();
+        stopSync();
         frameAncestors.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

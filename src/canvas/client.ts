@@ -31,6 +31,8 @@ export interface CanvasClientOptions {
   maxRetries?: number;
   maxConcurrency?: number;
   initialConcurrency?: number;
+  /** Canvas's throttle settings, only if the instance's differ from the defaults (600, 50, 10/s). */
+  rateLimit?: { highWaterMark?: number; upfrontCost?: number; outflowPerSecond?: number };
   /** First backoff step; later steps double, with jitter, up to `maxRetryDelayMs`. */
   retryBaseDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -122,6 +124,7 @@ export class CanvasClient {
     this.maxRetryDelayMs = opts.maxRetryDelayMs ?? 30_000;
     this.logger = opts.logger;
     this.limiter = new AdaptiveLimiter({
+      ...opts.rateLimit,
       max: opts.maxConcurrency ?? 8,
       initial: Math.min(opts.initialConcurrency ?? 4, opts.maxConcurrency ?? 8),
     });

@@ -128,8 +128,9 @@ export class AdaptiveLimiter {
     if (feedback.throttled) {
       this.current = Math.max(this.min, Math.floor(this.current / 2));
       this.successes = 0;
+      // The server's own hint beats our estimate, which cannot see other clients' reservations.
       const estimate = feedback.remaining === undefined ? 0 : this.drainMs(this.debt(feedback.remaining, others));
-      this.pause(Math.max(feedback.retryAfterMs ?? 0, estimate, MIN_THROTTLE_PAUSE_MS));
+      this.pause(feedback.retryAfterMs ?? Math.max(estimate, MIN_THROTTLE_PAUSE_MS));
       return;
     }
     if (feedback.remaining === undefined) return;

@@ -5,7 +5,10 @@ import { AppError } from '../errors';
 import { createLogger } from '../log/logger';
 import { openRuntime, type Runtime } from '../service';
 import { CliError, note } from './output';
+import { registerCanvasCommands } from './canvas-commands';
 import { registerPlatformCommands } from './platform-commands';
+import { registerProgrammeCommands } from './programme-commands';
+import { registerSyncCommands } from './sync-commands';
 
 /** Opens the same configuration and database as the service for one command, then closes them. */
 async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPlatformCommands(program, withRuntime);
+  registerCanvasCommands(program, withRuntime);
+  registerProgrammeCommands(program, withRuntime);
+  registerSyncCommands(program, withRuntime);
   return program;
 }
 

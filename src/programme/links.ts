@@ -1,5 +1,7 @@
 import { collection } from '../db/collections';
 import type { Programme } from '../lti/roles';
+import type { ClassificationOverrides } from './classify';
+import type { ModuleMap } from './modules';
 
 /** A Canvas course linked to a programme and cohort, for one platform (issuer + client id). */
 export interface CourseLink {
@@ -9,15 +11,47 @@ export interface CourseLink {
   courseId: string;
   programme: Programme;
   cohort: string;
+  /** Explicit Canvas module → programme module numbers; titles decide the rest. */
+  moduleMap: ModuleMap;
+  classificationOverrides: ClassificationOverrides;
   linkedAt: Date;
 }
 
-export const courseLinkId = (platform: { issuer: string; clientId: string }, courseId: string) =>
+type PlatformKey = { issuer: string; clientId: string };
+
+export const courseLinkId = (platform: PlatformKey, courseId: string) =>
   JSON.stringify([platform.issuer, platform.clientId, courseId]);
 
 export const courseLinks = () => collection<CourseLink>('course_links');
 
-export async function findProgrammeOfCourse(platform: { issuer: string; clientId: string }, courseId: string): Promise<Programme | null> {
+export async function findProgrammeOfCourse(platform: PlatformKey, courseId: string): Promise<Programme | null> {
   const link = await courseLinks().findOne({ _id: courseLinkId(platform, courseId) });
   return link?.programme ?? null;
+}
+
+export async function getCourseLink(platform: PlatformKey, courseId: string): Promise<CourseLink | null> {
+  return courseLinks().findOne({ _id: courseLinkId(platform, courseId) });
+}
+
+const samePlatform = (a: PlatformKey, b: PlatformKey) => a.issuer === b.issuer && a.clientId === b.clientId;
+
+/**
+ * Every link, or one platform's, ordered by cohort then programme. Links are few (two per
+ * cohort), so they are filtered here rather than by a query FerretDB would scan anyway.
+ */
+export async function listCourseLinks(platform?: PlatformKey): Promise<CourseLink[]> {
+  const links = await courseLinks().find({}).toArray();
+  return links
+    .filter((link) => platform === undefined || samePlatform(link, platform))
+    .sort((a, b) => a.cohort.localeCompare(b.cohort) || a.programme.localeCompare(b.programme) || a.courseId.localeCompare(b.courseId));
+}
+
+/** Cohort names that have at least one linked course; a roster may only name these. */
+export async function cohortsWithLinks(platform?: PlatformKey): Promise<Set<string>> {
+  return new Set((await listCourseLinks(platform)).map((link) => link.cohort));
+}
+
+/** Free text, compared exactly after this: trimmed, inner runs of whitespace made one space. */
+export function normaliseCohortName(name: string): string {
+  return name.trim().replace(/\s+/g, ' ');
 }

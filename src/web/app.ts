@@ -20,6 +20,7 @@ export interface AppDeps {
   registry: PlatformRegistry;
   sessions: SessionStore;
   frameAncestors: FrameAncestors;
+  syncIntervalMs: number;
   /** The development platform, mounted only outside production. */
   devPlatform?: Router;
 }
@@ -36,7 +37,10 @@ export function createApp(deps: AppDeps): Express {
       defaultLayout: 'main',
       layoutsDir: path.join(ROOT, 'views', 'layouts'),
       partialsDir: path.join(ROOT, 'views', 'partials'),
-      helpers: { concat: (...parts: unknown[]) => parts.slice(0, -1).join('') },
+      helpers: {
+        concat: (...parts: unknown[]) => parts.slice(0, -1).join(''),
+        percent: (value: unknown) => (typeof value === 'number' ? `${value}%` : 'no online items'),
+      },
     }),
   );
   app.set('view engine', 'hbs');
@@ -48,7 +52,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders(deps.frameAncestors));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
   app.use('/lti', ltiRoutes({ registry: deps.registry, publicUrl: deps.publicUrl, onRegistered: () => deps.frameAncestors.refresh() }));
-  app.use('/s/:sessionId', pageRoutes({ sessions: deps.sessions, publicUrl: deps.publicUrl }));
+  app.use('/s/:sessionId', pageRoutes({ sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs }));
   app.get('/', (_req, res) => {
     res.render('pages/about', { title: 'ECF Progress' });
   });

@@ -1,5 +1,7 @@
 import type { ToolSession } from '../sessions/store';
 import type { CurriculumModule } from '../programme/curriculum';
+import { modulePercentage, overallPercentage } from '../progress/percentages';
+import type { CourseSyncState, StudentRecord } from '../sync';
 
 const ROLE_LABELS = {
   participant: { ect: 'Early career teacher', mentor: 'Mentor', none: 'Participant' },
@@ -28,5 +30,18 @@ export function presentModuleLink(module: CurriculumModule, base: string) {
     title: module.title,
     auditUrl: `${base}modules/${module.number}/audit`,
     sessionPlansUrl: `${base}modules/${module.number}/session-plans`,
+  };
+}
+
+/** A participant's module percentages, worded for the page: "no online items" where a module has none. */
+export function presentProgress(state: CourseSyncState, student: StudentRecord, modules: CurriculumModule[]) {
+  return {
+    overall: overallPercentage(student.moduleDone, state.moduleTotals),
+    asOf: state.syncedAt ? state.syncedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : null,
+    modules: modules.map((m) => {
+      const total = state.moduleTotals[m.number - 1];
+      const done = student.moduleDone[m.number - 1] ?? 0;
+      return { number: m.number, title: m.title, done, total, percent: modulePercentage(done, total) };
+    }),
   };
 }

@@ -3,8 +3,11 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { lti, toolUrls } from '../../lti';
 import { placeableViews } from '../../lti/views';
 import { loadCurriculum, moduleOf } from '../../programme/curriculum';
-import type { SessionStore } from '../../sessions/store';
-import { presentModuleLink, presentPerson } from '../presenters';
+import type { SessionStore, ToolSession } from '../../sessions/store';
+import { latestRuns, listStates, readState, readStudent } from '../../sync';
+import { courseLinkId } from '../../programme/links';
+import { presentCourseSync, presentRun } from '../sync-status';
+import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
 import { loadSession, requireAccess, sessionOf, type Access } from '../session-auth';
 
 const EVERYONE: Access = { roles: ['participant', 'facilitator', 'admin'] };
@@ -28,7 +31,24 @@ function moduleParam(req: Request) {
   return module;
 }
 
-function renderHome(res: Response): void {
+/** The participant's own row: one pointer and one bucket read by `_id`. */
+async function participantProgress(session: ToolSession) {
+  if (!session.canvasCourseId || !session.canvasUserId) return null;
+  const state = await readState(courseLinkId(session, session.canvasCourseId));
+  const student = state ? await readStudent(state, session.canvasUserId) : null;
+  if (!state || !student) return null;
+  return presentProgress(state, student, loadCurriculum()[state.programme].modules);
+}
+
+async function adminSyncStatus(session: ToolSession, syncIntervalMs: number) {
+  const states = (await listStates()).filter((s) => s.issuer === session.issuer && s.clientId === session.clientId);
+  return {
+    courses: states.sort((a, b) => a.cohort.localeCompare(b.cohort) || a.courseId.localeCompare(b.courseId)).map((s) => presentCourseSync(s, syncIntervalMs)),
+    runs: (await latestRuns(5)).map(presentRun),
+  };
+}
+
+async function renderHome(res: Response, syncIntervalMs: number): Promise<void> {
   const session = sessionOf(res);
   const person = presentPerson(session);
   const modules = loadCurriculum().ect.modules.map((m) => presentModuleLink(m, person.base));
@@ -39,11 +59,12 @@ function renderHome(res: Response): void {
     modules,
     isMentor: session.programme === 'mentor',
     programmeUnknown: session.role === 'participant' && !session.programme,
+    sync: session.role === 'admin' ? await adminSyncStatus(session, syncIntervalMs) : null,
   });
 }
 
 /** Pages inside a tool session: `/s/:sessionId/…`. Each declares its access rule. */
-export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string }): Router {
+export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string; syncIntervalMs: number }): Router {
   const router = Router({ mergeParams: true });
   const page = (method: 'get' | 'post', path: string, access: Access, handler: Handler) =>
     router[method](path, requireAccess(access), wrap(handler));
@@ -51,13 +72,13 @@ export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string }):
   router.use(loadSession(deps.sessions));
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
-  page('get', '/', EVERYONE, (_req, res) => renderHome(res));
+  page('get', '/', EVERYONE, (_req, res) => renderHome(res, deps.syncIntervalMs));
 
-  page('get', '/progress', EVERYONE, (_req, res) => {
+  page('get', '/progress', EVERYONE, async (_req, res) => {
     const session = sessionOf(res);
-    if (session.role !== 'participant') return renderHome(res);
+    if (session.role !== 'participant') return renderHome(res, deps.syncIntervalMs);
     const person = presentPerson(session);
-    res.render('pages/progress', { title: 'My progress', person });
+    res.render('pages/progress', { title: 'My progress', person, progress: await participantProgress(session) });
   });
 
   page('get', '/modules/:module/audit', EVERYONE, (req, res) => {

@@ -1,0 +1,364 @@
+import { createRandom, type Random } from './prng';
+
+export type ItemType = 'SubHeader' | 'Page' | 'Quiz' | 'Assignment' | 'ExternalUrl' | 'File';
+export type RequirementType = 'must_view' | 'must_submit' | 'min_score' | 'must_mark_done';
+
+export interface CompletionRequirement {
+  type: RequirementType;
+  min_score?: number;
+}
+
+export interface SimItem {
+  id: string;
+  title: string;
+  type: ItemType;
+  position: number;
+  indent: number;
+  /** Canvas exposes no content id for pages, sub-headers and external URLs. */
+  contentId: string | null;
+  pageUrl?: string;
+  externalUrl?: string;
+  requirement: CompletionRequirement | null;
+}
+
+export interface SimModule {
+  id: string;
+  name: string;
+  position: number;
+  requireSequentialProgress: boolean;
+  items: SimItem[];
+}
+
+export interface SimUser {
+  id: string;
+  name: string;
+  sortableName: string;
+  shortName: string;
+  sisUserId: string;
+  loginId: string;
+  email: string;
+}
+
+export interface SimSection {
+  id: string;
+  name: string;
+}
+
+export type SimEnrollmentType = 'StudentEnrollment' | 'TeacherEnrollment';
+export type SimEnrollmentState = 'active' | 'inactive' | 'deleted';
+
+export interface SimEnrollment {
+  id: string;
+  userId: string;
+  sectionId: string;
+  type: SimEnrollmentType;
+  state: SimEnrollmentState;
+  lastActivityAt: string | null;
+}
+
+export interface SimCourse {
+  id: string;
+  name: string;
+  courseCode: string;
+  modules: SimModule[];
+  sections: SimSection[];
+  enrollments: SimEnrollment[];
+  /** userId → (required item id → ISO time it was met). Only required items are recorded. */
+  completions: Map<string, Map<string, string>>;
+  /** Bumped whenever enrollments are added or change state, so cached rosters are rebuilt. */
+  rosterVersion: number;
+}
+
+/**
+ * Plain data only (no functions or classes), so the simulator can `structuredClone` it and
+ * two simulators started from one cohort never share state.
+ */
+export interface Cohort {
+  courses: SimCourse[];
+  users: Map<string, SimUser>;
+  /** The account the API token belongs to (`GET /users/self`). */
+  syncUser: SimUser;
+  /** The cohort's "now": last-activity and completion times are spread before it. */
+  now: string;
+  largeIds: boolean;
+  nextId: number;
+}
+
+export interface CohortOptions {
+  seed: number | string;
+  courses: number;
+  studentsPerCourse: number;
+  modules?: number;
+  itemsPerModule?: number;
+  sectionsPerCourse?: number;
+  /** Canvas global-style ids (shard 2107), above 2^53, as on Instructure-hosted Canvas. */
+  largeIds?: boolean;
+  /** Adds a non-programme "Induction" module first, as real ECF courses have. */
+  induction?: boolean;
+  now?: Date;
+}
+
+export const ECF_MODULE_TITLES = [
+  'Enabling pupil learning',
+  'Engaging pupils in learning',
+  'Developing quality pedagogy',
+  'Making productive use of assessment',
+  'Fulfilling professional responsibilities (I)',
+  'Enquiry into enabling pupil learning',
+  'Enquiry into engaging pupils in learning',
+  'Enquiry into developing quality pedagogy and making productive use of assessment',
+  'Fulfilling professional responsibilities (II)',
+] as const;
+
+const TOPICS: readonly (readonly string[])[] = [
+  ['High expectations', 'How pupils learn', 'Memory and cognitive load', 'Routines and behaviour'],
+  ['Motivation and belonging', 'Classroom talk', 'Questioning', 'Routines that engage'],
+  ['Explanations and modelling', 'Scaffolding', 'Subject knowledge', 'Adaptive teaching'],
+  ['Checking for understanding', 'Feedback that moves learning', 'Formative assessment', 'Marking with purpose'],
+  ['Working with colleagues', 'Wellbeing and workload', 'Working with parents', 'Your professional development'],
+];
+const ENQUIRY_TOPICS = ['Framing an enquiry question', 'Gathering evidence', 'Analysing impact', 'Sharing findings'];
+const MEETING_TOPICS = [
+  'Reviewing the module audit',
+  'Planning deliberate practice',
+  'Observing and giving feedback',
+  'Reflecting and agreeing next steps',
+];
+const EVENT_KINDS = ['face-to-face session', 'online workshop', 'peer network'];
+const FIRST_NAMES = [
+  'Amira', 'Ben', 'Chloe', 'Daniel', 'Ellie', 'Farah', 'George', 'Hannah', 'Isaac', 'Jade',
+  'Kwame', 'Lily', 'Mohammed', 'Niamh', 'Oliver', 'Priya', 'Rhys', 'Sophie', 'Tomasz', 'Zara',
+];
+const LAST_NAMES = [
+  'Ahmed', 'Begum', 'Clarke', 'Davies', 'Evans', 'Fletcher', 'Green', 'Hughes', 'Iqbal', 'Jones',
+  'Khan', 'Lewis', 'Murphy', 'Nowak', "O'Brien", 'Patel', 'Roberts', 'Smith', 'Taylor', 'Williams',
+];
+const DAY_MS = 86_400_000;
+/** Shard 2107 in Canvas's global id scheme: shard × 10^13 + local id. */
+const GLOBAL_ID_BASE = 2107n * 10n ** 13n;
+
+/** Canvas writes times as ISO 8601 in UTC to the second, without milliseconds. */
+export function canvasTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Mints the next id in the cohort's id space; shared with the simulator's `addStudent`. */
+export function mintId(cohort: Pick<Cohort, 'largeIds' | 'nextId'>): string {
+  const local = cohort.nextId;
+  cohort.nextId += 1;
+  return cohort.largeIds ? (GLOBAL_ID_BASE + BigInt(local)).toString() : String(local);
+}
+
+/** Builds a person with realistic, unique-looking personal fields from a sequence number. */
+export function makeUser(cohort: Pick<Cohort, 'largeIds' | 'nextId'>, random: Random, serial: number): SimUser {
+  const first = random.pick(FIRST_NAMES);
+  const last = random.pick(LAST_NAMES);
+  const handle = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, '');
+  const email = `${handle}${serial}@school${random.int(1, 400)}.example.org`;
+  return {
+    id: mintId(cohort),
+    name: `${first} ${last}`,
+    sortableName: `${last}, ${first}`,
+    // Canvas defaults the short (display) name to the full name.
+    shortName: `${first} ${last}`,
+    sisUserId: `ECF${String(100000 + serial)}`,
+    loginId: email,
+    email,
+  };
+}
+
+function requirementFor(type: ItemType, random: Random): CompletionRequirement {
+  switch (type) {
+    case 'Quiz':
+      return random.chance(0.7) ? { type: 'min_score', min_score: random.pick([60, 70, 80]) } : { type: 'must_submit' };
+    case 'Assignment':
+      return { type: 'must_submit' };
+    case 'Page':
+      return random.chance(0.3) ? { type: 'must_mark_done' } : { type: 'must_view' };
+    default:
+      return { type: 'must_view' };
+  }
+}
+
+function buildItem(
+  cohort: Cohort,
+  title: string,
+  type: ItemType,
+  position: number,
+  requirement: CompletionRequirement | null,
+): SimItem {
+  const id = mintId(cohort);
+  const hasContentId = type === 'Quiz' || type === 'Assignment' || type === 'File';
+  return {
+    id,
+    title,
+    type,
+    position,
+    indent: type === 'SubHeader' ? 0 : 1,
+    contentId: hasContentId ? mintId(cohort) : null,
+    pageUrl: type === 'Page' ? title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') : undefined,
+    externalUrl: type === 'ExternalUrl' ? `https://media.example.org/ecf/${id}` : undefined,
+    requirement,
+  };
+}
+
+function buildProgrammeModule(cohort: Cohort, random: Random, n: number, position: number, itemsPerModule: number): SimModule {
+  const title = ECF_MODULE_TITLES[(n - 1) % ECF_MODULE_TITLES.length];
+  const topics = n <= TOPICS.length ? TOPICS[n - 1] : ENQUIRY_TOPICS;
+  const items: SimItem[] = [];
+  const add = (itemTitle: string, type: ItemType, requirement: CompletionRequirement | null): void => {
+    items.push(buildItem(cohort, itemTitle, type, items.length + 1, requirement));
+  };
+
+  add('Self-directed study', 'SubHeader', null);
+  const selfStudyCount = Math.max(1, itemsPerModule - 5);
+  const kinds: readonly [ItemType, string][] = [
+    ['Page', 'Reading'],
+    ['ExternalUrl', 'Video'],
+    ['Quiz', 'Knowledge check'],
+    ['Assignment', 'Practice task'],
+    ['File', 'Resource'],
+  ];
+  for (let k = 1; k <= selfStudyCount; k += 1) {
+    const [type, label] = random.pick(kinds);
+    // Downloadable resources are often left optional; a few other items too.
+    const optional = type === 'File' ? random.chance(0.5) : random.chance(0.05);
+    add(`${n}.${k} ${label}: ${random.pick(topics)}`, type, optional ? null : requirementFor(type, random));
+  }
+  const meetings = random.int(1, 2);
+  for (let m = 1; m <= meetings; m += 1) {
+    add(`Mentor meeting ${m}: ${MEETING_TOPICS[(n + m) % MEETING_TOPICS.length]}`, 'Page', { type: 'must_mark_done' });
+  }
+  // Attendance at events is recorded outside Canvas, so the item carries no requirement.
+  add(`Training event: ${title} (${random.pick(EVENT_KINDS)})`, 'Page', null);
+  add(`Module ${n} audit`, 'Assignment', { type: 'must_submit' });
+
+  return { id: mintId(cohort), name: `Module ${n}: ${title}`, position, requireSequentialProgress: false, items };
+}
+
+function buildInductionModule(cohort: Cohort): SimModule {
+  const items = [
+    buildItem(cohort, 'Welcome', 'SubHeader', 1, null),
+    buildItem(cohort, 'Welcome to the Early Career Framework', 'Page', 2, { type: 'must_view' }),
+    buildItem(cohort, 'How this course works', 'Page', 3, { type: 'must_mark_done' }),
+    buildItem(cohort, 'Programme handbook', 'File', 4, null),
+  ];
+  return { id: mintId(cohort), name: 'Induction', position: 1, requireSequentialProgress: true, items };
+}
+
+/** Required items in course order: the order students mostly work through them. */
+export function requiredItems(course: SimCourse): SimItem[] {
+  return course.modules.flatMap((module) => module.items.filter((item) => item.requirement !== null));
+}
+
+/**
+ * Gives one student a completion set: most are part-way, some have barely started and some
+ * have finished. Completion mostly follows course order, with a few gaps and jumps ahead.
+ */
+function generateProgress(
+  required: readonly SimItem[],
+  random: Random,
+  now: number,
+): { completed: Map<string, string>; lastActivityAt: string | null } {
+  const roll = random.next();
+  const fraction = roll < 0.1 ? random.next() * 0.05 : roll < 0.25 ? 1 : 0.1 + random.next() * 0.85;
+  const reach = Math.round(fraction * required.length);
+  const completed = new Map<string, string>();
+  const lastActivity = now - random.int(0, 45) * DAY_MS - random.int(0, DAY_MS - 1);
+  const start = lastActivity - 300 * DAY_MS;
+  required.forEach((item, index) => {
+    const done = fraction === 1 || (index < reach ? !random.chance(0.05) : random.chance(0.02));
+    if (done) {
+      const at = start + ((index + 1) / required.length) * (lastActivity - start);
+      completed.set(item.id, canvasTime(at));
+    }
+  });
+  const neverVisited = completed.size === 0 && random.chance(0.6);
+  return { completed, lastActivityAt: neverVisited ? null : canvasTime(lastActivity) };
+}
+
+/**
+ * Generates a deterministic cohort: equal options give equal data, ids included.
+ * @param opts seed, course and student counts, and shape of the course.
+ * @returns plain data for `startCanvasSimulator`.
+ */
+export function generateCohort(opts: CohortOptions): Cohort {
+  const random = createRandom(opts.seed);
+  const modulesPerCourse = opts.modules ?? 9;
+  const itemsPerModule = opts.itemsPerModule ?? 15;
+  const sectionsPerCourse = opts.sectionsPerCourse ?? Math.max(1, Math.min(8, Math.ceil(opts.studentsPerCourse / 25)));
+  const now = (opts.now ?? new Date(Date.UTC(2025, 2, 3, 9, 0, 0))).getTime();
+  const cohort: Cohort = {
+    courses: [],
+    users: new Map(),
+    syncUser: {
+      id: '',
+      name: 'ECF Progress Sync',
+      sortableName: 'Sync, ECF Progress',
+      shortName: 'ECF Progress Sync',
+      sisUserId: 'SVC-ECF-SYNC',
+      loginId: 'ecf-sync@provider.example.org',
+      email: 'ecf-sync@provider.example.org',
+    },
+    now: canvasTime(now),
+    largeIds: opts.largeIds ?? false,
+    nextId: 101,
+  };
+  cohort.syncUser.id = mintId(cohort);
+  let serial = 0;
+
+  for (let c = 0; c < opts.courses; c += 1) {
+    const letter = String.fromCharCode(65 + (c % 26));
+    const modules: SimModule[] = [];
+    if (opts.induction ?? true) modules.push(buildInductionModule(cohort));
+    for (let n = 1; n <= modulesPerCourse; n += 1) {
+      modules.push(buildProgrammeModule(cohort, random, n, modules.length + 1, itemsPerModule));
+    }
+    const sections = Array.from({ length: sectionsPerCourse }, (_, s) => ({
+      id: mintId(cohort),
+      name: `Group ${String.fromCharCode(65 + (s % 26))}${s >= 26 ? Math.floor(s / 26) + 1 : ''}`,
+    }));
+    const course: SimCourse = {
+      id: mintId(cohort),
+      name: `Early Career Teacher Development Programme: cohort ${letter}`,
+      courseCode: `ECF-TD-${letter}`,
+      modules,
+      sections,
+      enrollments: [],
+      completions: new Map(),
+      rosterVersion: 0,
+    };
+    const required = requiredItems(course);
+
+    for (let t = 0; t < 2; t += 1) {
+      serial += 1;
+      const teacher = makeUser(cohort, random, serial);
+      cohort.users.set(teacher.id, teacher);
+      course.enrollments.push({
+        id: mintId(cohort),
+        userId: teacher.id,
+        sectionId: sections[0].id,
+        type: 'TeacherEnrollment',
+        state: 'active',
+        lastActivityAt: canvasTime(now - random.int(0, 3) * DAY_MS),
+      });
+    }
+    for (let s = 0; s < opts.studentsPerCourse; s += 1) {
+      serial += 1;
+      const student = makeUser(cohort, random, serial);
+      cohort.users.set(student.id, student);
+      const progress = generateProgress(required, random, now);
+      course.completions.set(student.id, progress.completed);
+      course.enrollments.push({
+        id: mintId(cohort),
+        userId: student.id,
+        sectionId: random.pick(sections).id,
+        type: 'StudentEnrollment',
+        state: 'active',
+        lastActivityAt: progress.lastActivityAt,
+      });
+    }
+    cohort.courses.push(course);
+  }
+  return cohort;
+}

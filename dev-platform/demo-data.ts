@@ -1,0 +1,116 @@
+import { ROLE } from './constants';
+
+export type DemoUserKey = 'ect' | 'mentor' | 'facilitator' | 'admin';
+
+export interface DemoUser {
+  key: DemoUserKey;
+  /** The LTI 1.3 user id (`sub`). */
+  sub: string;
+  /** The LTI 1.1 user id: Canvas sends it as `login_hint` and `lti11_legacy_user_id`. */
+  lti11Id: string;
+  canvasUserId: string;
+  loginId: string;
+  sisId: string;
+  name: string;
+  givenName: string;
+  familyName: string;
+  email: string;
+  /** What `$Canvas.membership.roles` expands to. */
+  canvasMembershipRoles: string;
+  roles: readonly string[];
+  /** Custom fields this user's launches carry on top of the registration's. */
+  custom: Readonly<Record<string, string>>;
+}
+
+export interface DemoCourse {
+  /** The course's `lti_context_id`: `context.id` in the id_token. */
+  contextId: string;
+  canvasCourseId: string;
+  title: string;
+  label: string;
+}
+
+export interface DemoAccount {
+  /** The root account's `lti_context_id`: the second half of an account-level deployment id. */
+  ltiContextId: string;
+  /** `tool_platform.guid`. */
+  ltiGuid: string;
+  name: string;
+}
+
+// Fixed ids, so a demo database and test expectations survive platform restarts.
+export const DEMO_USERS: Readonly<Record<DemoUserKey, DemoUser>> = {
+  ect: {
+    key: 'ect',
+    sub: '9bb1949d-9b91-4ba5-842f-26cc3e5c0a51',
+    lti11Id: '3200f59654daceed1c4a9f704a7fdc09055601fa',
+    canvasUserId: '2001',
+    loginId: 'amira.khan',
+    sisId: 'ECF-ECT-0001',
+    name: 'Amira Khan',
+    givenName: 'Amira',
+    familyName: 'Khan',
+    email: 'amira.khan@example.org',
+    canvasMembershipRoles: 'StudentEnrollment',
+    roles: [ROLE.institutionStudent, ROLE.learner, ROLE.systemUser],
+    custom: { ecf_programme: 'ect' },
+  },
+  mentor: {
+    key: 'mentor',
+    sub: '2525504c-4dd1-4ab5-90d9-1a89dbd43881',
+    lti11Id: '161e3fe35960edd3524adb83b40d53084c7320a1',
+    canvasUserId: '2002',
+    loginId: 'ben.okafor',
+    sisId: 'ECF-MEN-0001',
+    name: 'Ben Okafor',
+    givenName: 'Ben',
+    familyName: 'Okafor',
+    email: 'ben.okafor@example.org',
+    canvasMembershipRoles: 'StudentEnrollment',
+    roles: [ROLE.institutionStudent, ROLE.learner, ROLE.systemUser],
+    custom: { ecf_programme: 'mentor' },
+  },
+  facilitator: {
+    key: 'facilitator',
+    sub: 'eee56ddd-f126-4273-9c1c-14edc1fa4181',
+    lti11Id: '08fc45f3bdc6973cecbb44eda91c15bf9ba3aee5',
+    canvasUserId: '2003',
+    loginId: 'carys.evans',
+    sisId: 'ECF-FAC-0001',
+    name: 'Carys Evans',
+    givenName: 'Carys',
+    familyName: 'Evans',
+    email: 'carys.evans@example.org',
+    canvasMembershipRoles: 'TeacherEnrollment',
+    roles: [ROLE.institutionInstructor, ROLE.instructor, ROLE.systemUser],
+    custom: {},
+  },
+  admin: {
+    key: 'admin',
+    sub: '7d1ce299-743b-47ac-bf92-315dcfeb8e47',
+    lti11Id: '7dcf87079a7b0342a9c428cce674dc4b9804a279',
+    canvasUserId: '2004',
+    loginId: 'dev.admin',
+    sisId: 'ECF-ADM-0001',
+    name: 'Dana Admin',
+    givenName: 'Dana',
+    familyName: 'Admin',
+    email: 'dana.admin@example.org',
+    canvasMembershipRoles: 'Account Admin',
+    roles: [ROLE.institutionAdministrator, ROLE.systemUser],
+    custom: {},
+  },
+};
+
+export const DEMO_COURSE: DemoCourse = {
+  contextId: '098193f99a3278d2eaa9e3d6aa1bd35a68aebe4e',
+  canvasCourseId: '1042',
+  title: 'ECF Teacher Development 2024/25',
+  label: 'ECF-TD-2425',
+};
+
+export const DEMO_ACCOUNT: DemoAccount = {
+  ltiContextId: 'b6d777af4accfc6fecc9935af1243ccf313e1ff3',
+  ltiGuid: '7ydsKWs-WZbGiy53eYbQtOtD0Lg:canvas-lms',
+  name: 'Development Canvas',
+};

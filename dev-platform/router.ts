@@ -1,0 +1,191 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { JWK } from 'jose';
+import { ASSETS } from './assets';
+import { DeepLinkError, type DeepLinkingService } from './deep-linking';
+import { DEMO_USERS, type DemoUser } from './demo-data';
+import type { DynamicRegistrationService, JsonReply } from './dynamic-registration';
+import { autoSubmitPage, demoPage, deepLinkResultPage, errorPage, storageFramePage } from './html';
+import { AuthRequestRejected, type LaunchService, type LoginInitiationOptions } from './launches';
+import type { RegistrationStore } from './registrations';
+import type { TokenService } from './token';
+import type { PlatformUrls } from './urls';
+
+export interface RouterDeps {
+  urls: PlatformUrls;
+  toolUrl: string;
+  publicJwk: JWK;
+  registrations: RegistrationStore;
+  launches: LaunchService;
+  dynamicRegistration: DynamicRegistrationService;
+  tokens: TokenService;
+  deepLinking: DeepLinkingService;
+}
+
+/** Only single string values: Canvas ignores repeated or nested parameters. */
+function stringParams(...sources: unknown[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const source of sources) {
+    if (!source || typeof source !== 'object') continue;
+    for (const [name, value] of Object.entries(source)) {
+      if (typeof value === 'string') params[name] = value;
+    }
+  }
+  return params;
+}
+
+function bearerToken(req: Request): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  return match?.[1];
+}
+
+function asyncRoute(handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    handler(req, res).catch(next);
+  };
+}
+
+function sendJson(res: Response, reply: JsonReply): void {
+  res.set('Cache-Control', 'no-store').status(reply.status).json(reply.body);
+}
+
+/** Which launch each demo button performs: an instructor places links, as in Canvas. */
+function demoLaunch(choice: string | undefined): { user: DemoUser; options: LoginInitiationOptions } | undefined {
+  if (choice === 'deep-link') return { user: DEMO_USERS.facilitator, options: { messageType: 'LtiDeepLinkingRequest', placement: 'link_selection' } };
+  const user = Object.values(DEMO_USERS).find((candidate) => candidate.key === choice);
+  return user && { user, options: { placement: 'course_navigation' } };
+}
+
+export function createRouter(deps: RouterDeps): express.Router {
+  const { urls, registrations, launches } = deps;
+  const router = express.Router();
+  const urlencoded = express.urlencoded({ extended: false, limit: '200kb' });
+
+  /**
+   * Pages may post to, and frame, the tools this platform knows, and nothing else. The issuer's
+   * origin is named besides 'self' because the demo page may be opened under another loopback
+   * host (http://localhost vs http://127.0.0.1) to make the tool's frame truly cross-site.
+   */
+  function sendHtml(res: Response, status: number, html: string): void {
+    const issuerOrigin = new URL(urls.issuer).origin;
+    const origins = new Set([issuerOrigin, new URL(deps.toolUrl).origin]);
+    for (const registration of registrations.list()) {
+      for (const uri of [registration.initiateLoginUri, ...registration.redirectUris]) origins.add(new URL(uri).origin);
+    }
+    const platformAndTools = [...origins].join(' ');
+    res
+      .status(status)
+      .set({
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Content-Security-Policy': [
+          `default-src 'self' ${issuerOrigin}`,
+          `img-src 'self' ${issuerOrigin} https: data:`,
+          `frame-src 'self' ${platformAndTools}`,
+          `form-action 'self' ${platformAndTools}`,
+          `frame-ancestors 'self' ${issuerOrigin} http://localhost:* http://127.0.0.1:* http://[::1]:*`,
+          "base-uri 'none'",
+          "object-src 'none'",
+        ].join('; '),
+      })
+      .send(html);
+  }
+
+  router.get('/jwks', (_req, res) => {
+    res.json({ keys: [deps.publicJwk] });
+  });
+
+  router.all(
+    '/authorize',
+    urlencoded,
+    asyncRoute(async (req, res) => {
+      try {
+        const form = await launches.respondToAuth(stringParams(req.query, req.body));
+        sendHtml(res, 200, autoSubmitPage(urls, form));
+      } catch (error) {
+        if (!(error instanceof AuthRequestRejected)) throw error;
+        sendHtml(res, error.status, errorPage(urls, 'Launch refused', error.message));
+      }
+    }),
+  );
+
+  router.post(
+    '/token',
+    urlencoded,
+    asyncRoute(async (req, res) => {
+      sendJson(res, await deps.tokens.grant(stringParams(req.body)));
+    }),
+  );
+
+  router.get(
+    '/.well-known/openid-configuration',
+    asyncRoute(async (req, res) => {
+      sendJson(res, await deps.dynamicRegistration.openidConfiguration(bearerToken(req) ?? stringParams(req.query).registration_token));
+    }),
+  );
+
+  router.post(
+    '/registrations',
+    express.json({ limit: '200kb' }),
+    asyncRoute(async (req, res) => {
+      sendJson(res, await deps.dynamicRegistration.register(bearerToken(req), req.body));
+    }),
+  );
+
+  router.post(
+    '/deep-link-return',
+    urlencoded,
+    asyncRoute(async (req, res) => {
+      const jwt = stringParams(req.body).JWT;
+      if (!jwt) return sendHtml(res, 400, errorPage(urls, 'Nothing placed', 'The tool posted no JWT.'));
+      try {
+        sendHtml(res, 200, deepLinkResultPage(urls, await deps.deepLinking.verifyResponse(jwt)));
+      } catch (error) {
+        if (!(error instanceof DeepLinkError)) throw error;
+        sendHtml(res, 400, errorPage(urls, 'Nothing placed', `The deep-linking response was refused: ${error.message}`));
+      }
+    }),
+  );
+
+  router.get('/', (_req, res) => {
+    sendHtml(res, 200, demoPage(urls, deps.toolUrl, registrations.list()));
+  });
+
+  router.post(
+    '/launch',
+    urlencoded,
+    asyncRoute(async (req, res) => {
+      const body = stringParams(req.body);
+      const launch = demoLaunch(body.as);
+      const registration = registrations.get(body.client_id ?? '');
+      if (!launch || !registration) return sendHtml(res, 400, errorPage(urls, 'Unknown launch', 'Choose one of the launch buttons.'));
+      const fields = await launches.loginInitiation(launch.user, { ...launch.options, clientId: registration.clientId });
+      // Unticking the box replaces the platform page, as a tool set to open in a new window does.
+      const target = body.in_frame === 'yes' ? undefined : '_top';
+      sendHtml(res, 200, autoSubmitPage(urls, { action: registration.initiateLoginUri, fields, target }));
+    }),
+  );
+
+  router.post(
+    '/start-registration',
+    asyncRoute(async (_req, res) => {
+      res.redirect(303, await deps.dynamicRegistration.startUrl());
+    }),
+  );
+
+  router.get('/post-message-forwarding', (_req, res) => {
+    sendHtml(res, 200, storageFramePage(urls));
+  });
+
+  router.get('/assets/:name', (req, res) => {
+    const asset = Object.hasOwn(ASSETS, req.params.name) ? ASSETS[req.params.name] : undefined;
+    if (!asset) {
+      res.sendStatus(404);
+      return;
+    }
+    res.set({ 'Content-Type': asset.type, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' }).send(asset.body);
+  });
+
+  return router;
+}

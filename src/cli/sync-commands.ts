@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import { cohortProgress, PROGRESS_COLUMNS } from '../progress/cohort-report';
+import type { Runtime } from '../service';
+import { createSyncService, type SyncProgress, type CourseRunResult } from '../sync';
+import { CliError, note, out } from './output';
+
+type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
+
+/** A bar per course on a terminal; otherwise a plain line every 10% so logs stay readable. */
+function progressReporter() {
+  if (process.stderr.isTTY) {
+    let bar: SingleBar | undefined;
+    let course = '';
+    return {
+      progress: (p: SyncProgress) => {
+        if (course !== p.courseId) {
+          bar?.stop();
+          course = p.courseId;
+          bar = new SingleBar({ format: `course ${p.courseId} [{bar}] {value}/{total} students | {rate}/s | ETA {eta}s`, stream: process.stderr }, Presets.shades_classic);
+          bar.start(p.total, 0, { rate: 0 });
+        }
+        bar?.setTotal(p.total);
+        bar?.update(p.done);
+      },
+      stop: () => bar?.stop(),
+    };
+  }
+  const reported = new Map<string, number>();
+  return {
+    progress: (p: SyncProgress) => {
+      const tenth = p.total ? Math.floor((p.done * 10) / p.total) : 0;
+      if ((reported.get(p.courseId) ?? -1) < tenth) {
+        reported.set(p.courseId, tenth);
+        note(`course ${p.courseId}: ${p.done}/${p.total} students fetched`);
+      }
+    },
+    stop: () => undefined,
+  };
+}
+
+function describeCourse(r: CourseRunResult): string {
+  if (r.status === 'synced') return `course ${r.courseId}: synced (${r.mode}, ${r.path}), ${r.students} students, ${r.fetched} fetched in detail`;
+  return `course ${r.courseId}: ${r.status} — ${r.reason}`;
+}
+
+export function registerSyncCommands(program: Command, withRuntime: WithRuntime): void {
+  program
+    .command('sync')
+    .description('pull completion data from Canvas for every linked course now')
+    .option('--course <id>', 'only this Canvas course')
+    .option('--full', 'refetch every student, not only those whose progress changed')
+    .option('--exact', 'use one REST request per student instead of GraphQL')
+    .action((opts: { course?: string; full?: boolean; exact?: boolean }) =>
+      withRuntime(async (runtime) => {
+        const reporter = progressReporter();
+        const run = await createSyncService(runtime).run({
+          trigger: 'cli',
+          courseId: opts.course,
+          full: opts.full,
+          exact: opts.exact,
+          onProgress: reporter.progress,
+          onCourseDone: (r) => {
+            reporter.stop();
+            note(describeCourse(r));
+          },
+        });
+        reporter.stop();
+        if (run.courses.length === 0) throw new CliError(opts.course ? `Course ${opts.course} is not linked. Link it with \`ecf-progress programme link\`.` : 'No courses are linked yet. Link one with `ecf-progress programme link`.');
+        const seconds = ((run.finishedAt?.getTime() ?? Date.now()) - run.startedAt.getTime()) / 1000;
+        out(`Sync ${run._id}: ${run.courses.filter((c) => c.status === 'synced').length} of ${run.courses.length} courses synced, ${run.participants} participants, ${run.requests} Canvas requests (${run.retries} retries, ${run.throttled} throttled) in ${seconds.toFixed(1)} s.`);
+        if (run.errors.length) throw new CliError(`Some courses failed:\n  ${run.errors.join('\n  ')}`);
+      }),
+    );
+
+  program
+    .command('progress')
+    .description("write one row per participant of a cohort from what the store holds now")
+    .requiredOption('--cohort <name>', 'the cohort, e.g. "September 2024"')
+    .option('--format <format>', 'csv or json', 'csv')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action((opts: { cohort: string; format: string; out?: string }) =>
+      withRuntime(async () => {
+        if (opts.format !== 'csv' && opts.format !== 'json') throw new CliError('--format must be csv or json', 2);
+        const rows = await cohortProgress(opts.cohort);
+        if (rows.length === 0) throw new CliError(`No participants found for cohort "${opts.cohort}". Check the name with \`ecf-progress programme list\`.`);
+        const text = opts.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : stringify(rows, { header: true, columns: [...PROGRESS_COLUMNS] });
+        if (opts.out) {
+          fs.writeFileSync(opts.out, text);
+          note(`Wrote ${rows.length} participants to ${opts.out}.`);
+        } else process.stdout.write(text);
+      }),
+    );
+}

@@ -1,0 +1,65 @@
+import { CsvError, parse, type Info } from 'csv-parse/sync';
+import { ValidationError } from '../errors';
+
+/** One data row: the physical line it starts on (the header is line 1) and its trimmed values by column. */
+export interface CsvRow {
+  line: number;
+  values: Record<string, string>;
+  /** Set when the row has more or fewer values than the header, so its columns cannot be trusted. */
+  shapeProblem?: string;
+}
+
+const LINE_BREAK = /\r\n|\n/g;
+
+const countLineBreaks = (values: string[]) => values.reduce((n, value) => n + (value.match(LINE_BREAK)?.length ?? 0), 0);
+
+function parseRecords(text: string): { record: string[]; info: Info }[] {
+  try {
+    // csv-parse 5.6 counts a CRLF inside a quoted value as two lines; with LF only its count is exact.
+    return parse(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      info: true,
+      trim: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      // Spreadsheets save trailing rows of bare commas; they are blank lines, not bad rows.
+      skip_records_with_empty_values: true,
+    });
+  } catch (error) {
+    if (error instanceof CsvError) throw new ValidationError(`line ${error.lines}: this is not readable CSV (${error.code})`);
+    throw error;
+  }
+}
+
+function checkHeader(header: string[], columns: readonly string[]): string[] {
+  const names = header.map((name) => name.trim().toLowerCase());
+  const missing = columns.filter((column) => !names.includes(column));
+  const unknown = names.filter((name) => !columns.includes(name));
+  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  const problems = [
+    missing.length ? `missing ${missing.join(', ')}` : '',
+    unknown.length ? `unknown ${unknown.map((name) => `"${name}"`).join(', ')}` : '',
+    repeated.length ? `repeated ${repeated.join(', ')}` : '',
+  ].filter(Boolean);
+  if (problems.length) throw new ValidationError(`line 1: the header must name the columns ${columns.join(',')} (${problems.join('; ')})`);
+  return names;
+}
+
+function toRow(record: string[], info: Info, names: string[]): CsvRow {
+  // info.lines is the line a record ends on; quoted line breaks say how many lines earlier it began.
+  const line = info.lines - countLineBreaks(record);
+  const values = Object.fromEntries(names.map((name, i) => [name, (record[i] ?? '').trim()]));
+  const shapeProblem = record.length === names.length ? undefined : `has ${record.length} values; the header has ${names.length}`;
+  return { line, values, shapeProblem };
+}
+
+/**
+ * Reads an import file whose header must name exactly `columns`, in any order and any case.
+ * Throws a ValidationError naming the line when the file is empty, unreadable or has a wrong header.
+ */
+export function readCsv(text: string, columns: readonly string[]): CsvRow[] {
+  const [header, ...records] = parseRecords(text);
+  if (!header) throw new ValidationError(`the file is empty; it needs the header line ${columns.join(',')}`);
+  const names = checkHeader(header.record, columns);
+  return records.map(({ record, info }) => toRow(record, info, names));
+}

@@ -1,0 +1,136 @@
+import type { CanvasApi } from '../canvas';
+import { buildCourseStructure } from '../programme/modules';
+import type { CourseLink } from '../programme/links';
+import { moduleDone, moduleTotals, planFor, type CoursePlan } from './course-plan';
+import { fetchByGraphQL, fetchByRest, GraphQLUnavailableError, listStudentIdentities, type StudentDetail } from './fetch-details';
+import { emptyState, readState, readStudents, writeGeneration, type CourseSyncState, type StudentRecord } from './store';
+
+export interface CourseSyncOptions {
+  full: boolean;
+  exact: boolean;
+  /** An incremental run turns full when the last full one is older than this (a reconcile pass). */
+  reconcileAfterMs?: number;
+}
+
+export interface CourseSyncContext {
+  api: CanvasApi;
+  link: CourseLink;
+  runId: string;
+  now: () => number;
+  onProgress?: (progress: { done: number; total: number }) => void;
+  /** Throws if this process no longer holds the course's lease; checked before writing. */
+  assertLease: () => void;
+}
+
+export interface CourseSyncResult {
+  mode: 'full' | 'incremental';
+  path: 'graphql' | 'rest';
+  students: number;
+  fetched: number;
+  state: CourseSyncState;
+}
+
+/** Students whose Canvas counts moved since the last sync, plus new ones; and who left. */
+async function changedSince(api: CanvasApi, courseId: string, previous: Map<string, StudentRecord>) {
+  const changed: string[] = [];
+  const present = new Set<string>();
+  for await (const page of api.listBulkProgress(courseId)) {
+    for (const entry of page) {
+      present.add(entry.id);
+      const before = previous.get(entry.id);
+      if (!('requirement_count' in entry.progress)) {
+        if (!before) changed.push(entry.id);
+        continue;
+      }
+      if (!before || before.requirementCompleted !== entry.progress.requirement_completed_count || before.requirementTotal !== entry.progress.requirement_count) changed.push(entry.id);
+    }
+  }
+  return { changed, present };
+}
+
+/** Merges what Canvas said with what we had: first-seen times survive, and an item only turns incomplete when Canvas says so. */
+function merge(detail: StudentDetail, before: StudentRecord | undefined, plan: CoursePlan, now: number): StudentRecord {
+  const completions = new Map<string, number>();
+  if (detail.completedItemIds === null) {
+    for (const [id, at] of before?.completions ?? []) completions.set(id, at);
+  } else {
+    for (const id of detail.completedItemIds) completions.set(id, before?.completions.get(id) ?? now);
+  }
+  return {
+    userId: detail.userId,
+    name: detail.name,
+    email: detail.email,
+    sisId: detail.sisId,
+    loginId: detail.loginId,
+    section: detail.section,
+    lastActivityAt: detail.lastActivityAt,
+    requirementCompleted: detail.requirementCompleted,
+    requirementTotal: detail.requirementTotal,
+    completions,
+    moduleDone: moduleDone(plan, completions),
+    fetchedAt: now,
+  };
+}
+
+async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: string[] | 'all', exact: boolean, sink: (d: StudentDetail[]) => void): Promise<'graphql' | 'rest'> {
+  const courseId = ctx.link.courseId;
+  if (!exact) {
+    try {
+      await fetchByGraphQL(ctx.api, courseId, plan, wanted, sink);
+      return 'graphql';
+    } catch (error) {
+      if (!(error instanceof GraphQLUnavailableError)) throw error;
+    }
+  }
+  const identities = await listStudentIdentities(ctx.api, courseId);
+  const wantedSet = wanted === 'all' ? null : new Set(wanted);
+  await fetchByRest(ctx.api, courseId, identities.filter((s) => !wantedSet || wantedSet.has(s.userId)), sink);
+  return 'rest';
+}
+
+/**
+ * Syncs one linked course: structure, then item-level detail for everyone (full) or only for
+ * students whose counts changed (incremental), then one new generation of buckets.
+ * The caller holds the course's lease.
+ */
+export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOptions): Promise<CourseSyncResult> {
+  const { link } = ctx;
+  const state = (await readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
+  const structure = buildCourseStructure(await ctx.api.listModules(link.courseId), link);
+  const plan = planFor(structure);
+  const previous = await readStudents(state);
+  const now = ctx.now();
+  const reconcileDue = options.reconcileAfterMs !== undefined && (!state.lastFullAt || now - state.lastFullAt.getTime() > options.reconcileAfterMs);
+  const full = options.full || reconcileDue || !state.generation || state.structureHash !== plan.hash;
+
+  const records = new Map<string, StudentRecord>();
+  let wanted: string[] | 'all' = 'all';
+  if (!full) {
+    const { changed, present } = await changedSince(ctx.api, link.courseId, previous);
+    const changedIds = new Set(changed);
+    for (const [id, record] of previous) if (present.has(id) && !changedIds.has(id)) records.set(id, { ...record, moduleDone: moduleDone(plan, record.completions) });
+    wanted = changed;
+  }
+  const total = wanted === 'all' ? state.studentCount : wanted.length;
+  let fetched = 0;
+  const path = wanted.length === 0 ? 'graphql' : await fetchDetails(ctx, plan, wanted, options.exact, (details) => {
+    for (const detail of details) records.set(detail.userId, merge(detail, previous.get(detail.userId), plan, now));
+    fetched += details.length;
+    ctx.onProgress?.({ done: fetched, total: Math.max(total, fetched) });
+  });
+
+  const students = [...records.values()].sort((a, b) => a.userId.localeCompare(b.userId));
+  ctx.assertLease();
+  const next = await writeGeneration(state, ctx.runId, students, {
+    programme: link.programme,
+    cohort: link.cohort,
+    structureHash: plan.hash,
+    moduleTotals: moduleTotals(plan),
+    syncedAt: new Date(now),
+    lastAttemptAt: new Date(now),
+    lastFullAt: full ? new Date(now) : state.lastFullAt,
+    lastError: null,
+    lastRunId: ctx.runId,
+  });
+  return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, state: next };
+}

@@ -1,0 +1,114 @@
+import { CanvasForbiddenError, CanvasGraphQLError, CanvasNotFoundError, CanvasRequestError, type CanvasApi, type ProgressionStudent } from '../canvas';
+import { completedFromIncomplete, type CoursePlan } from './course-plan';
+
+/** What Canvas told us about one student in this run. */
+export interface StudentDetail {
+  userId: string;
+  name: string | null;
+  email: string | null;
+  sisId: string | null;
+  loginId: string | null;
+  section: string | null;
+  lastActivityAt: string | null;
+  requirementCompleted: number;
+  requirementTotal: number;
+  /** Completed required items, or null when Canvas gave no progression (keep what we had). */
+  completedItemIds: string[] | null;
+}
+
+export type DetailSink = (details: StudentDetail[]) => void;
+
+const USER_ID_BATCH = 100;
+const REST_PARALLEL = 16;
+
+export class GraphQLUnavailableError extends Error {
+  override name = 'GraphQLUnavailableError';
+}
+
+function fromProgression(student: ProgressionStudent, plan: CoursePlan): StudentDetail {
+  const progression = student.progression;
+  return {
+    userId: student.id,
+    name: student.name,
+    email: student.email,
+    sisId: student.sisId,
+    loginId: student.loginId,
+    section: student.sectionName,
+    lastActivityAt: student.lastActivityAt,
+    requirementCompleted: progression?.completed ?? 0,
+    requirementTotal: progression?.total ?? 0,
+    completedItemIds: progression ? completedFromIncomplete(plan, progression.incompleteModules.flatMap((m) => m.incompleteItemIds)) : null,
+  };
+}
+
+async function progressionPages(api: CanvasApi, courseId: string, userIds: readonly string[] | undefined, onPage: (students: ProgressionStudent[]) => Promise<void>): Promise<void> {
+  let after: string | undefined;
+  do {
+    let page;
+    try {
+      page = await api.fetchProgressionPage(courseId, { after, userIds });
+    } catch (error) {
+      // An instance without GraphQL (404), a token or policy refusing it (403), or a query it
+      // rejects (400, GraphQL errors): per-student REST still works, and will surface a real 404.
+      const refused = error instanceof CanvasGraphQLError || error instanceof CanvasNotFoundError || error instanceof CanvasForbiddenError || error instanceof CanvasRequestError;
+      if (refused) throw new GraphQLUnavailableError((error as Error).message);
+      throw error;
+    }
+    await onPage(page.students);
+    after = page.hasNextPage && page.endCursor ? page.endCursor : undefined;
+  } while (after);
+}
+
+/**
+ * Item-level detail from GraphQL, 100 students a call. Students whose nested lists were cut
+ * short are re-read one by one through REST, so no completion is guessed.
+ */
+export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<void> {
+  const onPage = async (students: ProgressionStudent[]) => {
+    const complete = students.filter((s) => !s.truncated).map((s) => fromProgression(s, plan));
+    sink(complete);
+    const truncated = students.filter((s) => s.truncated);
+    if (truncated.length) await fetchByRest(api, courseId, truncated.map((s) => fromProgression(s, plan)), sink);
+  };
+  if (userIds === 'all') return progressionPages(api, courseId, undefined, onPage);
+  for (let i = 0; i < userIds.length; i += USER_ID_BATCH) {
+    await progressionPages(api, courseId, userIds.slice(i, i + USER_ID_BATCH), onPage);
+  }
+}
+
+async function restDetail(api: CanvasApi, courseId: string, identity: StudentDetail): Promise<StudentDetail> {
+  const modules = await api.listModules(courseId, { studentId: identity.userId });
+  const items = modules.flatMap((m) => m.items).filter((item) => item.completion_requirement);
+  const completed = items.filter((item) => item.completion_requirement?.completed).map((item) => item.id);
+  return { ...identity, requirementCompleted: completed.length, requirementTotal: items.length, completedItemIds: completed };
+}
+
+/** One modules request per student: exact, and the fallback when GraphQL is unavailable. */
+export async function fetchByRest(api: CanvasApi, courseId: string, students: StudentDetail[], sink: DetailSink): Promise<void> {
+  for (let i = 0; i < students.length; i += REST_PARALLEL) {
+    sink(await Promise.all(students.slice(i, i + REST_PARALLEL).map((s) => restDetail(api, courseId, s))));
+  }
+}
+
+/** Identities and sections of every active student, for the REST path (GraphQL brings them itself). */
+export async function listStudentIdentities(api: CanvasApi, courseId: string): Promise<StudentDetail[]> {
+  const sectionNames = new Map((await api.listSections(courseId)).map((section) => [section.id, section.name]));
+  const students: StudentDetail[] = [];
+  for await (const page of api.listStudentEnrollments(courseId)) {
+    for (const e of page) {
+      students.push({
+        userId: e.user_id,
+        name: e.user.name,
+        email: e.user.email ?? null,
+        sisId: e.user.sis_user_id ?? null,
+        loginId: e.user.login_id ?? null,
+        section: sectionNames.get(e.course_section_id) ?? null,
+        lastActivityAt: e.last_activity_at,
+        requirementCompleted: 0,
+        requirementTotal: 0,
+        completedItemIds: null,
+      });
+    }
+  }
+  return students;
+}

@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import { collection, isDuplicateKey } from '../db/collections';
+
+/**
+ * One holder per course at a time, across app instances. FerretDB lets several clients win a
+ * conditional update, so a lease is a set of insert-only documents, one per time slot
+ * (`lease:<key>:<slot>`); inserting a unique `_id` has exactly one winner. The holder keeps
+ * the current and the next slot; a crashed holder's slots simply pass, and another instance
+ * takes over at most two slots later.
+ */
+interface LeaseDoc {
+  _id: string;
+  key: string;
+  holder: string;
+  slot: number;
+  takenAt: Date;
+}
+
+export const LEASE_SLOT_MS = 60_000;
+const leases = () => collection<LeaseDoc>('sync_leases');
+
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+export class Lease {
+  private timer: NodeJS.Timeout | undefined;
+  private lost = false;
+
+  private constructor(
+    readonly key: string,
+    readonly holder: string,
+    private heldThrough: number,
+    private readonly slotMs: number,
+  ) {}
+
+  /** Takes the lease for `key`, or returns null when another holder has it now. */
+  static async acquire(key: string, options: { slotMs?: number; now?: () => number } = {}): Promise<Lease | null> {
+    const slotMs = options.slotMs ?? LEASE_SLOT_MS;
+    const now = options.now ?? Date.now;
+    const holder = crypto.randomUUID();
+    const slot = Math.floor(now() / slotMs);
+    if (!(await insertSlot(key, holder, slot))) return null;
+    // The next slot too, so a rival can't take over at the slot boundary while we still run.
+    if (!(await insertSlot(key, holder, slot + 1))) return null;
+    const lease = new Lease(key, holder, slot + 1, slotMs);
+    lease.keepAlive(now);
+    return lease;
+  }
+
+  /** Throws when the lease was lost, so long work stops before writing over a new holder. */
+  assertHeld(): void {
+    if (this.lost) throw new LeaseLostError(`lease ${this.key} was lost`);
+  }
+
+  /** Gives the slots back so the next run need not wait for them to pass. */
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    for (let slot = this.heldThrough; slot >= this.heldThrough - 2; slot -= 1) {
+      await leases().deleteOne({ _id: `lease:${this.key}:${slot}`, holder: this.holder });
+    }
+  }
+
+  private keepAlive(now: () => number): void {
+    this.timer = setInterval(async () => {
+      const wanted = Math.floor(now() / this.slotMs) + 1;
+      while (!this.lost && this.heldThrough < wanted) {
+        if (await insertSlot(this.key, this.holder, this.heldThrough + 1).catch(() => false)) this.heldThrough += 1;
+        else this.lost = true;
+      }
+    }, Math.max(1000, Math.floor(this.slotMs / 4)));
+    this.timer.unref();
+  }
+}
+
+async function insertSlot(key: string, holder: string, slot: number): Promise<boolean> {
+  try {
+    await leases().insertOne({ _id: `lease:${key}:${slot}`, key, holder, slot, takenAt: new Date() });
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
+export async function purgeOldLeases(now = new Date()): Promise<number> {
+  return (await leases().deleteMany({ takenAt: { $lt: new Date(now.getTime() - 24 * 3600 * 1000) } })).deletedCount;
+}

@@ -1,0 +1,48 @@
+import crypto from 'node:crypto';
+import { collection } from '../db/collections';
+
+export interface CourseRunResult {
+  course: string;
+  courseId: string;
+  status: 'synced' | 'skipped' | 'failed';
+  mode?: 'full' | 'incremental';
+  path?: 'graphql' | 'rest';
+  students?: number;
+  fetched?: number;
+  reason?: string;
+}
+
+/** One sync run, written once at the start and once at the end by the one process that ran it. */
+export interface SyncRun {
+  _id: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  trigger: 'cli' | 'schedule' | 'demo' | 'test';
+  options: { full: boolean; exact: boolean; course: string | null };
+  courses: CourseRunResult[];
+  participants: number;
+  apiCalls: Record<string, number>;
+  requests: number;
+  retries: number;
+  throttled: number;
+  errors: string[];
+}
+
+const runs = () => collection<SyncRun>('sync_runs');
+
+/** Time-ordered ids, so the latest runs sort last by `_id` alone. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString()}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+export async function recordRunStart(run: SyncRun): Promise<void> {
+  await runs().insertOne(run);
+}
+
+export async function recordRunEnd(run: SyncRun): Promise<void> {
+  await runs().replaceOne({ _id: run._id }, run);
+}
+
+export async function latestRuns(limit: number): Promise<SyncRun[]> {
+  return runs().find({}).sort({ _id: -1 }).limit(limit).toArray();
+}

@@ -1,0 +1,164 @@
+import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
+import type { Logger } from '../log/logger';
+import type { CourseLink } from '../programme/links';
+import { syncCourse, type CourseSyncOptions } from './course-sync';
+import { Lease, LeaseLostError } from './lease';
+import { emptyState, readState, saveState } from './store';
+import { newRunId, recordRunEnd, recordRunStart, type CourseRunResult, type SyncRun } from './runs';
+
+export interface SyncProgress {
+  courseId: string;
+  done: number;
+  total: number;
+}
+
+export interface SyncRequest {
+  full?: boolean;
+  exact?: boolean;
+  courseId?: string;
+  trigger: SyncRun['trigger'];
+  onProgress?: (progress: SyncProgress) => void;
+  onCourseDone?: (result: CourseRunResult) => void;
+}
+
+export interface SyncDeps {
+  logger: Logger;
+  listLinks: () => Promise<CourseLink[]>;
+  /** A Canvas client for the platform, or null when no connection is configured. */
+  clientFor: (platform: { issuer: string; clientId: string }) => Promise<CanvasClient | null>;
+  now?: () => number;
+  leaseSlotMs?: number;
+}
+
+/** Reconcile: a scheduled incremental run becomes full once a day, catching what counts can't show. */
+export const RECONCILE_AFTER_MS = 24 * 3600 * 1000;
+const COURSES_IN_PARALLEL = 2;
+
+function platformKey(link: CourseLink): string {
+  return JSON.stringify([link.issuer, link.clientId]);
+}
+
+function explain(error: unknown): string {
+  if (error instanceof CanvasError) return error.message;
+  if (error instanceof LeaseLostError) return 'another instance took over this course';
+  return 'unexpected error (see the service log)';
+}
+
+async function recordFailure(link: CourseLink, reason: string, now: Date): Promise<void> {
+  const state = (await readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
+  await saveState({ ...state, lastAttemptAt: now, lastError: reason });
+}
+
+/**
+ * Runs syncs over the linked courses: one lease per course, so several app instances can run
+ * side by side; a course that fails (401, 404, Canvas down) is recorded and the others go on.
+ */
+export class SyncService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SyncDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async run(request: SyncRequest): Promise<SyncRun> {
+    const links = (await this.deps.listLinks()).filter((l) => !request.courseId || l.courseId === request.courseId);
+    const run: SyncRun = {
+      _id: newRunId(new Date(this.now())),
+      startedAt: new Date(this.now()),
+      finishedAt: null,
+      trigger: request.trigger,
+      options: { full: !!request.full, exact: !!request.exact, course: request.courseId ?? null },
+      courses: [],
+      participants: 0,
+      apiCalls: {},
+      requests: 0,
+      retries: 0,
+      throttled: 0,
+      errors: [],
+    };
+    await recordRunStart(run);
+    const clients = new Map<string, Promise<CanvasClient | null>>();
+    const options: CourseSyncOptions = { full: !!request.full, exact: !!request.exact, reconcileAfterMs: request.trigger === 'schedule' ? RECONCILE_AFTER_MS : undefined };
+    const queue = [...links];
+    const worker = async () => {
+      for (let link = queue.shift(); link; link = queue.shift()) {
+        const result = await this.runCourse(link, run._id, options, clients, request);
+        run.courses.push(result);
+        request.onCourseDone?.(result);
+      }
+    };
+    await Promise.all(Array.from({ length: COURSES_IN_PARALLEL }, worker));
+    this.finish(run, await Promise.all(clients.values()));
+    await recordRunEnd(run);
+    this.deps.logger.info({ event: 'sync.finished', runId: run._id, courses: run.courses.length, participants: run.participants, requests: run.requests, throttled: run.throttled, errors: run.errors.length }, 'sync finished');
+    return run;
+  }
+
+  /** One client per platform per run, shared by its courses, so the limiter and stats see all calls. */
+  private client(link: CourseLink, clients: Map<string, Promise<CanvasClient | null>>): Promise<CanvasClient | null> {
+    const key = platformKey(link);
+    let client = clients.get(key);
+    if (!client) {
+      client = this.deps.clientFor(link);
+      clients.set(key, client);
+    }
+    return client;
+  }
+
+  private async runCourse(link: CourseLink, runId: string, options: CourseSyncOptions, clients: Map<string, Promise<CanvasClient | null>>, request: SyncRequest): Promise<CourseRunResult> {
+    const base = { course: link._id, courseId: link.courseId };
+    const client = await this.client(link, clients);
+    if (!client) {
+      await recordFailure(link, 'no Canvas connection for this platform', new Date(this.now()));
+      return { ...base, status: 'failed', reason: 'no Canvas connection for this platform (run `ecf-progress canvas connect`)' };
+    }
+    const lease = await Lease.acquire(link._id, { slotMs: this.deps.leaseSlotMs, now: this.now });
+    if (!lease) return { ...base, status: 'skipped', reason: 'another instance is syncing this course' };
+    try {
+      const result = await syncCourse(
+        { api: new CanvasApi(client), link, runId, now: this.now, onProgress: (p) => request.onProgress?.({ courseId: link.courseId, ...p }), assertLease: () => lease.assertHeld() },
+        options,
+      );
+      return { ...base, status: 'synced', mode: result.mode, path: result.path, students: result.students, fetched: result.fetched };
+    } catch (error) {
+      const reason = explain(error);
+      this.deps.logger.warn({ event: 'sync.course_failed', course: link.courseId, err: error instanceof CanvasError ? { kind: error.name, message: error.message } : error }, 'course sync failed');
+      await recordFailure(link, reason, new Date(this.now()));
+      return { ...base, status: 'failed', reason };
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private finish(run: SyncRun, clients: (CanvasClient | null)[]): void {
+    run.finishedAt = new Date(this.now());
+    run.participants = run.courses.reduce((sum, c) => sum + (c.students ?? 0), 0);
+    run.errors = run.courses.filter((c) => c.status === 'failed').map((c) => `${c.courseId}: ${c.reason}`);
+    for (const client of clients) {
+      if (!client) continue;
+      const stats = client.stats();
+      for (const [endpoint, calls] of Object.entries(stats.calls)) run.apiCalls[endpoint] = (run.apiCalls[endpoint] ?? 0) + calls;
+      run.requests += stats.requests;
+      run.retries += stats.retries;
+      run.throttled += stats.throttled;
+    }
+  }
+
+  /** Runs a sync every `intervalMs`; never two at once in this process. */
+  startSchedule(intervalMs: number): () => void {
+    let running = false;
+    const timer = setInterval(async () => {
+      if (running) return;
+      running = true;
+      try {
+        await this.run({ trigger: 'schedule' });
+      } catch (error) {
+        this.deps.logger.error({ event: 'sync.schedule_failed', err: error }, 'scheduled sync failed');
+      } finally {
+        running = false;
+      }
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}

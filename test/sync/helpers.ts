@@ -1,0 +1,76 @@
+import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimulatorOptions } from '../../canvas-sim';
+import { CanvasClient } from '../../src/canvas';
+import { createLogger } from '../../src/log/logger';
+import { classifyItem, loadClassificationRules } from '../../src/programme/classify';
+import { courseLinkId, courseLinks, type CourseLink } from '../../src/programme/links';
+import { moduleNumberFromTitle } from '../../src/programme/modules';
+import { SyncService } from '../../src/sync/service';
+import { readState, readStudents } from '../../src/sync/store';
+
+export const PLATFORM = { issuer: 'https://canvas.instructure.com', clientId: '10000000000001' };
+
+export async function startSimulator(options: Partial<SimulatorOptions> & { students?: number; courses?: number; seed?: number } = {}): Promise<CanvasSimulator> {
+  const data = generateCohort({ seed: options.seed ?? 7, courses: options.courses ?? 2, studentsPerCourse: options.students ?? 40, induction: true, largeIds: true });
+  return startCanvasSimulator({ latencyMs: 2, perStudentLatencyMs: 0, ...options, data });
+}
+
+export async function linkCourses(sim: CanvasSimulator, cohort = 'September 2025'): Promise<CourseLink[]> {
+  const links = sim.data.courses.map((course, i): CourseLink => ({
+    _id: courseLinkId(PLATFORM, course.id),
+    ...PLATFORM,
+    courseId: course.id,
+    programme: i % 2 === 0 ? 'ect' : 'mentor',
+    cohort,
+    moduleMap: {},
+    classificationOverrides: { items: {}, titles: [] },
+    linkedAt: new Date(),
+  }));
+  await courseLinks().insertMany(links);
+  return links;
+}
+
+export function syncService(sim: CanvasSimulator, options: { leaseSlotMs?: number } = {}): SyncService {
+  return new SyncService({
+    logger: createLogger('silent'),
+    listLinks: async () => courseLinks().find({}).toArray(),
+    clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'ecf-progress-test', retryBaseDelayMs: 5, timeoutMs: 2000 }),
+    leaseSlotMs: options.leaseSlotMs,
+  });
+}
+
+/** The simulator's ground truth in the store's terms: per student, done self-study items per module. */
+export function expectedProgress(sim: CanvasSimulator, courseId: string) {
+  const rules = loadClassificationRules();
+  const course = sim.data.courses.find((c) => c.id === courseId)!;
+  const selfStudy: (Set<string> | null)[] = Array(9).fill(null);
+  for (const module of course.modules) {
+    const number = moduleNumberFromTitle(module.name);
+    if (!number) continue;
+    const set = (selfStudy[number - 1] ??= new Set());
+    for (const item of module.items) {
+      if (item.requirement && classifyItem({ id: item.id, title: item.title, type: item.type }, rules) === 'self-study') set.add(item.id);
+    }
+  }
+  const students = new Map<string, number[]>();
+  for (const [userId, truth] of sim.truth(courseId)) {
+    const done = new Set(truth.completedItemIds);
+    students.set(userId, selfStudy.map((items) => (items ? [...items].filter((id) => done.has(id)).length : 0)));
+  }
+  return { totals: selfStudy.map((s) => (s ? s.size : null)), students };
+}
+
+export async function storedProgress(courseId: string) {
+  const state = await readState(courseLinkId(PLATFORM, courseId));
+  if (!state) throw new Error(`course ${courseId} has no sync state`);
+  const students = await readStudents(state);
+  return { state, totals: state.moduleTotals, students: new Map([...students].map(([id, s]) => [id, s.moduleDone])), records: students };
+}
+
+export async function expectStoreMatchesTruth(sim: CanvasSimulator): Promise<void> {
+  for (const course of sim.data.courses) {
+    const expected = expectedProgress(sim, course.id);
+    const stored = await storedProgress(course.id);
+    expect(stored.totals).toEqual(expected.totals);
+    expect(new Map([...stored.students].sort())).toEqual(new Map([...expected.students].sort()));
+  }
+}

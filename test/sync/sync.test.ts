@@ -1,0 +1,110 @@
+import mongoose from 'mongoose';
+import type { CanvasSimulator } from '../../canvas-sim';
+import { collection } from '../../src/db/collections';
+import { courseLinkId } from '../../src/programme/links';
+import { readState } from '../../src/sync/store';
+import { openTestRuntime, type TestRuntime } from '../support/runtime';
+import { PLATFORM, expectStoreMatchesTruth, linkCourses, startSimulator, storedProgress, syncService } from './helpers';
+
+let rt: TestRuntime;
+let sim: CanvasSimulator;
+
+beforeAll(async () => {
+  rt = await openTestRuntime();
+});
+afterAll(async () => rt.close());
+beforeEach(async () => {
+  await mongoose.connection.db?.dropDatabase();
+  sim = await startSimulator();
+  await linkCourses(sim);
+});
+afterEach(async () => sim.close());
+
+describe('sync', () => {
+  it('stores exactly the simulator ground truth for every participant and module (GraphQL path)', async () => {
+    const run = await syncService(sim).run({ trigger: 'test' });
+    expect(run.courses.map((c) => [c.status, c.mode, c.path])).toEqual([
+      ['synced', 'full', 'graphql'],
+      ['synced', 'full', 'graphql'],
+    ]);
+    await expectStoreMatchesTruth(sim);
+    expect(run.participants).toBe(80);
+    expect(run.apiCalls['POST /graphql']).toBe(2);
+    expect(run.requests).toBeLessThanOrEqual(6);
+  });
+
+  it('fetches only changed students on an incremental run, and stays exact', async () => {
+    await syncService(sim).run({ trigger: 'test' });
+    const course = sim.data.courses[0].id;
+    const changed = sim.changeStudents(course, 0.1, 3);
+    const run = await syncService(sim).run({ trigger: 'test' });
+    const first = run.courses.find((c) => c.courseId === course)!;
+    expect(first.mode).toBe('incremental');
+    expect(first.fetched).toBe(changed.length);
+    expect(run.courses.find((c) => c.courseId !== course)!.fetched).toBe(0);
+    await expectStoreMatchesTruth(sim);
+  });
+
+  it('turns a completion back to incomplete only when Canvas says so, and keeps first-seen times', async () => {
+    await syncService(sim).run({ trigger: 'test' });
+    const course = sim.data.courses[0].id;
+    const [userId, truth] = [...sim.truth(course)].find(([, t]) => t.completedItemIds.length > 1)!;
+    const before = (await storedProgress(course)).records.get(userId)!;
+    const kept = truth.completedItemIds[1];
+    sim.uncompleteItems(course, userId, [truth.completedItemIds[0]]);
+    await syncService(sim).run({ trigger: 'test' });
+    const after = (await storedProgress(course)).records.get(userId)!;
+    expect(after.completions.has(truth.completedItemIds[0])).toBe(false);
+    expect(after.completions.get(kept)).toBe(before.completions.get(kept));
+    await expectStoreMatchesTruth(sim);
+  });
+
+  it('falls back to per-student REST when GraphQL is unavailable, with the same numbers', async () => {
+    await sim.close();
+    await mongoose.connection.db?.dropDatabase();
+    sim = await startSimulator({ graphql: false });
+    await linkCourses(sim);
+    const run = await syncService(sim).run({ trigger: 'test' });
+    expect(run.courses.map((c) => c.path)).toEqual(['rest', 'rest']);
+    await expectStoreMatchesTruth(sim);
+  });
+
+  it('stays exact with random 500s, timeouts and truncated bodies injected', async () => {
+    sim.setFaults({ serverErrorRate: 0.15, truncateRate: 0.1, timeoutRate: 0.03, seed: 11 });
+    const run = await syncService(sim).run({ trigger: 'test', full: true });
+    sim.setFaults({});
+    expect(run.courses.every((c) => c.status === 'synced')).toBe(true);
+    expect(run.retries).toBeGreaterThan(0);
+    await expectStoreMatchesTruth(sim);
+  });
+
+  it('lets two instances run at once: each course is synced by exactly one', async () => {
+    const [a, b] = await Promise.all([syncService(sim).run({ trigger: 'test' }), syncService(sim).run({ trigger: 'test' })]);
+    for (const course of sim.data.courses) {
+      const statuses = [a, b].map((run) => run.courses.find((c) => c.courseId === course.id)!.status).sort();
+      expect(statuses).toEqual(['skipped', 'synced']);
+    }
+    await expectStoreMatchesTruth(sim);
+    const buckets = await collection('progress_buckets').countDocuments({});
+    const states = await Promise.all(sim.data.courses.map((c) => readState(courseLinkId(PLATFORM, c.id))));
+    expect(buckets).toBe(states.reduce((n, s) => n + (s?.bucketCount ?? 0), 0));
+  });
+
+  it('records a course Canvas refuses against that course and syncs the others', async () => {
+    await sim.close();
+    await mongoose.connection.db?.dropDatabase();
+    const refused = '21070000000000999';
+    sim = await startSimulator();
+    await linkCourses(sim);
+    const bad = sim.data.courses[1].id;
+    await sim.close();
+    sim = await startSimulator({ courseFaults: { [bad]: 404 } });
+    expect(sim.data.courses[1].id).toBe(bad);
+    const run = await syncService(sim).run({ trigger: 'test' });
+    expect(run.courses.find((c) => c.courseId === bad)!.status).toBe('failed');
+    expect(run.courses.find((c) => c.courseId !== bad)!.status).toBe('synced');
+    expect((await readState(courseLinkId(PLATFORM, bad)))?.lastError).toMatch(/found nothing/);
+    expect(run.errors).toHaveLength(1);
+    expect(refused).not.toBe(bad);
+  });
+});
