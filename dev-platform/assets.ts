@@ -11,7 +11,7 @@ body { margin: 0; background: #f5f5f5; color: #1b1b1b; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; margin: 0.5rem 0 1rem; }
 h2 { font-size: 1.25rem; margin: 1.5rem 0 0.5rem; }
-fieldset { border: 1px solid #8a8a8a; border-radius: 0.5rem; padding: 1rem; background: #fff; }
+fieldset { min-width: 0; border: 1px solid #8a8a8a; border-radius: 0.5rem; padding: 1rem; background: #fff; }
 legend { font-weight: 600; padding: 0 0.25rem; }
 .buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0.75rem 0; }
 button { min-height: 44px; padding: 0.5rem 1rem; font: inherit; border: 2px solid #2d3b45; border-radius: 0.375rem; background: #2d3b45; color: #fff; cursor: pointer; }
@@ -19,7 +19,7 @@ button.secondary { background: #fff; color: #2d3b45; }
 button:hover { background: #394b58; color: #fff; }
 :focus-visible { outline: 3px solid #0374b5; outline-offset: 2px; }
 label { font-weight: 600; }
-select { min-height: 44px; font: inherit; max-width: 100%; }
+select { min-height: 44px; font: inherit; width: 100%; max-width: 40rem; }
 .check { display: flex; align-items: center; gap: 0.5rem; }
 .check input { width: 1.25rem; height: 1.25rem; }
 iframe.tool { display: block; width: 100%; height: 70vh; min-height: 24rem; border: 1px solid #8a8a8a; border-radius: 0.5rem; background: #fff; }
@@ -27,7 +27,8 @@ dl.details { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem
 dl.details dd { margin: 0; overflow-wrap: anywhere; }
 code { overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
-th, td { border: 1px solid #c7cdd1; padding: 0.5rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+.table-scroll { overflow-x: auto; }
+th, td { border: 1px solid #c7cdd1; padding: 0.5rem; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 .error { border-left: 4px solid #e0061f; padding: 0.5rem 1rem; background: #fff; }
 @media (max-width: 40rem) { dl.details { grid-template-columns: 1fr; } button { width: 100%; } }
 `,

@@ -126,12 +126,14 @@ ${buttons}
 </form>
 
 <h2 id="registrations-heading">Registrations</h2>
+<div class="table-scroll" role="region" aria-labelledby="registrations-heading" tabindex="0">
 <table aria-labelledby="registrations-heading">
 <thead><tr><th scope="col">Tool</th><th scope="col">Client ID</th><th scope="col">Deployment ID</th><th scope="col">Added by</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
+</div>
 <form method="post" action="${escapeHtml(urls.startRegistration)}" target="tool-frame">
 <div class="buttons"><button type="submit" class="secondary">Register the tool (dynamic registration)</button></div>
 </form>
@@ -163,12 +165,14 @@ export function deepLinkResultPage(urls: PlatformUrls, result: DeepLinkResult): 
     )
     .join('\n');
   const table = result.items.length
-    ? `<table aria-label="Placed items">
+    ? `<div class="table-scroll" role="region" aria-label="Placed items" tabindex="0">
+<table aria-label="Placed items">
 <thead><tr><th scope="col">Title</th><th scope="col">Type</th><th scope="col">URL</th><th scope="col">Custom parameters</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>`
+</table>
+</div>`
     : '<p>The tool placed nothing.</p>';
   const notes = [
     result.message ? `<p>Message from the tool: ${escapeHtml(result.message)}</p>` : '',

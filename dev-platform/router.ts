@@ -84,7 +84,7 @@ export function createRouter(deps: RouterDeps): express.Router {
           `img-src 'self' ${issuerOrigin} https: data:`,
           `frame-src 'self' ${platformAndTools}`,
           `form-action 'self' ${platformAndTools}`,
-          `frame-ancestors 'self' ${issuerOrigin} http://localhost:* http://127.0.0.1:* http://[::1]:*`,
+          `frame-ancestors 'self' ${issuerOrigin} http://localhost:* http://127.0.0.1:*`,
           "base-uri 'none'",
           "object-src 'none'",
         ].join('; '),

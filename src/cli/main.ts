@@ -6,6 +6,7 @@ import { createLogger } from '../log/logger';
 import { openRuntime, type Runtime } from '../service';
 import { CliError, note } from './output';
 import { registerCanvasCommands } from './canvas-commands';
+import { registerPeopleCommands } from './people-commands';
 import { registerPlatformCommands } from './platform-commands';
 import { registerProgrammeCommands } from './programme-commands';
 import { registerSyncCommands } from './sync-commands';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCanvasCommands(program, withRuntime);
   registerProgrammeCommands(program, withRuntime);
   registerSyncCommands(program, withRuntime);
+  registerPeopleCommands(program, withRuntime);
   return program;
 }
 

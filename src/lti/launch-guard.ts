@@ -78,6 +78,7 @@ export function launchGuard(registry: PlatformRegistry) {
       const clientId = audienceClientId(payload);
       checkTimes(payload, Math.floor(Date.now() / 1000));
       checkMessage(payload);
+      if (!(await registry.find(payload.iss, clientId))) refuse('UNREGISTERED_CLIENT');
       const deploymentId = payload[`${CLAIM}deployment_id`];
       if (typeof deploymentId !== 'string' || !(await registry.isDeploymentAllowed(payload.iss, clientId, deploymentId))) {
         refuse('UNKNOWN_DEPLOYMENT', 'This Canvas deployment of the tool is not registered. Ask your Canvas administrator to register it.');

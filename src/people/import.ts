@@ -99,14 +99,16 @@ function planWrites<T extends Stored>(incoming: Omit<T, 'updatedAt'>[], existing
 }
 
 async function applyPlan<T extends Stored>(target: Collection<T>, plan: WritePlan<T>): Promise<void> {
+  // The driver's generic filter types cannot see that T has a string _id; the shape is checked by T extends Stored.
+  const docs = target as unknown as Collection<Stored>;
   try {
-    for (const batch of chunks(plan.inserts)) await target.insertMany(batch as Parameters<Collection<T>['insertMany']>[0]);
+    for (const batch of chunks(plan.inserts)) await docs.insertMany(batch);
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     throw new AppError('import_conflict', 409, 'Another import added some of these records at the same time; run this import again.');
   }
   for (const batch of chunks(plan.replaces)) {
-    await target.bulkWrite(batch.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc } })) as Parameters<Collection<T>['bulkWrite']>[0]);
+    await docs.bulkWrite(batch.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc } })));
   }
 }
 

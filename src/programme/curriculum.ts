@@ -30,21 +30,22 @@ export type ProgrammeKey = keyof Curriculum;
 
 export const CURRICULUM_FILE = path.join(__dirname, '..', '..', 'config', 'curriculum.json');
 
-let cached: Curriculum | undefined;
+const loaded = new Map<string, Curriculum>();
 
 /**
  * The programme's structure as data (config/curriculum.json), replaceable by a provider.
  * Validated on first use so a bad file stops start-up with the field at fault.
  */
 export function loadCurriculum(file = process.env.CURRICULUM_FILE || CURRICULUM_FILE): Curriculum {
+  const cached = loaded.get(file);
   if (cached) return cached;
   const parsed = Curriculum.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
   }
-  cached = parsed.data;
-  return cached;
+  loaded.set(file, parsed.data);
+  return parsed.data;
 }
 
 export function moduleOf(programme: ProgrammeKey, number: number): CurriculumModule | undefined {

@@ -57,6 +57,6 @@ export function createApp(deps: AppDeps): Express {
     res.render('pages/about', { title: 'ECF Progress' });
   });
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(errorHandler(app));
   return app;
 }

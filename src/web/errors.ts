@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { AppError, LaunchError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors';
 
 const TITLES: Record<number, string> = {
@@ -26,8 +26,12 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
   next(new NotFoundError());
 }
 
-/** One place turns every error into a page and one structured log line with the request id. */
-export function errorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
+/**
+ * One place turns every error into a page and one structured log line with the request id.
+ * Pages render through our app explicitly: an error raised inside ltijs's mounted app would
+ * otherwise render with ltijs's app, which has no view engine.
+ */
+export const errorHandler = (app: Application) => (error: unknown, req: Request, res: Response, next: NextFunction): void => {
   if (res.headersSent) return next(error);
   const known = normalise(error);
   const status = known?.status ?? 500;
@@ -40,5 +44,8 @@ export function errorHandler(error: unknown, req: Request, res: Response, next: 
     res.json({ error: { id: known?.id ?? 'internal_error', message, requestId: req.id } });
     return;
   }
-  res.render('pages/error', { title: TITLES[status] ?? 'Something went wrong', message, status, requestId: req.id });
-}
+  app.render('pages/error', { title: TITLES[status] ?? 'Something went wrong', message, status, requestId: req.id }, (renderError, html) => {
+    if (renderError) return next(renderError);
+    res.type('html').send(html);
+  });
+};

@@ -4,8 +4,7 @@ import type { FrameAncestors } from './frame-ancestors';
 
 /**
  * Helmet with a CSP written for an iframe inside Canvas: only registered platforms may frame
- * the tool, and a form may post only to ourselves or, on the deep-linking page, to the
- * platform's return URL (set per response in `res.locals.formActionOrigin`).
+ * the tool, and forms post only to ourselves (see `allowFormActionTo` for the one exception).
  */
 export function securityHeaders(frameAncestors: FrameAncestors) {
   return helmet({
@@ -24,8 +23,14 @@ export function securityHeaders(frameAncestors: FrameAncestors) {
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
         frameAncestors: [() => frameAncestors.current().join(' ')],
-        formAction: ["'self'", (_req, res) => ((res as Response).locals.formActionOrigin as string | undefined) ?? "'self'"],
+        formAction: ["'self'"],
       },
     },
   });
+}
+
+/** Lets this one response post a form to `origin`: the deep-linking reply to the platform. */
+export function allowFormActionTo(res: Response, origin: string): void {
+  const policy = String(res.getHeader('Content-Security-Policy') ?? '');
+  res.setHeader('Content-Security-Policy', policy.replace(/form-action [^;]*/, `form-action 'self' ${origin}`));
 }

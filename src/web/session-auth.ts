@@ -6,7 +6,6 @@ import type { SessionStore, ToolSession } from '../sessions/store';
 declare module 'express-serve-static-core' {
   interface Locals {
     session?: ToolSession;
-    formActionOrigin?: string;
   }
 }
 

@@ -131,6 +131,28 @@ describe('dynamic registration', () => {
     });
   });
 
+  it('posts unauthorized_client when another registration answers a launch meant for the first', async () => {
+    const { token } = await start();
+    const registered = await request(app).post('/dev-platform/registrations').set('Authorization', `Bearer ${token}`).send(registrationRequest());
+    const otherClientId = (registered.body as { client_id: string }).client_id;
+
+    const login = await platform.loginInitiation('ect');
+    const { fields } = await platform.respondToAuth({
+      client_id: otherClientId,
+      redirect_uri: login.target_link_uri,
+      login_hint: login.login_hint,
+      lti_message_hint: login.lti_message_hint,
+      nonce: 'n-2',
+      state: 's-2',
+      scope: 'openid',
+      response_type: 'id_token',
+      response_mode: 'form_post',
+      prompt: 'none',
+    });
+    expect(fields).toMatchObject({ error: 'unauthorized_client', state: 's-2' });
+    expect(fields).not.toHaveProperty('id_token');
+  });
+
   it('infers a narrower privacy level from the claims the tool asks for', async () => {
     const { token } = await start();
     const body = registrationRequest();

@@ -9,6 +9,7 @@ import { courseLinkId } from '../../programme/links';
 import { presentCourseSync, presentRun } from '../sync-status';
 import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
 import { loadSession, requireAccess, sessionOf, type Access } from '../session-auth';
+import { allowFormActionTo } from '../security';
 
 const EVERYONE: Access = { roles: ['participant', 'facilitator', 'admin'] };
 const STAFF: Access = { roles: ['facilitator', 'admin'] };
@@ -130,7 +131,7 @@ export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string; sy
       items,
       { message: items.length === 1 ? `Placed “${items[0].title}”.` : `Placed ${items.length} links.` },
     );
-    res.locals.formActionOrigin = new URL(settings.returnUrl).origin;
+    allowFormActionTo(res, new URL(settings.returnUrl).origin);
     res.render('pages/deep-link-submit', { title: 'Returning to Canvas', returnUrl: settings.returnUrl, jwt, count: items.length });
   });
 

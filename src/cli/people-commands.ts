@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { ValidationError } from '../errors';
+import { importRoster, importSchools, ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
+import type { Runtime } from '../service';
+import { CliError, note, out } from './output';
+
+type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
+
+interface ImportKind {
+  label: string;
+  columns: readonly string[];
+  run(text: string, options: ImportOptions): Promise<ImportReport>;
+}
+
+const SCHOOLS: ImportKind = { label: 'Schools', columns: SCHOOL_COLUMNS, run: importSchools };
+const ROSTER: ImportKind = { label: 'Roster', columns: ROSTER_COLUMNS, run: importRoster };
+
+const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
+  }
+}
+
+/** Bad rows go to stderr by line; the counts to stdout. A bad row without --skip-invalid fails the command. */
+function present(file: string, kind: ImportKind, report: ImportReport, options: ImportOptions): void {
+  for (const bad of report.bad) note(`${file} line ${bad.line}: ${bad.reasons.join('; ')}`);
+  const good = report.rows - report.bad.length;
+  if (report.bad.length && !options.skipInvalid) {
+    throw new CliError(`Nothing was imported: ${rows(report.bad.length)} of ${report.rows} are bad. Fix them, or import the ${rows(good)} that are good with --skip-invalid.`);
+  }
+  const { added, updated, unchanged } = report.counts;
+  const mode = options.dryRun ? ' (dry run, nothing written)' : '';
+  const skipped = report.bad.length ? ` Skipped ${rows(report.bad.length)} listed above.` : '';
+  out(`${kind.label}${mode}: ${added} added, ${updated} updated, ${unchanged} unchanged.${skipped}`);
+}
+
+async function runImport(withRuntime: WithRuntime, kind: ImportKind, file: string, options: ImportOptions): Promise<void> {
+  const text = readText(file);
+  const report = await withRuntime(async ({ logger }) => {
+    const result = await kind.run(text, options).catch((error: unknown) => {
+      throw error instanceof ValidationError ? new CliError(`${file}: ${error.message}`) : error;
+    });
+    // Counts only: the rows hold names and email addresses.
+    logger.info({ event: 'people.import', kind: kind.label.toLowerCase(), rows: result.rows, bad: result.bad.length, written: result.written, ...result.counts }, 'import finished');
+    return result;
+  });
+  present(file, kind, report, options);
+}
+
+function addImportCommand(parent: Command, kind: ImportKind, withRuntime: WithRuntime, description: string): void {
+  parent
+    .command('import <file>')
+    .description(`${description}\ncolumns: ${kind.columns.join(',')}`)
+    .option('--dry-run', 'check the file and report what would change, without writing')
+    .option('--skip-invalid', 'import the good rows even when some are bad (the bad ones are still listed)')
+    .action((file: string, opts: ImportOptions) => runImport(withRuntime, kind, file, opts));
+}
+
+export function registerPeopleCommands(program: Command, withRuntime: WithRuntime): void {
+  const schools = program.command('schools').description('the schools participants belong to, by URN');
+  addImportCommand(schools, SCHOOLS, withRuntime, 'add or update schools from a CSV file (schools not in the file are kept)');
+  const roster = program.command('roster').description('ECTs and mentors: what Canvas does not know about them');
+  addImportCommand(roster, ROSTER, withRuntime, 'add or update participants from a CSV file (people not in the file are kept)');
+}

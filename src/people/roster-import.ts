@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { cohortsWithLinks, normaliseCohortName } from '../programme';
+import { readCsv } from './csv';
+import { oneOf, optionalCanvasId, optionalEmail, optionalText, requiredText, urn } from './fields';
+import { finishImport, flagRepeats, parseRows, Problems, type ImportOptions, type ImportReport } from './import';
+import { buildRosterIndex, loadRoster, roster, ROLES, STATUSES, type RosterEntry, type RosterIds, type RosterIndex } from './roster';
+import { schools } from './schools';
+
+export const ROSTER_COLUMNS = ['canvas_user_id', 'sis_user_id', 'email', 'name', 'role', 'school_urn', 'cohort', 'group', 'mentor_email', 'status'] as const;
+
+const ID_COLUMN: Record<keyof RosterIds, string> = { canvasUserId: 'canvas_user_id', sisUserId: 'sis_user_id', email: 'email' };
+
+const RosterRow = z
+  .object({
+    canvas_user_id: optionalCanvasId,
+    sis_user_id: optionalText,
+    email: optionalEmail,
+    name: requiredText,
+    role: oneOf(ROLES),
+    school_urn: urn,
+    cohort: requiredText.transform(normaliseCohortName),
+    group: optionalText,
+    mentor_email: optionalEmail,
+    status: oneOf(STATUSES),
+  })
+  .refine((row) => row.canvas_user_id || row.sis_user_id || row.email, { error: 'needs at least one of canvas_user_id, sis_user_id, email' })
+  .refine((row) => row.role === 'ect' || !row.mentor_email, { error: 'only ECT rows name a mentor', path: ['mentor_email'] })
+  .transform((row) => ({
+    canvasUserId: row.canvas_user_id,
+    sisUserId: row.sis_user_id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    schoolUrn: row.school_urn,
+    cohort: row.cohort,
+    group: row.group,
+    mentorEmail: row.mentor_email,
+    status: row.status,
+  }));
+
+type RosterRow = z.output<typeof RosterRow>;
+type PersonFields = Omit<RosterEntry, '_id' | 'updatedAt'>;
+
+/** A row that passed its own checks, with the stored person it updates, if any. */
+interface Person {
+  line: number;
+  row: RosterRow;
+  existing?: RosterEntry;
+  fields: PersonFields;
+}
+
+interface Context {
+  index: RosterIndex;
+  schoolUrns: Set<string>;
+  cohorts: Set<string>;
+}
+
+/**
+ * A blank id or group keeps what is stored: the file may know a person by one id only, and
+ * the sync fills ids and groups from Canvas. Everything else is the file's to say.
+ */
+function merge(row: RosterRow, existing: RosterEntry | undefined): PersonFields {
+  return {
+    ...row,
+    canvasUserId: row.canvasUserId ?? existing?.canvasUserId ?? null,
+    sisUserId: row.sisUserId ?? existing?.sisUserId ?? null,
+    email: row.email ?? existing?.email ?? null,
+    group: row.group ?? existing?.group ?? null,
+  };
+}
+
+function resolve({ line, row }: { line: number; row: RosterRow }, context: Context, problems: Problems): Person {
+  if (!context.schoolUrns.has(row.schoolUrn)) problems.add(line, `school_urn: no school has URN ${row.schoolUrn} (import it with \`ecf-progress schools import\` first)`);
+  if (!context.cohorts.has(row.cohort)) problems.add(line, `cohort: no linked course has the cohort "${row.cohort}"`);
+  const matches = context.index.matchEach(row);
+  const people = new Set(matches.map((m) => m.entry._id));
+  if (people.size > 1) problems.add(line, `${matches.map((m) => ID_COLUMN[m.id]).join(', ')}: point at different people in the roster`);
+  const existing = people.size === 1 ? matches[0].entry : undefined;
+  return { line, row, existing, fields: merge(row, existing) };
+}
+
+const idKeys = (person: Person) => [
+  ...(person.row.canvasUserId ? [`canvas:${person.row.canvasUserId}`] : []),
+  ...(person.row.sisUserId ? [`sis:${person.row.sisUserId}`] : []),
+  ...(person.row.email ? [`email:${person.row.email}`] : []),
+  ...(person.existing ? [`person:${person.existing._id}`] : []),
+];
+
+/** A mentor is named by email: a good mentor row of this file, or a stored mentor the file does not change. */
+function flagUnknownMentors(people: Person[], stored: RosterEntry[], problems: Problems): void {
+  const good = people.filter((p) => !problems.has(p.line));
+  const replaced = new Set(good.flatMap((p) => (p.existing ? [p.existing._id] : [])));
+  const mentors = new Set(
+    [...stored.filter((entry) => !replaced.has(entry._id)), ...good.map((p) => p.fields)]
+      .filter((person) => person.role === 'mentor' && person.email)
+      .map((person) => person.email),
+  );
+  for (const p of good) {
+    if (p.fields.mentorEmail && !mentors.has(p.fields.mentorEmail)) problems.add(p.line, 'mentor_email: names no mentor in this file or in the roster');
+  }
+}
+
+/**
+ * The key of a new person. It can already be taken by someone stored under an id they have
+ * since changed; a suffix keeps both keys stable.
+ */
+function newKey(fields: PersonFields, taken: Set<string>): string {
+  const preferred = fields.canvasUserId ? `canvas:${fields.canvasUserId}` : fields.sisUserId ? `sis:${fields.sisUserId}` : `email:${fields.email}`;
+  let key = preferred;
+  for (let n = 2; taken.has(key); n += 1) key = `${preferred}~${n}`;
+  taken.add(key);
+  return key;
+}
+
+async function loadContext(): Promise<{ stored: RosterEntry[]; context: Context }> {
+  const [stored, schoolIds, cohorts] = await Promise.all([loadRoster(), schools().find({}, { projection: { _id: 1 } }).toArray(), cohortsWithLinks()]);
+  return { stored, context: { index: buildRosterIndex(stored), schoolUrns: new Set(schoolIds.map((s) => s._id)), cohorts } };
+}
+
+/** Adds and updates participants from CSV text; people absent from the file are left as they are. */
+export async function importRoster(text: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const csvRows = readCsv(text, ROSTER_COLUMNS);
+  const problems = new Problems();
+  const parsed = parseRows(csvRows, RosterRow, problems);
+  const { stored, context } = await loadContext();
+  const people = parsed.map((p) => resolve(p, context, problems));
+  flagRepeats(people, (p) => p.line, idKeys, problems, 'same person');
+  flagUnknownMentors(people, stored, problems);
+  const taken = new Set(stored.map((entry) => entry._id));
+  const docs = people.filter((p) => !problems.has(p.line)).map((p) => ({ _id: p.existing?._id ?? newKey(p.fields, taken), ...p.fields }));
+  return finishImport(roster(), docs, stored, csvRows.length, problems, options);
+}
