@@ -122,7 +122,7 @@ export function buildClaims(context: ClaimsContext, registration: Registration, 
     [CLAIM.version]: '1.3.0',
     [CLAIM.deploymentId]: registration.deploymentId,
     [CLAIM.targetLinkUri]: input.targetLinkUri ?? message?.targetLinkUri ?? registration.targetLinkUri,
-    // Course-navigation launches have no resource link of their own: Canvas uses the course's.
+    // A course-navigation launch has no resource link of its own; the course stands in for it.
     ...(deepLinking ? {} : { [CLAIM.resourceLink]: { id: course.contextId, title: message?.label ?? registration.clientName } }),
     [CLAIM.context]: {
       id: course.contextId,

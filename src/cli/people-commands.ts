@@ -29,13 +29,13 @@ function readText(file: string): string {
 /** Bad rows go to stderr by line; the counts to stdout. A bad row without --skip-invalid fails the command. */
 function present(file: string, kind: ImportKind, report: ImportReport, options: ImportOptions): void {
   for (const bad of report.bad) note(`${file} line ${bad.line}: ${bad.reasons.join('; ')}`);
-  const good = report.rows - report.bad.length;
-  if (report.bad.length && !options.skipInvalid) {
-    throw new CliError(`Nothing was imported: ${rows(report.bad.length)} of ${report.rows} are bad. Fix them, or import the ${rows(good)} that are good with --skip-invalid.`);
+  const bad = report.bad.length;
+  if (bad && !options.skipInvalid) {
+    throw new CliError(`Nothing was imported: ${bad} of ${rows(report.rows)} ${bad === 1 ? 'is' : 'are'} bad. Fix them, or add --skip-invalid to import the other ${report.rows - bad}.`);
   }
   const { added, updated, unchanged } = report.counts;
   const mode = options.dryRun ? ' (dry run, nothing written)' : '';
-  const skipped = report.bad.length ? ` Skipped ${rows(report.bad.length)} listed above.` : '';
+  const skipped = bad ? ` Skipped ${rows(bad)} listed above.` : '';
   out(`${kind.label}${mode}: ${added} added, ${updated} updated, ${unchanged} unchanged.${skipped}`);
 }
 

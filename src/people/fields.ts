@@ -28,13 +28,15 @@ export const optionalCanvasId = z
   .regex(/^\d*$/, { error: 'must be a Canvas user id (digits only)' })
   .transform((value) => value || null);
 
-const orList = (values: readonly string[]) => `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+/** "a, b or c" */
+export const listOf = (values: readonly string[], conjunction: 'and' | 'or') =>
+  values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} ${conjunction} ${values[values.length - 1]}`;
 
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
     .transform((value) => value.toLowerCase())
-    .pipe(z.enum(values, { error: `must be ${orList(values)}` }));
+    .pipe(z.enum(values, { error: `must be ${listOf(values, 'or')}` }));
 
 /** "column: reason" for each problem zod found in one row. */
 export function reasonsOf(error: z.ZodError): string[] {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cohortsWithLinks, normaliseCohortName } from '../programme';
 import { readCsv } from './csv';
-import { oneOf, optionalCanvasId, optionalEmail, optionalText, requiredText, urn } from './fields';
+import { listOf, oneOf, optionalCanvasId, optionalEmail, optionalText, requiredText, urn } from './fields';
 import { finishImport, flagRepeats, parseRows, Problems, type ImportOptions, type ImportReport } from './import';
 import { buildRosterIndex, loadRoster, roster, ROLES, STATUSES, type RosterEntry, type RosterIds, type RosterIndex } from './roster';
 import { schools } from './schools';
@@ -74,7 +74,7 @@ function resolve({ line, row }: { line: number; row: RosterRow }, context: Conte
   if (!context.cohorts.has(row.cohort)) problems.add(line, `cohort: no linked course has the cohort "${row.cohort}"`);
   const matches = context.index.matchEach(row);
   const people = new Set(matches.map((m) => m.entry._id));
-  if (people.size > 1) problems.add(line, `${matches.map((m) => ID_COLUMN[m.id]).join(', ')}: point at different people in the roster`);
+  if (people.size > 1) problems.add(line, `${listOf(matches.map((m) => ID_COLUMN[m.id]), 'and')} point at different people in the roster`);
   const existing = people.size === 1 ? matches[0].entry : undefined;
   return { line, row, existing, fields: merge(row, existing) };
 }

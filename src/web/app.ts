@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): Express {
       partialsDir: path.join(ROOT, 'views', 'partials'),
       helpers: {
         concat: (...parts: unknown[]) => parts.slice(0, -1).join(''),
-        percent: (value: unknown) => (typeof value === 'number' ? `${value}%` : 'no online items'),
+        formatPercent: (value: unknown) => (typeof value === 'number' ? `${value}%` : 'no online items'),
       },
     }),
   );

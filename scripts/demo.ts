@@ -1,0 +1,80 @@
+/**
+ * `npm run demo`: the tool, the development LTI platform (mounted at /dev-platform) and the
+ * Canvas simulator with a generated cohort, linked and synced, so every page shows realistic
+ * data on a fresh machine. Development only: never run with NODE_ENV=production.
+ */
+import path from 'node:path';
+import { generateCohort, startCanvasSimulator, type Cohort } from '../canvas-sim';
+import { createDevPlatform } from '../dev-platform';
+import { saveConnection } from '../src/canvas/connections';
+import { loadDotEnv } from '../src/config/dotenv';
+import { loadConfig } from '../src/config/env';
+import { courseLinkId, courseLinks } from '../src/programme/links';
+import { createSyncService } from '../src/sync';
+import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
+
+const COHORT = 'September 2025';
+
+/** Gives the platform's demo people and course the ids the simulator uses, so launches find their data. */
+function adoptDemoIds(cohort: Cohort, ids: { courseId: string; ectUserId: string; mentorUserId: string }): void {
+  const [ectCourse, mentorCourse] = cohort.courses;
+  const rename = (course: typeof ectCourse, from: string, to: string) => {
+    const user = cohort.users.get(from)!;
+    cohort.users.delete(from);
+    cohort.users.set(to, { ...user, id: to });
+    for (const enrollment of course.enrollments) if (enrollment.userId === from) enrollment.userId = to;
+    const done = course.completions.get(from);
+    course.completions.delete(from);
+    if (done) course.completions.set(to, done);
+  };
+  // The student about halfway through the course, so the demo shows a realistic page.
+  const typicalStudent = (course: typeof ectCourse) => {
+    const students = course.enrollments.filter((e) => e.type === 'StudentEnrollment').map((e) => e.userId);
+    students.sort((a, b) => (course.completions.get(a)?.size ?? 0) - (course.completions.get(b)?.size ?? 0));
+    return students[Math.floor(students.length / 2)];
+  };
+  rename(ectCourse, typicalStudent(ectCourse), ids.ectUserId);
+  rename(mentorCourse, typicalStudent(mentorCourse), ids.mentorUserId);
+  ectCourse.id = ids.courseId;
+}
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  if (process.env.NODE_ENV === 'production') throw new Error('npm run demo is for development only');
+  process.env.DATA_DIR ??= path.join('data', 'demo');
+  const config = loadConfig();
+  const runtime = await openRuntime(config);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  const platform = await createDevPlatform({ issuer: `${config.publicUrl}${DEV_PLATFORM_PATH}`, toolUrl: config.publicUrl, keyFile: path.join(config.dataDir, 'dev-platform-key.json') });
+  await runtime.registry.add(platform.registrationForTool);
+
+  const cohort = generateCohort({ seed: 2025, courses: 2, studentsPerCourse: 30, sectionsPerCourse: 3, induction: true });
+  adoptDemoIds(cohort, { courseId: platform.course.canvasCourseId, ectUserId: platform.users.ect.canvasUserId, mentorUserId: platform.users.mentor.canvasUserId });
+  const sim = await startCanvasSimulator({ data: cohort, latencyMs: 5 });
+  const key = { issuer: platform.issuer, clientId: platform.clientId };
+  await saveConnection(runtime, key, { baseUrl: sim.url, token: sim.token });
+  for (const [i, course] of cohort.courses.entries()) {
+    const link = { _id: courseLinkId(key, course.id), ...key, courseId: course.id, programme: i === 0 ? ('ect' as const) : ('mentor' as const), cohort: COHORT, moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() };
+    await courseLinks().replaceOne({ _id: link._id }, link, { upsert: true });
+  }
+  const run = await createSyncService(runtime).run({ trigger: 'demo', full: true });
+  say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
+
+  const service = await startService(runtime, { devPlatform: platform.router });
+  runtime.logger.info(startupMessage(config, service.url, runtime.database), 'demo started');
+  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator or an admin.\n  Canvas simulator: ${sim.url}\n  Press Ctrl+C to stop.\n`);
+  const stop = async () => {
+    await service.close();
+    await sim.close();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
