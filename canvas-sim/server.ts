@@ -161,7 +161,7 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
   }
 
   function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-    const text = canvasJson(body, true);
+    const text = JSON.stringify(body);
     res.writeHead(status, {
       ...headers,
       'Content-Type': 'application/json; charset=utf-8',
@@ -170,7 +170,7 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
     res.end(text);
   }
 
-  async function route(req: IncomingMessage, url: URL, body: string): Promise<{ key: string; run: () => Promise<RouteResult> }> {
+  function route(req: IncomingMessage, url: URL, body: string): { key: string; run: () => Promise<RouteResult> } {
     if (url.pathname === '/api/graphql' && graphqlEnabled) {
       return {
         key: 'graphql',
@@ -225,7 +225,7 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
       return;
     }
 
-    const { key, run } = await route(req, url, body);
+    const { key, run } = route(req, url, body);
     stats.calls[key] = (stats.calls[key] ?? 0) + 1;
 
     if (!bucket.reserve()) {

@@ -38,6 +38,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the scheduled Canvas sync runs ("1h", "15m", "off"). */
   SYNC_INTERVAL: z.string().default('1h'),
+  /** Length of one sync lease slot; a crashed instance's courses are taken over within two slots. */
+  SYNC_LEASE_SLOT: z.string().default('1m'),
   /** Which embedded server to start when MONGODB_URI is unset: auto tries mongod, then FerretDB. */
   EMBEDDED_DB: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
 });
@@ -53,6 +55,7 @@ export interface Config {
   readonly appSecret: string | undefined;
   readonly logLevel: string;
   readonly syncIntervalMs: number;
+  readonly syncLeaseSlotMs: number;
   readonly embeddedDb: 'auto' | 'mongod' | 'ferretdb';
 }
 
@@ -101,6 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (syncIntervalMs === null) problems.push('SYNC_INTERVAL: use a duration such as 15m, 1h or off');
   else if (syncIntervalMs > 0 && syncIntervalMs < 60_000) problems.push('SYNC_INTERVAL: must be at least 1m, or off');
 
+  const syncLeaseSlotMs = parseDuration(values.SYNC_LEASE_SLOT);
+  if (!syncLeaseSlotMs || syncLeaseSlotMs < 1000) problems.push('SYNC_LEASE_SLOT: use a duration of at least 1s, such as 1m');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -113,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appSecret: values.APP_SECRET,
     logLevel: values.LOG_LEVEL,
     syncIntervalMs: syncIntervalMs ?? 0,
+    syncLeaseSlotMs: syncLeaseSlotMs ?? 60_000,
     embeddedDb: values.EMBEDDED_DB,
   });
 }

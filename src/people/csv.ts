@@ -13,12 +13,24 @@ const LINE_BREAK = /\r\n|\n/g;
 
 const countLineBreaks = (values: string[]) => values.reduce((n, value) => n + (value.match(LINE_BREAK)?.length ?? 0), 0);
 
+const CSV_PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted value is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted value has text after its closing quote',
+};
+
+/** csv-parse reports the line it stopped on; the row it could not read began as many lines earlier as its raw text spans. */
+function unreadable(error: CsvError): ValidationError {
+  const line = error.lines - countLineBreaks([String(error.raw ?? '').trim()]);
+  return new ValidationError(`line ${line}: ${CSV_PROBLEMS[error.code] ?? `this row is not readable as CSV (${error.code})`}`);
+}
+
 function parseRecords(text: string): { record: string[]; info: Info }[] {
   try {
     // csv-parse 5.6 counts a CRLF inside a quoted value as two lines; with LF only its count is exact.
     return parse(text.replace(/\r\n?/g, '\n'), {
       bom: true,
       info: true,
+      raw: true,
       trim: true,
       relax_column_count: true,
       skip_empty_lines: true,
@@ -26,8 +38,7 @@ function parseRecords(text: string): { record: string[]; info: Info }[] {
       skip_records_with_empty_values: true,
     });
   } catch (error) {
-    if (error instanceof CsvError) throw new ValidationError(`line ${error.lines}: this is not readable CSV (${error.code})`);
-    throw error;
+    throw error instanceof CsvError ? unreadable(error) : error;
   }
 }
 

@@ -16,6 +16,7 @@ export function createSyncService(runtime: { config: Config; secrets: Secrets; l
   return new SyncService({
     logger: runtime.logger,
     listLinks: () => listCourseLinks(),
+    leaseSlotMs: runtime.config.syncLeaseSlotMs,
     clientFor: async (platform) => {
       const connection = await getConnection(runtime, platform);
       return connection ? new CanvasClient({ ...connection, userAgent: canvasUserAgent(runtime.config) }) : null;

@@ -84,4 +84,25 @@ describe('CanvasClient retries', () => {
     expect(sim.stats().calls.course).toBe(3);
     expect(client.stats()).toMatchObject({ retries: 2, errors: 1 });
   });
+
+  it('logs endpoints and retry reasons, never the token or personal data', async () => {
+    const sim = await startSim({ studentsPerCourse: 150 }, { faults: { serverErrorRate: 0.3, seed: 'logs' } });
+    const course = sim.data.courses[0];
+    const lines: string[] = [];
+    const record = (obj: object, msg?: string): void => {
+      lines.push(JSON.stringify({ ...obj, msg }));
+    };
+    const client = clientFor(sim, { logger: { debug: record, warn: record } });
+    const api = new CanvasApi(client);
+    await allProgression(api, course.id);
+    await collect(api.listStudentEnrollments(course.id));
+    const text = lines.join('\n');
+    expect(text).toContain('"msg":"canvas request retry"');
+    expect(text).toContain('"endpoint":"POST /graphql"');
+    expect(text).not.toContain(sim.token);
+    for (const person of sim.data.users.values()) {
+      expect(text).not.toContain(person.email);
+      expect(text).not.toContain(person.sortableName);
+    }
+  });
 });

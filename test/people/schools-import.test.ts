@@ -91,7 +91,7 @@ describe('schools import', () => {
     ['a file of blank lines and a BOM', ['\uFEFF', '', '  '], 'the file is empty'],
     ['a header missing a column', ['urn,name,contact_emails', '100001,Alder,a@example.org'], 'line 1: the header must name the columns urn,name,delivery_partner,contact_emails (missing delivery_partner)'],
     ['a header with an unknown column', [`${SCHOOLS_HEADER},phone`, '100001,Alder,Hub,,0123'], 'line 1: the header must name the columns urn,name,delivery_partner,contact_emails (unknown "phone")'],
-    ['an unclosed quote', [SCHOOLS_HEADER, '100001,"Alder,Hub,'], 'line 2: this is not readable CSV (CSV_QUOTE_NOT_CLOSED)'],
+    ['an unclosed quote', [SCHOOLS_HEADER, '100001,"Alder,Hub,'], 'schools.csv: line 2: a quoted value is never closed'],
   ])('refuses %s with one clear line', async (_case, lines, message) => {
     const run = await importCsv('schools', lines);
     expect(run.code).toBe(1);

@@ -1,11 +1,12 @@
 import type { mongo } from 'mongoose';
+import type { CourseLink } from '../../src/programme';
 import { cli, writeTempFile, type CliRun } from '../canvas-connection/harness';
 
 export const COHORT = 'September 2024';
 
 /** A linked course is what makes a cohort importable; the link is written as `programme link` would store it. */
 export async function linkCohort(db: mongo.Db, cohort = COHORT, courseId = '7001'): Promise<void> {
-  await db.collection<{ _id: string }>('ecf_course_links').insertOne({
+  await db.collection<CourseLink>('ecf_course_links').insertOne({
     _id: JSON.stringify(['https://canvas.example.org', '10000000000001', courseId]),
     issuer: 'https://canvas.example.org',
     clientId: '10000000000001',

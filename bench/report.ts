@@ -1,0 +1,139 @@
+/** The results file of `npm run bench:sync` and the tables generated from it into bench/README.md. */
+import fs from 'node:fs';
+import type { CheckResult } from './check';
+
+export type RunKind = 'graphql-full' | 'graphql-incremental' | 'rest-full' | 'naive-full';
+
+export interface CourseTiming {
+  courseId: string;
+  students: number;
+  fetched: number;
+  /** From the run's start to the course's last fetched page (Canvas, plus reading the previous generation). */
+  fetchDoneMs: number | null;
+  /** From the run's start until the course was written (new generation, pointer flip, old one deleted). */
+  doneMs: number;
+  /** Between the two: essentially the store writes of the course. */
+  writeMs: number | null;
+}
+
+export interface RunResult {
+  id: string;
+  kind: RunKind;
+  label: string;
+  size: number;
+  participants: number;
+  /** Students whose counts were changed in Canvas before an incremental run. */
+  changed?: number;
+  wallMs: number;
+  /** Canvas HTTP requests the client sent, retries included. */
+  apiCalls: number;
+  callsPerParticipant: number;
+  byEndpoint: Record<string, number>;
+  throttled: number;
+  retries: number;
+  simulator: { requests: number; throttled: number; maxConcurrent: number };
+  client: { requestTimeMs: number; maxInFlight: number; finalConcurrency: number };
+  store: { commands: Record<string, { count: number; ms: number }>; totalMs: number };
+  memory: { startRss: number; peakRss: number; increase: number; peakHeapUsed: number; samples: number };
+  courses: CourseTiming[];
+  correctness: CheckResult | null;
+  errors: string[];
+}
+
+export interface TargetResult {
+  name: string;
+  value: string;
+  limit: string;
+  status: 'PASS' | 'FAIL' | 'NOT RUN';
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  complete: boolean;
+  machine: { cpus: number; cpuModel: string; totalMemoryGiB: number; node: string; platform: string; storeEngine: string };
+  settings: {
+    seed: number;
+    courses: number;
+    modules: string;
+    itemsPerModule: number;
+    sizes: number[];
+    simulator: string;
+    client: string;
+    incrementalFraction: number;
+  };
+  runs: RunResult[];
+  targets: TargetResult[];
+  pass: boolean;
+  totalWallMs: number;
+}
+
+const MiB = 1024 * 1024;
+export const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const int = (n: number) => n.toLocaleString('en-GB');
+
+export function runsTable(results: BenchResults): string {
+  const header = '| Run | Participants | API calls | Calls / participant | Wall time | Throttled | Peak RSS | RSS increase | Mismatches |';
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const rows = results.runs.map((r) => {
+    const label = r.changed === undefined ? r.label : `${r.label} (${int(r.changed)} changed)`;
+    const mismatches = r.correctness ? `${int(r.correctness.mismatches)} of ${int(r.correctness.checked)}` : 'not checked';
+    const failed = r.errors.length ? ` **errors: ${r.errors.length}**` : '';
+    return `| ${label}${failed} | ${int(r.participants)} | ${int(r.apiCalls)} | ${r.callsPerParticipant.toFixed(4)} | ${seconds(r.wallMs)} | ${r.throttled} | ${mib(r.memory.peakRss)} | ${mib(r.memory.increase)} | ${mismatches} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+export function targetsTable(results: BenchResults): string {
+  const rows = results.targets.map((t) => `| ${t.name} | ${t.value} | ${t.limit} | **${t.status}** |`);
+  return ['| Target | Measured | Limit | Result |', '| --- | ---: | ---: | --- |', ...rows].join('\n');
+}
+
+export function breakdownTable(results: BenchResults): string {
+  const rows = results.runs.map((r) => {
+    const writes = r.courses.map((c) => (c.writeMs === null ? '–' : seconds(c.writeMs))).join(', ');
+    const store = Object.entries(r.store.commands)
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 3)
+      .map(([name, c]) => `${name} ${int(c.count)}× ${seconds(c.ms)}`)
+      .join('; ');
+    return `| ${r.label} (${int(r.size)}) | ${seconds(r.client.requestTimeMs)} | ${r.client.maxInFlight} | ${seconds(r.store.totalMs)} | ${store} | ${writes} |`;
+  });
+  return [
+    '| Run | Canvas request time (sum) | Max in flight | Store time (sum) | Top store commands | Write phase per course |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+export function resultsSection(results: BenchResults): string {
+  const m = results.machine;
+  const s = results.settings;
+  return [
+    `Last run: ${results.generatedAt}${results.complete ? '' : ' (partial run)'}; ${m.cpus} CPUs (${m.cpuModel}), ${m.totalMemoryGiB} GiB, Node ${m.node}, ${m.platform}; store: ${m.storeEngine}; whole bench ${seconds(results.totalWallMs)}.`,
+    `Cohort: seed ${s.seed}, ${s.courses} courses, ${s.modules} modules of ${s.itemsPerModule} items; simulator ${s.simulator}; client ${s.client}.`,
+    '',
+    runsTable(results),
+    '',
+    targetsTable(results),
+    '',
+    `Overall: **${results.pass ? 'PASS' : 'FAIL'}**`,
+    '',
+    'Where the time goes (sums over concurrent work, so they can exceed the wall time):',
+    '',
+    breakdownTable(results),
+  ].join('\n');
+}
+
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+
+/** Replaces the generated part of the README, leaving the hand-written explanation alone. */
+export function updateReadme(file: string, results: BenchResults): void {
+  const section = `${START}\n${resultsSection(results)}\n${END}`;
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  const next = start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + END.length) : `${text.trimEnd()}\n\n${section}\n`;
+  fs.writeFileSync(file, next);
+}
