@@ -63,8 +63,11 @@ export interface SimCourse {
   modules: SimModule[];
   sections: SimSection[];
   enrollments: SimEnrollment[];
-  /** userId → (required item id → ISO time it was met). Only required items are recorded. */
-  completions: Map<string, Map<string, string>>;
+  /**
+   * userId → (required item id → when it was met, epoch ms to the second). Only required
+   * items are recorded; times are formatted only when a response shows them.
+   */
+  completions: Map<string, Map<string, number>>;
   /** Bumped whenever enrollments are added or change state, so cached rosters are rebuilt. */
   rosterVersion: number;
 }
@@ -259,18 +262,18 @@ function generateProgress(
   required: readonly SimItem[],
   random: Random,
   now: number,
-): { completed: Map<string, string>; lastActivityAt: string | null } {
+): { completed: Map<string, number>; lastActivityAt: string | null } {
   const roll = random.next();
   const fraction = roll < 0.1 ? random.next() * 0.05 : roll < 0.25 ? 1 : 0.1 + random.next() * 0.85;
   const reach = Math.round(fraction * required.length);
-  const completed = new Map<string, string>();
+  const completed = new Map<string, number>();
   const lastActivity = now - random.int(0, 45) * DAY_MS - random.int(0, DAY_MS - 1);
   const start = lastActivity - 300 * DAY_MS;
   required.forEach((item, index) => {
     const done = fraction === 1 || (index < reach ? !random.chance(0.05) : random.chance(0.02));
     if (done) {
       const at = start + ((index + 1) / required.length) * (lastActivity - start);
-      completed.set(item.id, canvasTime(at));
+      completed.set(item.id, Math.floor(at / 1000) * 1000);
     }
   });
   const neverVisited = completed.size === 0 && random.chance(0.6);

@@ -213,11 +213,12 @@ function courseNode(data: Cohort, course: SimCourse, usage: GraphqlUsage) {
           .filter((p): p is SimUser => p !== undefined)
           .sort((a, b) => (a.sortableName < b.sortableName ? -1 : a.sortableName > b.sortableName ? 1 : a.id < b.id ? -1 : 1)),
       );
-      const people = roster.filter(
-        (person) =>
-          (ids === null || ids.has(person.id)) &&
-          (byUser.get(person.id) ?? []).some((e) => states.includes(e.state) && (types === null || types.includes(e.type))),
-      );
+      const matches = (person: SimUser): boolean =>
+        (byUser.get(person.id) ?? []).some((e) => states.includes(e.state) && (types === null || types.includes(e.type)));
+      const people =
+        ids === null
+          ? rosterView(course, `users:${states.join()}:${types?.join() ?? '*'}`, () => roster.filter(matches))
+          : roster.filter((person) => ids.has(person.id) && matches(person));
       return connection(people, args, (person) => userNode(course, person, byUser.get(person.id) ?? [], usage));
     },
   };

@@ -1,4 +1,4 @@
-import { requiredItems, type SimCourse, type SimItem, type SimModule } from './cohort';
+import { canvasTime, requiredItems, type SimCourse, type SimItem, type SimModule } from './cohort';
 
 export type ModuleState = 'locked' | 'unlocked' | 'started' | 'completed';
 
@@ -26,34 +26,46 @@ export interface StudentTruth {
   incompleteItemIds: string[];
 }
 
-const NO_COMPLETIONS: ReadonlyMap<string, string> = new Map();
+const NO_COMPLETIONS: ReadonlyMap<string, number> = new Map();
+const requiredByModule = new WeakMap<SimModule, SimItem[]>();
 
-function latest(times: readonly string[]): string | null {
-  return times.length === 0 ? null : times.reduce((a, b) => (a > b ? a : b));
+/** A module's items never change after generation, so its required list is computed once. */
+function requiredOf(module: SimModule): SimItem[] {
+  let required = requiredByModule.get(module);
+  if (!required) {
+    required = module.items.filter((item) => item.requirement !== null);
+    requiredByModule.set(module, required);
+  }
+  return required;
 }
 
 /** Canvas's module states for a student: no prerequisites here, so nothing is `locked`. */
-export function moduleProgress(module: SimModule, completions: ReadonlyMap<string, string>): ModuleProgress {
-  const required = module.items.filter((item) => item.requirement !== null);
-  const metTimes = required.flatMap((item) => {
+export function moduleProgress(module: SimModule, completions: ReadonlyMap<string, number>): ModuleProgress {
+  const incomplete: SimItem[] = [];
+  let latest = -1;
+  for (const item of requiredOf(module)) {
     const at = completions.get(item.id);
-    return at === undefined ? [] : [at];
-  });
-  const incomplete = required.filter((item) => !completions.has(item.id));
-  if (incomplete.length === 0) return { state: 'completed', completedAt: latest(metTimes), incomplete };
-  return { state: metTimes.length > 0 ? 'started' : 'unlocked', completedAt: null, incomplete };
+    if (at === undefined) incomplete.push(item);
+    else latest = Math.max(latest, at);
+  }
+  if (incomplete.length === 0) {
+    return { state: 'completed', completedAt: latest < 0 ? null : canvasTime(latest), incomplete };
+  }
+  return { state: latest >= 0 ? 'started' : 'unlocked', completedAt: null, incomplete };
 }
 
 export function courseProgress(course: SimCourse, userId: string): CourseProgress {
   const completions = course.completions.get(userId) ?? NO_COMPLETIONS;
   const modules = course.modules.map((module) => ({ module, progress: moduleProgress(module, completions) }));
-  const requirementCount = modules.reduce((n, m) => n + m.module.items.filter((i) => i.requirement).length, 0);
+  const requirementCount = modules.reduce((n, m) => n + requiredOf(m.module).length, 0);
   const completedCount = requirementCount - modules.reduce((n, m) => n + m.progress.incomplete.length, 0);
   const current = modules.find((m) => m.progress.state !== 'completed');
   const nextRequirementItem =
     current && current.module.requireSequentialProgress ? (current.progress.incomplete[0] ?? null) : null;
   const completedAt =
-    requirementCount > 0 && completedCount === requirementCount ? latest([...completions.values()]) : null;
+    requirementCount > 0 && completedCount === requirementCount
+      ? canvasTime(Math.max(...completions.values()))
+      : null;
   return { requirementCount, completedCount, completedAt, nextRequirementItem, modules };
 }
 

@@ -26,7 +26,7 @@ export interface RestRoute {
   run(ctx: RouteContext): RouteResult;
 }
 
-const NO_COMPLETIONS: ReadonlyMap<string, string> = new Map();
+const NO_COMPLETIONS: ReadonlyMap<string, number> = new Map();
 
 function arrayParam(url: URL, name: string): string[] {
   return [...url.searchParams.getAll(`${name}[]`), ...url.searchParams.getAll(name)];
@@ -66,7 +66,7 @@ function itemJson(
   course: SimCourse,
   module: SimModule,
   item: SimItem,
-  completions: ReadonlyMap<string, string> | null,
+  completions: ReadonlyMap<string, number> | null,
 ): Record<string, unknown> {
   const json: Record<string, unknown> = {
     id: item.id,
@@ -95,7 +95,7 @@ function itemJson(
   return json;
 }
 
-function studentCompletions(course: SimCourse, url: URL): ReadonlyMap<string, string> | null {
+function studentCompletions(course: SimCourse, url: URL): ReadonlyMap<string, number> | null {
   const studentId = url.searchParams.get('student_id');
   if (studentId === null) return null;
   requireStudent(course, studentId);

@@ -317,11 +317,11 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
 
   function complete(c: SimCourse, userId: string, itemIds: readonly string[]): void {
     const enrollment = studentEnrollment(c, userId);
-    const at = canvasTime(Date.now());
-    const completions = c.completions.get(userId) ?? new Map<string, string>();
+    const at = Math.floor(Date.now() / 1000) * 1000;
+    const completions = c.completions.get(userId) ?? new Map<string, number>();
     for (const id of requiredIds(c, itemIds)) if (!completions.has(id)) completions.set(id, at);
     c.completions.set(userId, completions);
-    enrollment.lastActivityAt = at;
+    enrollment.lastActivityAt = canvasTime(at);
   }
 
   return {

@@ -29,11 +29,11 @@ export const DEV_PLATFORM_PATH = '/dev-platform';
  * Everything but HTTP: database, ltijs and the services. The CLI uses this too, so it reads
  * the same configuration and the same database as the running service.
  */
-export async function openRuntime(config: Config, options: { logger?: Logger; say?: (line: string) => void } = {}): Promise<Runtime> {
+export async function openRuntime(config: Config, options: { logger?: Logger; say?: (line: string) => void; shareRunningDatabase?: boolean } = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const say = options.say ?? ((line: string) => logger.info(line));
   const secrets = deriveSecrets(resolveAppSecret(config));
-  const database = await resolveDatabase(config, say);
+  const database = await resolveDatabase(config, say, { shareRunning: options.shareRunningDatabase ?? false });
   try {
     await connectDatabase(database.uri, database.dbName);
     const registry = new PlatformRegistry({

@@ -16,7 +16,7 @@ async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-  const runtime = await openRuntime(config, { logger, say: note });
+  const runtime = await openRuntime(config, { logger, say: note, shareRunningDatabase: true });
   try {
     return await work(runtime);
   } finally {

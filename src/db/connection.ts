@@ -57,17 +57,21 @@ function dbNameOf(uri: string): string {
 }
 
 /**
- * Finds the database: MONGODB_URI; else the embedded server another process (a running
- * `npm start`) recorded under DATA_DIR; else an embedded server started here and recorded
- * so the CLI can share it.
+ * Finds the database: MONGODB_URI; else (for the CLI) the embedded server another process
+ * (a running `npm start`) recorded under DATA_DIR; else an embedded server started here and
+ * recorded so the CLI can share it.
  */
-export async function resolveDatabase(config: Config, say: (line: string) => void): Promise<DatabaseHandle> {
+export async function resolveDatabase(config: Config, say: (line: string) => void, options: { shareRunning: boolean } = { shareRunning: true }): Promise<DatabaseHandle> {
   if (config.mongodbUri) {
     return { uri: config.mongodbUri, dbName: dbNameOf(config.mongodbUri), description: 'MONGODB_URI', release: async () => undefined };
   }
   const recordFile = path.join(config.dataDir, RECORD_FILE);
   const record = readRecord(recordFile);
   if (record && record.ownerPid !== process.pid && isAlive(record.ownerPid) && (await answers(record.uri))) {
+    // The service must own its database: one borrowed from a short CLI command would vanish under it.
+    if (!options.shareRunning) {
+      throw new EmbeddedDatabaseError(`${config.dataDir} is in use by process ${record.ownerPid} (another ECF Progress or a CLI command). Stop it, or set DATA_DIR or MONGODB_URI.`);
+    }
     return {
       uri: record.uri,
       dbName: DEFAULT_DB_NAME,

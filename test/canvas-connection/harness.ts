@@ -13,13 +13,13 @@ export interface CliRun {
 
 /**
  * ltijs allows one `setup` per loaded copy, and every CLI command opens its own runtime, so
- * each run gets a fresh module registry, as each real invocation gets a fresh process.
+ * each run gets fresh modules, as each real invocation gets a fresh process. A reset rather
+ * than `isolateModules`: mongoose requires some modules lazily, after an isolated block has
+ * ended, and would then mix two copies of itself.
  */
 export async function cli(args: string[]): Promise<CliRun> {
-  let runCli!: (argv: string[]) => Promise<number>;
-  jest.isolateModules(() => {
-    runCli = (require('../../src/cli/main') as typeof import('../../src/cli/main')).runCli;
-  });
+  jest.resetModules();
+  const { runCli } = require('../../src/cli/main') as typeof import('../../src/cli/main');
   const stdout: string[] = [];
   const stderr: string[] = [];
   const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => stdout.push(String(chunk)) > 0);

@@ -1,6 +1,4 @@
-import mongoose from 'mongoose';
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimCourse } from '../../canvas-sim';
-import { cohortsWithLinks, findProgrammeOfCourse, getCourseLink, listCourseLinks } from '../../src/programme';
 import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../canvas-connection/harness';
 
 const ISSUER = 'https://canvas.example.org';
@@ -15,6 +13,24 @@ let spareCourse: SimCourse;
 
 const link = (...args: string[]) => cli(['programme', 'link', ...args]);
 
+type ProgrammeModule = typeof import('../../src/programme');
+
+/** The library on the CLI's database, loaded fresh as each CLI run is (see harness). */
+async function withProgramme<T>(work: (programme: ProgrammeModule) => Promise<T>): Promise<T> {
+  jest.resetModules();
+  const mongoose = require('mongoose') as typeof import('mongoose');
+  const programme = require('../../src/programme') as ProgrammeModule;
+  await mongoose.connect(env.uri);
+  try {
+    return await work(programme);
+  } finally {
+    await mongoose.disconnect();
+  }
+}
+
+const getCourseLink = (courseId: string) => withProgramme((p) => p.getCourseLink(courseId));
+const findProgrammeOfCourse = (courseId: string) => withProgramme((p) => p.findProgrammeOfCourse(courseId));
+
 /** What the default rules call required self-study, read independently from the simulator's data. */
 function requiredSelfStudy(course: SimCourse, moduleName: string): number {
   const module = course.modules.find((m) => m.name === moduleName)!;
@@ -28,10 +44,8 @@ beforeAll(async () => {
   sim = await startCanvasSimulator({ data: generateCohort({ seed: 'programme-link', courses: 3, studentsPerCourse: 3 }), latencyMs: 0 });
   [ectCourse, mentorCourse, spareCourse] = sim.data.courses;
   await addPlatform(ISSUER, CLIENT_ID);
-  await mongoose.connect(env.uri);
 });
 afterAll(async () => {
-  await mongoose.disconnect();
   await sim.close();
   await env.close();
 });
@@ -74,7 +88,7 @@ describe('programme link', () => {
       classificationOverrides: { items: {}, titles: [] },
     });
     expect(stored!.linkedAt).toBeInstanceOf(Date);
-    await expect(findProgrammeOfCourse(PLATFORM, ectCourse.id)).resolves.toBe('ect');
+    await expect(findProgrammeOfCourse(ectCourse.id)).resolves.toBe('ect');
   });
 
   it('maps a module whose title does not say its number, and applies a classification file', async () => {
@@ -95,7 +109,7 @@ describe('programme link', () => {
     expect(result.stdout).not.toContain('mentor meeting,');
     expect(result.stdout).not.toContain('Programme modules with no Canvas module');
 
-    const stored = await getCourseLink(PLATFORM, mentorCourse.id);
+    const stored = await getCourseLink(mentorCourse.id);
     expect(stored?.moduleMap).toEqual({ [renamed.id]: 3 });
     expect(stored?.classificationOverrides).toEqual({ items: { [event.id]: 'self-study' }, titles: [{ pattern: '^mentor meeting', class: 'event' }] });
   });
@@ -104,21 +118,21 @@ describe('programme link', () => {
     const result = await link('--course', spareCourse.id, '--programme', 'mentor', '--cohort', 'January 2025', '--module-map', '424242=2');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`--module-map names Canvas modules that course ${spareCourse.id} does not have: 424242`);
-    await expect(getCourseLink(PLATFORM, spareCourse.id)).resolves.toBeNull();
+    await expect(getCourseLink(spareCourse.id)).resolves.toBeNull();
   });
 
   it('refuses a second course of the same programme for one cohort', async () => {
     const result = await link('--course', spareCourse.id, '--programme', 'ect', '--cohort', 'September 2024');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Cohort "September 2024" already has a ect course (${ectCourse.id}) on this platform`);
-    await expect(getCourseLink(PLATFORM, spareCourse.id)).resolves.toBeNull();
+    await expect(getCourseLink(spareCourse.id)).resolves.toBeNull();
   });
 
   it('refuses when Canvas does not know the course', async () => {
     const result = await link('--course', '999999', '--programme', 'ect', '--cohort', 'April 2025');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Canvas did not list the modules of course 999999: Canvas found nothing');
-    await expect(getCourseLink(PLATFORM, '999999')).resolves.toBeNull();
+    await expect(getCourseLink('999999')).resolves.toBeNull();
   });
 
   it.each([
@@ -157,9 +171,12 @@ describe('reading links', () => {
   });
 
   it('gives the roster import the cohorts that have a linked course', async () => {
-    await expect(cohortsWithLinks()).resolves.toEqual(new Set(['September 2024']));
-    await expect(cohortsWithLinks({ issuer: 'https://other.example.org', clientId: '1' })).resolves.toEqual(new Set());
-    expect((await listCourseLinks(PLATFORM)).map((l) => l.programme)).toEqual(['ect', 'mentor']);
+    const [all, elsewhere, links] = await withProgramme((p) =>
+      Promise.all([p.cohortsWithLinks(), p.cohortsWithLinks({ issuer: 'https://other.example.org', clientId: '1' }), p.listCourseLinks(PLATFORM)]),
+    );
+    expect(all).toEqual(new Set(['September 2024']));
+    expect(elsewhere).toEqual(new Set());
+    expect(links.map((l) => l.programme)).toEqual(['ect', 'mentor']);
   });
 });
 
@@ -168,8 +185,8 @@ describe('programme unlink', () => {
     const result = await cli(['programme', 'unlink', '--course', mentorCourse.id]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Unlinked course ${mentorCourse.id}`);
-    await expect(getCourseLink(PLATFORM, mentorCourse.id)).resolves.toBeNull();
-    await expect(findProgrammeOfCourse(PLATFORM, ectCourse.id)).resolves.toBe('ect');
+    await expect(getCourseLink(mentorCourse.id)).resolves.toBeNull();
+    await expect(findProgrammeOfCourse(ectCourse.id)).resolves.toBe('ect');
 
     const again = await cli(['programme', 'unlink', '--course', mentorCourse.id]);
     expect(again.code).toBe(1);
