@@ -49,6 +49,8 @@ export interface SimulatorStats {
   faults: { serverError: number; timeout: number; truncate: number };
   rejected: { userAgent: number; auth: number };
   maxConcurrent: number;
+  /** Lowest `X-Rate-Limit-Remaining` sent: how close clients came to being throttled. */
+  minRemaining: number;
 }
 
 export interface CanvasSimulator {
@@ -83,6 +85,7 @@ function emptyStats(): SimulatorStats {
     faults: { serverError: 0, timeout: 0, truncate: 0 },
     rejected: { userAgent: 0, auth: 0 },
     maxConcurrent: 0,
+    minRemaining: Infinity,
   };
 }
 
@@ -232,9 +235,11 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
       stats.throttled += 1;
       bucket.settle(0);
       const text = `${throttleStatus} ${throttleStatus === 403 ? 'Forbidden' : 'Too Many Requests'} (Rate Limit Exceeded)\n`;
+      const remaining = bucket.remaining();
+      stats.minRemaining = Math.min(stats.minRemaining, remaining);
       const headers: Record<string, string> = {
         'Content-Type': 'text/plain; charset=utf-8',
-        'X-Rate-Limit-Remaining': bucket.remaining().toFixed(3),
+        'X-Rate-Limit-Remaining': remaining.toFixed(3),
       };
       if (throttleStatus === 429) headers['Retry-After'] = String(Math.max(1, Math.ceil(bucket.secondsUntilAvailable())));
       res.writeHead(throttleStatus, headers);
@@ -267,11 +272,13 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
 
     const stringIds = (req.headers.accept ?? '').includes(STRING_IDS) || key === 'graphql';
     const text = canvasJson(result.body, stringIds);
+    const remaining = bucket.remaining();
+    stats.minRemaining = Math.min(stats.minRemaining, remaining);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': String(Buffer.byteLength(text)),
       'X-Request-Cost': cost.toFixed(4),
-      'X-Rate-Limit-Remaining': bucket.remaining().toFixed(3),
+      'X-Rate-Limit-Remaining': remaining.toFixed(3),
     };
     if (result.link !== undefined) headers.Link = result.link;
     res.writeHead(result.status, headers);

@@ -9,9 +9,8 @@ export interface CsvRow {
   shapeProblem?: string;
 }
 
-const LINE_BREAK = /\r\n|\n/g;
-
-const countLineBreaks = (values: string[]) => values.reduce((n, value) => n + (value.match(LINE_BREAK)?.length ?? 0), 0);
+/** Text is LF-only by the time it is counted (see parseRecords). */
+const countLineBreaks = (text: string) => text.split('\n').length - 1;
 
 const CSV_PROBLEMS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quoted value is never closed',
@@ -20,7 +19,7 @@ const CSV_PROBLEMS: Record<string, string> = {
 
 /** csv-parse reports the line it stopped on; the row it could not read began as many lines earlier as its raw text spans. */
 function unreadable(error: CsvError): ValidationError {
-  const line = error.lines - countLineBreaks([String(error.raw ?? '').trim()]);
+  const line = error.lines - countLineBreaks(String(error.raw ?? '').trim());
   return new ValidationError(`line ${line}: ${CSV_PROBLEMS[error.code] ?? `this row is not readable as CSV (${error.code})`}`);
 }
 
@@ -58,7 +57,7 @@ function checkHeader(header: string[], columns: readonly string[]): string[] {
 
 function toRow(record: string[], info: Info, names: string[]): CsvRow {
   // info.lines is the line a record ends on; quoted line breaks say how many lines earlier it began.
-  const line = info.lines - countLineBreaks(record);
+  const line = info.lines - countLineBreaks(record.join(','));
   const values = Object.fromEntries(names.map((name, i) => [name, (record[i] ?? '').trim()]));
   const shapeProblem = record.length === names.length ? undefined : `has ${record.length} values; the header has ${names.length}`;
   return { line, values, shapeProblem };

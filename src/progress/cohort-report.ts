@@ -41,13 +41,20 @@ async function syncedStudentsOf(cohort: string): Promise<Map<'ect' | 'mentor', S
   return byProgramme;
 }
 
-function matchRoster(entry: RosterEntry, synced: SyncedStudent[]): SyncedStudent | undefined {
-  const email = entry.email?.toLowerCase();
-  return (
-    (entry.canvasUserId ? synced.find((s) => s.student.userId === entry.canvasUserId) : undefined) ??
-    (entry.sisUserId ? synced.find((s) => s.student.sisId === entry.sisUserId) : undefined) ??
-    (email ? synced.find((s) => s.student.email?.toLowerCase() === email || s.student.loginId?.toLowerCase() === email) : undefined)
-  );
+/** Canvas students of one programme, findable by the roster's ids in its order of precedence. */
+function indexStudents(synced: SyncedStudent[]) {
+  const byCanvasId = new Map<string, SyncedStudent>();
+  const bySisId = new Map<string, SyncedStudent>();
+  const byEmail = new Map<string, SyncedStudent>();
+  for (const s of synced) {
+    byCanvasId.set(s.student.userId, s);
+    if (s.student.sisId) bySisId.set(s.student.sisId, s);
+    for (const address of [s.student.loginId, s.student.email]) if (address) byEmail.set(address.toLowerCase(), s);
+  }
+  return (entry: RosterEntry): SyncedStudent | undefined =>
+    (entry.canvasUserId ? byCanvasId.get(entry.canvasUserId) : undefined) ??
+    (entry.sisUserId ? bySisId.get(entry.sisUserId) : undefined) ??
+    (entry.email ? byEmail.get(entry.email.toLowerCase()) : undefined);
 }
 
 /**
@@ -57,9 +64,10 @@ function matchRoster(entry: RosterEntry, synced: SyncedStudent[]): SyncedStudent
 export async function cohortProgress(cohort: string): Promise<ProgressRow[]> {
   const synced = await syncedStudentsOf(cohort);
   const roster = (await loadRoster()).filter((entry) => entry.cohort === cohort);
+  const finders = { ect: indexStudents(synced.get('ect') ?? []), mentor: indexStudents(synced.get('mentor') ?? []) };
   const matched = new Set<StudentRecord>();
   const rows: ProgressRow[] = roster.map((entry) => {
-    const found = matchRoster(entry, synced.get(entry.role) ?? []);
+    const found = finders[entry.role](entry);
     if (found) matched.add(found.student);
     return row({ canvasUserId: entry.canvasUserId ?? found?.student.userId ?? null, email: entry.email, name: entry.name, role: entry.role, schoolUrn: entry.schoolUrn, cohort, group: entry.group }, found);
   });

@@ -69,7 +69,7 @@ describe('canvas connect', () => {
   });
 
   it('has no way to pass the token as an argument', async () => {
-    const result = await run(['canvas', 'connect', '--base-url', sim.url, '--token', sim.token]);
+    const result = await run(['canvas', 'connect', '--base-url', sim.url, '--token-file', writeTempFile('token', 'x'), '--token', sim.token]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--token'");
   });

@@ -3,43 +3,49 @@ import { allProgression, authHeaders, clientFor, collect, rawGet, startSim, stop
 
 afterEach(stopSimulators);
 
-/** Load where each request is expensive: the bucket, not latency, is the limit. */
-const COSTLY = { latencyMs: 20, baseCost: 5, outflowPerSecond: 100 };
+/**
+ * Slow, expensive requests: each holds its 50-unit reservation for 200 ms and then costs 5,
+ * while the bucket drains 100 a second. Both concurrency and cost can overflow it.
+ */
+const COSTLY = { latencyMs: 200, baseCost: 5, outflowPerSecond: 100 };
+const STUDENTS = 120;
+
+function moduleCalls(sim: Awaited<ReturnType<typeof startSim>>): string[] {
+  const course = sim.data.courses[0];
+  return [...sim.truth(course.id).keys()].map(
+    (student) => `/api/v1/courses/${course.id}/modules?include[]=items&student_id=${student}`,
+  );
+}
 
 describe('adaptive concurrency', () => {
-  it('a naive client running 12 at a time is throttled by the simulator', async () => {
-    const sim = await startSim({ studentsPerCourse: 20 }, COSTLY);
-    const course = sim.data.courses[0];
-    const student = [...sim.truth(course.id).keys()][0];
-    const path = `/api/v1/courses/${course.id}/modules?include[]=items&student_id=${student}`;
-    let next = 0;
+  it('a naive client sending 16 at a time is throttled by the simulator', async () => {
+    const sim = await startSim({ studentsPerCourse: STUDENTS }, COSTLY);
+    const queue = moduleCalls(sim);
     const worker = async (): Promise<void> => {
-      while (next < 200) {
-        next += 1;
-        await rawGet(sim, path, authHeaders(sim));
-      }
+      for (let path = queue.pop(); path !== undefined; path = queue.pop()) await rawGet(sim, path, authHeaders(sim));
     };
-    await Promise.all(Array.from({ length: 12 }, worker));
+    await Promise.all(Array.from({ length: 16 }, worker));
     expect(sim.stats().throttled).toBeGreaterThan(20);
   });
 
-  it('keeps throttled responses near zero under the same load', async () => {
-    const sim = await startSim({ studentsPerCourse: 200 }, COSTLY);
+  it('keeps throttled responses near zero under the same load, with exact data', async () => {
+    const sim = await startSim({ studentsPerCourse: STUDENTS }, COSTLY);
     const course = sim.data.courses[0];
-    const client = clientFor(sim, { maxConcurrency: 12, rateLimit: { outflowPerSecond: 100 } });
+    const client = clientFor(sim, { maxConcurrency: 16, rateLimit: { outflowPerSecond: 100 } });
     const api = new CanvasApi(client);
     const truth = sim.truth(course.id);
     const results = await Promise.all(
       [...truth.keys()].map(async (studentId) => {
         const modules = await api.listModules(course.id, { studentId });
-        return [studentId, modules.flatMap((m) => m.items.filter((i) => i.completion_requirement?.completed).map((i) => i.id))];
+        const completed = modules.flatMap((m) => m.items.filter((i) => i.completion_requirement?.completed).map((i) => i.id));
+        return { studentId, completed };
       }),
     );
-    for (const [studentId, completed] of results) expect(completed).toEqual(truth.get(studentId as string)?.completedItemIds);
+    for (const { studentId, completed } of results) expect(completed).toEqual(truth.get(studentId)?.completedItemIds);
     expect(sim.stats().throttled).toBeLessThanOrEqual(5);
     expect(client.stats().throttled).toBe(sim.stats().throttled);
-    // Under this cost the bucket, not latency, bounds throughput: the limiter had to slow down.
-    expect(client.stats().concurrency).toBeLessThan(12);
+    // The load did press on the bucket: the limiter, not luck, kept it under the mark.
+    expect(sim.stats().minRemaining).toBeLessThan(250);
     expect(sim.stats().maxConcurrent).toBeLessThanOrEqual(11);
   });
 
@@ -67,5 +73,5 @@ describe('adaptive concurrency', () => {
     expect(students.every((s) => s.progression?.completed === truth.get(s.id)?.completedCount)).toBe(true);
     expect(sim.stats().throttled).toBeLessThanOrEqual(5);
     expect(client.stats().calls['POST /graphql']).toBe(100);
-  }, 120_000);
+  }, 180_000);
 });

@@ -28,8 +28,8 @@ async function withProgramme<T>(work: (programme: ProgrammeModule) => Promise<T>
   }
 }
 
-const getCourseLink = (courseId: string) => withProgramme((p) => p.getCourseLink(courseId));
-const findProgrammeOfCourse = (courseId: string) => withProgramme((p) => p.findProgrammeOfCourse(courseId));
+const getCourseLink = (courseId: string) => withProgramme((p) => p.getCourseLink(PLATFORM, courseId));
+const findProgrammeOfCourse = (courseId: string) => withProgramme((p) => p.findProgrammeOfCourse(PLATFORM, courseId));
 
 /** What the default rules call required self-study, read independently from the simulator's data. */
 function requiredSelfStudy(course: SimCourse, moduleName: string): number {
