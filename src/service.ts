@@ -93,10 +93,13 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
         stopPurge();
         stopSync();
         frameAncestors.stop();
+        // In-flight requests get a few seconds to finish; idle keep-alive sockets close at once.
+        const force = setTimeout(() => server.closeAllConnections(), 5000);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        clearTimeout(force);
       })();
       return closing;
     },

@@ -2,7 +2,7 @@ import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
 import type { CourseLink } from '../programme/links';
 import { syncCourse, type CourseSyncOptions } from './course-sync';
-import { Lease, LeaseLostError } from './lease';
+import { Lease, LeaseLostError, purgeOldLeases } from './lease';
 import { emptyState, readState, saveState } from './store';
 import { newRunId, recordRunEnd, recordRunStart, type CourseRunResult, type SyncRun } from './runs';
 
@@ -152,6 +152,7 @@ export class SyncService {
       running = true;
       try {
         await this.run({ trigger: 'schedule' });
+        await purgeOldLeases();
       } catch (error) {
         this.deps.logger.error({ event: 'sync.schedule_failed', err: error }, 'scheduled sync failed');
       } finally {

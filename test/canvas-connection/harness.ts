@@ -19,7 +19,7 @@ export interface CliRun {
  */
 export async function cli(args: string[]): Promise<CliRun> {
   jest.resetModules();
-  const { runCli } = require('../../src/cli/main') as typeof import('../../src/cli/main');
+  const { runCli } = await import('../../src/cli/main');
   const stdout: string[] = [];
   const stderr: string[] = [];
   const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => stdout.push(String(chunk)) > 0);

@@ -51,7 +51,8 @@ describe('adaptive concurrency', () => {
 
   it('syncs a 10,000-student course with 0-5 throttled responses', async () => {
     const sim = await startSim(
-      { studentsPerCourse: 10_000, sectionsPerCourse: 8 },
+      // Shorter modules keep the run quick; the call pattern per student is unchanged.
+      { studentsPerCourse: 10_000, sectionsPerCourse: 8, itemsPerModule: 8 },
       { latencyMs: 10, perStudentLatencyMs: 0.05 },
     );
     const course = sim.data.courses[0];

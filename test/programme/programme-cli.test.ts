@@ -13,13 +13,11 @@ let spareCourse: SimCourse;
 
 const link = (...args: string[]) => cli(['programme', 'link', ...args]);
 
-type ProgrammeModule = typeof import('../../src/programme');
-
 /** The library on the CLI's database, loaded fresh as each CLI run is (see harness). */
-async function withProgramme<T>(work: (programme: ProgrammeModule) => Promise<T>): Promise<T> {
+async function withProgramme<T>(work: (programme: typeof import('../../src/programme')) => Promise<T>): Promise<T> {
   jest.resetModules();
-  const mongoose = require('mongoose') as typeof import('mongoose');
-  const programme = require('../../src/programme') as ProgrammeModule;
+  const { default: mongoose } = await import('mongoose');
+  const programme = await import('../../src/programme');
   await mongoose.connect(env.uri);
   try {
     return await work(programme);
