@@ -68,7 +68,7 @@ export class Lease {
         if (await insertSlot(this.key, this.holder, this.heldThrough + 1).catch(() => false)) this.heldThrough += 1;
         else this.lost = true;
       }
-    }, Math.max(1000, Math.floor(this.slotMs / 4)));
+    }, Math.max(100, Math.floor(this.slotMs / 4)));
     this.timer.unref();
   }
 }

@@ -3,6 +3,7 @@ import type { CanvasSimulator } from '../../canvas-sim';
 import { collection } from '../../src/db/collections';
 import { courseLinkId } from '../../src/programme/links';
 import { readState } from '../../src/sync/store';
+import { latestRuns, type SyncRun } from '../../src/sync/runs';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
 import { PLATFORM, expectStoreMatchesTruth, linkCourses, startSimulator, storedProgress, syncService } from './helpers';
 
@@ -88,6 +89,25 @@ describe('sync', () => {
     const buckets = await collection('progress_buckets').countDocuments({});
     const states = await Promise.all(sim.data.courses.map((c) => readState(courseLinkId(PLATFORM, c.id))));
     expect(buckets).toBe(states.reduce((n, s) => n + (s?.bucketCount ?? 0), 0));
+  });
+
+  it('runs on a schedule, never two at once: full the first time, incremental after', async () => {
+    const service = syncService(sim);
+    const stop = service.startSchedule(100);
+    const deadline = Date.now() + 20_000;
+    let runs: SyncRun[] = [];
+    while (Date.now() < deadline && runs.filter((r) => r.finishedAt).length < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      runs = await latestRuns(10);
+    }
+    stop();
+    const finished = runs.filter((r) => r.finishedAt).sort((a, b) => a._id.localeCompare(b._id));
+    expect(finished.length).toBeGreaterThanOrEqual(2);
+    expect(finished.every((r) => r.trigger === 'schedule')).toBe(true);
+    expect(finished[0].courses.map((c) => c.mode)).toEqual(['full', 'full']);
+    expect(finished[1].courses.map((c) => c.mode)).toEqual(['incremental', 'incremental']);
+    for (let i = 1; i < finished.length; i += 1) expect(finished[i].startedAt.getTime()).toBeGreaterThanOrEqual(finished[i - 1].finishedAt!.getTime());
+    await expectStoreMatchesTruth(sim);
   });
 
   it('records a course Canvas refuses against that course and syncs the others', async () => {
