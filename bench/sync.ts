@@ -7,22 +7,17 @@
  *   npm run bench:sync                       # everything (about 5–10 minutes)
  *   npm run bench:sync -- --sizes 1000       # a partial run, written to results/sync-partial.json
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import mongoose from 'mongoose';
-import { CanvasClient } from '../src/canvas';
 import { startEmbeddedServer, type EmbeddedServer, type EngineChoice } from '../src/db/embedded';
-import { createLogger } from '../src/log/logger';
 import { courseLinkId, courseLinks, type CourseLink } from '../src/programme/links';
-import { newRunId } from '../src/sync/runs';
-import { SyncService } from '../src/sync/service';
 import { checkStore } from './check';
-import { runNaive } from './naive';
-import { mib, resultsSection, seconds, updateReadme, type BenchResults, type CourseTiming, type RunKind, type RunResult, type TargetResult } from './report';
+import { resultsSection, seconds, updateReadme, type BenchResults, type RunKind, type RunResult, type TargetResult } from './report';
+import type { RunJob, RunMeasurement, RunReply } from './run-protocol';
 import { SimProcess } from './sim-process';
 import type { CohortSpec, SimStarted } from './sim-protocol';
 
@@ -33,8 +28,6 @@ const MODULES = 9;
 const ITEMS_PER_MODULE = 15;
 const INCREMENTAL_FRACTION = 0.05;
 const USER_AGENT = 'ecf-progress-bench/0.1 (bench/sync.ts)';
-const SAMPLE_EVERY_MS = 50;
-const TICK_EVERY_MS = 10_000;
 
 const TARGETS = { callsPerParticipantFull: 0.03, callsPerParticipantIncremental: 0.025, speedupOverRest: 10, maxThrottled: 5 };
 
@@ -47,82 +40,27 @@ const LABELS: Record<RunKind, string> = {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const benchStarted = performance.now();
-const elapsed = () => `${((performance.now() - benchStarted) / 1000).toFixed(1)} s`;
-
-/** A full collection before each run, so `start` RSS is comparable between runs. */
-const gc: () => void = (() => {
-  v8.setFlagsFromString('--expose-gc');
-  return vm.runInNewContext('gc') as () => void;
-})();
-
-class MemorySampler {
-  private timer: NodeJS.Timeout | undefined;
-  readonly startRss: number;
-  private peakRss: number;
-  private peakHeapUsed = 0;
-  private samples = 0;
-
-  constructor() {
-    this.startRss = process.memoryUsage().rss;
-    this.peakRss = this.startRss;
-    this.timer = setInterval(() => this.sample(), SAMPLE_EVERY_MS);
-  }
-
-  private sample(): void {
-    const usage = process.memoryUsage();
-    this.samples += 1;
-    this.peakRss = Math.max(this.peakRss, usage.rss);
-    this.peakHeapUsed = Math.max(this.peakHeapUsed, usage.heapUsed);
-  }
-
-  stop(): RunResult['memory'] {
-    clearInterval(this.timer);
-    this.sample();
-    return { startRss: this.startRss, peakRss: this.peakRss, increase: this.peakRss - this.startRss, peakHeapUsed: this.peakHeapUsed, samples: this.samples };
-  }
-}
-
-/** Store command counts and durations through the driver's command monitoring. */
-class StoreMonitor {
-  commands: Record<string, { count: number; ms: number }> = {};
-
-  attach(): void {
-    const client = mongoose.connection.getClient();
-    client.on('commandSucceeded', (e) => this.add(e.commandName, e.duration));
-    client.on('commandFailed', (e) => this.add(e.commandName, e.duration));
-  }
-
-  private add(name: string, ms: number): void {
-    const entry = (this.commands[name] ??= { count: 0, ms: 0 });
-    entry.count += 1;
-    entry.ms += ms;
-  }
-
-  reset(): void {
-    this.commands = {};
-  }
-
-  snapshot(): RunResult['store'] {
-    const commands = Object.fromEntries(Object.entries(this.commands).map(([k, v]) => [k, { count: v.count, ms: Math.round(v.ms) }]));
-    return { commands, totalMs: Object.values(commands).reduce((n, c) => n + c.ms, 0) };
-  }
-}
+const elapsed = () => seconds(performance.now() - benchStarted);
 
 interface Bench {
   server: EmbeddedServer;
   sim: SimProcess;
-  store: StoreMonitor;
   seed: number;
   runs: RunResult[];
 }
 
+interface Prepared {
+  dbName: string;
+  started: SimStarted;
+  links: CourseLink[];
+}
+
 /** A fresh database on the one server, a fresh simulator from the seeded cohort, and the four course links. */
-async function prepare(bench: Bench, id: string, size: number): Promise<{ started: SimStarted; links: CourseLink[] }> {
+async function prepare(bench: Bench, name: string, size: number): Promise<Prepared> {
+  const dbName = `bench_${name.replace(/[^a-z0-9]/gi, '_')}_${Date.now()}`;
   await mongoose.disconnect();
   mongoose.set('strictQuery', true);
-  await mongoose.connect(bench.server.uri, { dbName: `bench_${id.replace(/[^a-z0-9]/gi, '_')}_${Date.now()}`, serverSelectionTimeoutMS: 5000, monitorCommands: true });
-  bench.store.reset();
-  bench.store.attach();
+  await mongoose.connect(bench.server.uri, { dbName, serverSelectionTimeoutMS: 5000 });
   const spec: CohortSpec = { seed: bench.seed, courses: COURSES, studentsPerCourse: size / COURSES, modules: MODULES, itemsPerModule: ITEMS_PER_MODULE };
   const started = await bench.sim.start(spec);
   const links = started.courses.map((course, i): CourseLink => ({
@@ -136,124 +74,45 @@ async function prepare(bench: Bench, id: string, size: number): Promise<{ starte
     linkedAt: new Date(),
   }));
   await courseLinks().insertMany(links);
-  return { started, links };
+  return { dbName, started, links };
 }
 
-async function dropDatabase(): Promise<void> {
-  await mongoose.connection.db?.dropDatabase();
+/** Runs the job in a fresh process (bench/run-worker.ts) and waits for its measurement. */
+function runInProcess(job: RunJob): Promise<RunMeasurement> {
+  const child = fork(path.join(__dirname, 'run-worker.ts'), [], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let reply: RunReply | undefined;
+    child.once('message', (message: RunReply) => {
+      reply = message;
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (reply?.ok) resolve(reply.result);
+      else reject(new Error(reply && !reply.ok ? reply.error : `the run process exited (${signal ?? code}) without a result`));
+    });
+    child.send(job);
+  });
 }
 
-function newClient(started: SimStarted): CanvasClient {
-  // The production defaults (createSyncService): only URL, token and User-Agent are set.
-  return new CanvasClient({ baseUrl: started.url, token: started.token, userAgent: USER_AGENT });
-}
-
-/** Progress lines while a run goes: elapsed, students fetched, requests so far. */
-class Ticker {
-  private readonly done = new Map<string, number>();
-  readonly fetchDone = new Map<string, number>();
-  readonly courseDone = new Map<string, number>();
-  private readonly timer: NodeJS.Timeout;
-  readonly started = performance.now();
-
-  constructor(
-    private readonly label: string,
-    private readonly expectedStudents: number,
-    private readonly requests: () => number,
-  ) {
-    this.timer = setInterval(() => this.print(), TICK_EVERY_MS);
-  }
-
-  sinceStart(): number {
-    return performance.now() - this.started;
-  }
-
-  progress(courseId: string, done: number): void {
-    this.done.set(courseId, done);
-    this.fetchDone.set(courseId, this.sinceStart());
-  }
-
-  courseFinished(courseId: string, students: number | undefined, status = 'synced'): void {
-    this.courseDone.set(courseId, this.sinceStart());
-    say(`  [${this.label}] ${seconds(this.sinceStart())}: course ${courseId} ${status} (${students ?? 0} students), ${this.courseDone.size}/${COURSES} courses done`);
-  }
-
-  print(): void {
-    const fetched = [...this.done.values()].reduce((a, b) => a + b, 0);
-    say(`  [${this.label}] ${seconds(this.sinceStart())}: ${fetched.toLocaleString('en-GB')}/${this.expectedStudents.toLocaleString('en-GB')} students fetched, ${this.requests().toLocaleString('en-GB')} requests`);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-async function measure(
-  bench: Bench,
-  kind: RunKind,
-  size: number,
-  expectedStudents: number,
-  body: (ticker: Ticker, setClient: (c: CanvasClient) => void) => Promise<{ participants: number; courses: { courseId: string; students: number; fetched: number }[]; errors: string[] }>,
-  changed?: number,
-): Promise<RunResult> {
-  const id = `${kind}-${size}`;
+async function measure(bench: Bench, kind: RunKind, size: number, prepared: Prepared, changed?: number): Promise<RunResult> {
   const label = LABELS[kind];
   say(`\n▶ ${label}, ${size.toLocaleString('en-GB')} participants (bench elapsed ${elapsed()})`);
   await bench.sim.resetStats();
-  bench.store.reset();
-  let client: CanvasClient | null = null;
-  gc();
-  const memory = new MemorySampler();
-  const ticker = new Ticker(label, changed ?? expectedStudents, () => client?.stats().requests ?? 0);
-  let outcome: Awaited<ReturnType<typeof body>>;
+  const job: RunJob = { kind, label, size, expectedStudents: changed ?? size, uri: bench.server.uri, dbName: prepared.dbName, canvas: { url: prepared.started.url, token: prepared.started.token }, userAgent: USER_AGENT };
+  let measured: RunMeasurement;
   try {
-    outcome = await body(ticker, (c) => {
-      client = c;
-    });
+    measured = await runInProcess(job);
   } catch (error) {
-    outcome = { participants: 0, courses: [], errors: [error instanceof Error ? error.message : String(error)] };
+    const message = error instanceof Error ? error.message : String(error);
+    say(`  [${label}] FAILED: ${message}`);
+    measured = { participants: 0, wallMs: 0, apiCalls: 0, callsPerParticipant: 0, byEndpoint: {}, throttled: 0, retries: 0, client: { requestTimeMs: 0, maxInFlight: 0, finalConcurrency: 0 }, store: { commands: {}, totalMs: 0 }, memory: { startRss: 0, peakRss: 0, increase: 0, peakHeapUsed: 0, samples: 0 }, courses: [], errors: [message] };
   }
-  const wallMs = ticker.sinceStart();
-  ticker.stop();
-  const mem = memory.stop();
   const simStats = await bench.sim.stats();
-  const stats = (client as CanvasClient | null)?.stats();
-  const apiCalls = stats?.requests ?? 0;
-  const courses: CourseTiming[] = outcome.courses.map((c) => {
-    const fetchDoneMs = ticker.fetchDone.get(c.courseId) ?? null;
-    const doneMs = ticker.courseDone.get(c.courseId) ?? wallMs;
-    return { ...c, fetchDoneMs, doneMs, writeMs: fetchDoneMs === null ? null : doneMs - fetchDoneMs };
-  });
-  const run: RunResult = {
-    id,
-    kind,
-    label,
-    size,
-    participants: outcome.participants,
-    changed,
-    wallMs: Math.round(wallMs),
-    apiCalls,
-    callsPerParticipant: outcome.participants ? apiCalls / outcome.participants : 0,
-    byEndpoint: stats?.calls ?? {},
-    throttled: stats?.throttled ?? 0,
-    retries: stats?.retries ?? 0,
-    simulator: { requests: simStats.requests, throttled: simStats.throttled, maxConcurrent: simStats.maxConcurrent },
-    client: { requestTimeMs: stats?.requestTimeMs ?? 0, maxInFlight: stats?.maxInFlight ?? 0, finalConcurrency: stats?.concurrency ?? 0 },
-    store: bench.store.snapshot(),
-    memory: mem,
-    courses,
-    correctness: null,
-    errors: outcome.errors,
-  };
-  say(`  [${label}] finished in ${seconds(wallMs)}: ${apiCalls.toLocaleString('en-GB')} API calls (${run.callsPerParticipant.toFixed(4)} per participant), ${run.throttled} throttled, ${run.retries} retries; peak RSS ${mib(mem.peakRss)} (+${mib(mem.increase)})`);
-  say(`  [${label}] calls: ${JSON.stringify(run.byEndpoint)}; Canvas request time (sum) ${seconds(run.client.requestTimeMs)}, store time (sum) ${seconds(run.store.totalMs)}`);
-  for (const c of courses) say(`  [${label}]   course ${c.courseId}: ${c.fetched}/${c.students} fetched, fetch done at ${c.fetchDoneMs === null ? '–' : seconds(c.fetchDoneMs)}, written at ${seconds(c.doneMs)}${c.writeMs === null ? '' : ` (write phase ${seconds(c.writeMs)})`}`);
-  if (run.errors.length) say(`  [${label}] ERRORS: ${run.errors.join('; ')}`);
-
+  const run: RunResult = { id: `${kind}-${size}`, kind, label, size, changed, ...measured, simulator: { requests: simStats.requests, throttled: simStats.throttled, maxConcurrent: simStats.maxConcurrent }, correctness: null };
   const checkStarted = performance.now();
   try {
     run.correctness = await checkStore(PLATFORM, await bench.sim.expected());
-    say(`  [${label}] correctness: ${run.correctness.mismatches} mismatches of ${run.correctness.checked} students (checked in ${seconds(performance.now() - checkStarted)}, store read ${seconds(run.correctness.readMs)})`);
+    say(`  [${label}] correctness: ${run.correctness.mismatches} mismatches of ${run.correctness.checked.toLocaleString('en-GB')} students (checked in ${seconds(performance.now() - checkStarted)})`);
     for (const example of run.correctness.examples) say(`    ${example}`);
   } catch (error) {
     run.errors.push(`correctness check failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -263,67 +122,29 @@ async function measure(
   return run;
 }
 
-/** Our sync through SyncService, as the CLI runs it. */
-function ourSync(started: SimStarted, request: { full: boolean; exact: boolean }) {
-  return async (ticker: Ticker, setClient: (c: CanvasClient) => void) => {
-    const service = new SyncService({
-      logger: createLogger('silent'),
-      listLinks: async () => courseLinks().find({}).toArray(),
-      clientFor: async () => {
-        const client = newClient(started);
-        setClient(client);
-        return client;
-      },
-    });
-    const run = await service.run({
-      trigger: 'cli',
-      full: request.full,
-      exact: request.exact,
-      onProgress: (p) => ticker.progress(p.courseId, p.done),
-      onCourseDone: (c) => ticker.courseFinished(c.courseId, c.students, `${c.status}${c.mode ? ` ${c.mode}` : ''}${c.path ? ` via ${c.path}` : ''}`),
-    });
-    return {
-      participants: run.participants,
-      courses: run.courses.map((c) => ({ courseId: c.courseId, students: c.students ?? 0, fetched: c.fetched ?? 0 })),
-      errors: run.errors,
-    };
-  };
-}
-
 async function runSize(bench: Bench, size: number, withNaive: boolean, withIncremental: boolean): Promise<void> {
-  // Ours, GraphQL, full; then (same database and simulator) 5% changed and an incremental run.
+  // Ours, GraphQL, full; then, on the same database and simulator, 5% changed and an incremental run.
   {
-    const { started, links } = await prepare(bench, `graphql-${size}`, size);
-    await measure(bench, 'graphql-full', size, size, ourSync(started, { full: true, exact: false }));
+    const prepared = await prepare(bench, `graphql-${size}`, size);
+    await measure(bench, 'graphql-full', size, prepared);
     if (withIncremental) {
       let changed = 0;
-      for (const link of links) changed += (await bench.sim.changeStudents(link.courseId, INCREMENTAL_FRACTION, `bench-${link.courseId}`)).length;
-      say(`  changed ${changed} students (${INCREMENTAL_FRACTION * 100}% of those with work left, per course) with the simulator's changeStudents`);
-      await measure(bench, 'graphql-incremental', size, size, ourSync(started, { full: false, exact: false }), changed);
+      for (const link of prepared.links) changed += (await bench.sim.changeStudents(link.courseId, INCREMENTAL_FRACTION, `bench-${link.courseId}`)).length;
+      say(`  changed ${changed} students with the simulator's changeStudents(course, ${INCREMENTAL_FRACTION}) on each course`);
+      await measure(bench, 'graphql-incremental', size, prepared, changed);
     }
-    await dropDatabase();
+    await mongoose.connection.db?.dropDatabase();
   }
   // The per-student REST client: our sync with `exact`, full.
   {
-    const { started } = await prepare(bench, `rest-${size}`, size);
-    await measure(bench, 'rest-full', size, size, ourSync(started, { full: true, exact: true }));
-    await dropDatabase();
+    const prepared = await prepare(bench, `rest-${size}`, size);
+    await measure(bench, 'rest-full', size, prepared);
+    await mongoose.connection.db?.dropDatabase();
   }
   if (withNaive) {
-    const { started, links } = await prepare(bench, `naive-${size}`, size);
-    await measure(bench, 'naive-full', size, size, async (ticker, setClient) => {
-      const client = newClient(started);
-      setClient(client);
-      const results = await runNaive(
-        client,
-        links,
-        newRunId(),
-        (courseId, done) => ticker.progress(courseId, done),
-        (r) => ticker.courseFinished(r.courseId, r.students),
-      );
-      return { participants: results.reduce((n, r) => n + r.students, 0), courses: results.map((r) => ({ courseId: r.courseId, students: r.students, fetched: r.students })), errors: [] };
-    });
-    await dropDatabase();
+    const prepared = await prepare(bench, `naive-${size}`, size);
+    await measure(bench, 'naive-full', size, prepared);
+    await mongoose.connection.db?.dropDatabase();
   }
 }
 
@@ -385,7 +206,7 @@ async function main(): Promise<number> {
   const server = await startEmbeddedServer(dir, choice, say);
   say(`store: ${server.engine} at ${server.uri} (files in ${dir})`);
   const sim = await SimProcess.spawn();
-  const bench: Bench = { server, sim, store: new StoreMonitor(), seed, runs: [] };
+  const bench: Bench = { server, sim, seed, runs: [] };
   const cleanup = async () => {
     await mongoose.disconnect().catch(() => undefined);
     await sim.close().catch(() => undefined);
@@ -420,7 +241,7 @@ async function main(): Promise<number> {
       itemsPerModule: ITEMS_PER_MODULE,
       sizes,
       simulator: 'defaults (latency 40 ms + 1 ms per student evaluated; cost 0.03 + 0.004 per student; bucket high-water 600, up-front 50, outflow 10/s), in its own process',
-      client: 'CanvasClient defaults (adaptive limiter up to 8 in flight, 5 retries)',
+      client: 'CanvasClient defaults (adaptive limiter up to 8 in flight, 5 retries); each run in a fresh Node process',
       incrementalFraction: INCREMENTAL_FRACTION,
     },
     runs: bench.runs,

@@ -13,8 +13,8 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecf-restart-'));
-  const { MONGODB_URI: _unset, ...rest } = process.env;
-  env = { ...rest, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'info' };
+  env = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'info' };
+  delete env.MONGODB_URI;
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
