@@ -34,6 +34,8 @@ export interface RunResult {
   simulator: { requests: number; throttled: number; maxConcurrent: number };
   client: { requestTimeMs: number; maxInFlight: number; finalConcurrency: number };
   store: { commands: Record<string, { count: number; ms: number }>; totalMs: number };
+  /** CPU time used during the timed run by the sync process, the simulator process and the database server (null where unreadable). */
+  cpu: { syncMs: number; simulatorMs: number | null; storeMs: number | null };
   memory: { startRss: number; peakRss: number; increase: number; peakHeapUsed: number; samples: number };
   courses: CourseTiming[];
   correctness: CheckResult | null;
@@ -97,11 +99,12 @@ export function breakdownTable(results: BenchResults): string {
       .slice(0, 3)
       .map(([name, c]) => `${name} ${int(c.count)}× ${seconds(c.ms)}`)
       .join('; ');
-    return `| ${r.label} (${int(r.size)}) | ${seconds(r.client.requestTimeMs)} | ${r.client.maxInFlight} | ${seconds(r.store.totalMs)} | ${store} | ${writes} |`;
+    const cpu = (ms: number | null) => (ms === null ? '–' : seconds(ms));
+    return `| ${r.label} (${int(r.size)}) | ${seconds(r.wallMs)} | ${cpu(r.cpu.syncMs)} / ${cpu(r.cpu.simulatorMs)} / ${cpu(r.cpu.storeMs)} | ${seconds(r.client.requestTimeMs)} | ${r.client.maxInFlight} | ${seconds(r.store.totalMs)} | ${store} | ${writes} |`;
   });
   return [
-    '| Run | Canvas request time (sum) | Max in flight | Store time (sum) | Top store commands | Write phase per course |',
-    '| --- | ---: | ---: | ---: | --- | --- |',
+    '| Run | Wall time | CPU: sync / simulator / store | Canvas request time (sum) | Max in flight | Store time (sum) | Top store commands | Write phase per course |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -14,6 +14,7 @@ export interface RunJob {
 }
 
 /** What the run process measured; the bench adds simulator stats and the correctness check. */
-export type RunMeasurement = Omit<RunResult, 'id' | 'kind' | 'label' | 'size' | 'changed' | 'simulator' | 'correctness'>;
+export type RunMeasurement = Omit<RunResult, 'id' | 'kind' | 'label' | 'size' | 'changed' | 'simulator' | 'correctness' | 'cpu'> & { syncCpuMs: number };
 
-export type RunReply = { ok: true; result: RunMeasurement } | { ok: false; error: string };
+/** `clock` marks the start and end of the timed run, so the bench can read the other processes' CPU time then. */
+export type RunReply = { type: 'clock'; at: 'start' | 'end' } | { type: 'result'; ok: true; result: RunMeasurement } | { type: 'result'; ok: false; error: string };

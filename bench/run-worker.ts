@@ -161,6 +161,8 @@ async function measure(job: RunJob): Promise<RunMeasurement> {
   const newClient = () => (client = new CanvasClient({ baseUrl: job.canvas.url, token: job.canvas.token, userAgent: job.userAgent }));
 
   global.gc?.();
+  await clock('start');
+  const cpuAtStart = process.cpuUsage();
   const memory = new MemorySampler();
   const ticker = new Ticker(job, () => client?.stats().requests ?? 0);
   let outcome: Outcome;
@@ -170,6 +172,8 @@ async function measure(job: RunJob): Promise<RunMeasurement> {
     outcome = { participants: 0, courses: [], errors: [error instanceof Error ? error.message : String(error)] };
   }
   const wallMs = ticker.sinceStart();
+  const cpu = process.cpuUsage(cpuAtStart);
+  await clock('end');
   ticker.stop();
   const mem = memory.stop();
   const stats = (client as CanvasClient | null)?.stats();
@@ -190,22 +194,28 @@ async function measure(job: RunJob): Promise<RunMeasurement> {
     client: { requestTimeMs: stats?.requestTimeMs ?? 0, maxInFlight: stats?.maxInFlight ?? 0, finalConcurrency: stats?.concurrency ?? 0 },
     store: store.snapshot(),
     memory: mem,
+    syncCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     courses,
     errors: outcome.errors,
   };
   const label = job.label;
   say(`  [${label}] finished in ${seconds(wallMs)}: ${int(apiCalls)} API calls (${result.callsPerParticipant.toFixed(4)} per participant), ${result.throttled} throttled, ${result.retries} retries; peak RSS ${mib(mem.peakRss)} (+${mib(mem.increase)} over ${mib(mem.startRss)} at the start)`);
-  say(`  [${label}] calls: ${JSON.stringify(result.byEndpoint)}; Canvas request time (sum) ${seconds(result.client.requestTimeMs)}, at most ${result.client.maxInFlight} in flight; store time (sum) ${seconds(result.store.totalMs)}`);
+  say(`  [${label}] calls: ${JSON.stringify(result.byEndpoint)}; Canvas request time (sum) ${seconds(result.client.requestTimeMs)}, at most ${result.client.maxInFlight} in flight; store time (sum) ${seconds(result.store.totalMs)}; CPU of this process ${seconds(result.syncCpuMs)}`);
   for (const c of courses) say(`  [${label}]   course ${c.courseId}: ${int(c.fetched)}/${int(c.students)} fetched, last page at ${c.fetchDoneMs === null ? '–' : seconds(c.fetchDoneMs)}, written at ${seconds(c.doneMs)}${c.writeMs === null ? '' : ` (write phase ${seconds(c.writeMs)})`}`);
   if (result.errors.length) say(`  [${label}] ERRORS: ${result.errors.join('; ')}`);
   await mongoose.disconnect();
   return result;
 }
 
+/** Tells the bench the clock starts or stops; resolves once the message is out. */
+function clock(at: 'start' | 'end'): Promise<void> {
+  return new Promise((resolve) => process.send?.({ type: 'clock', at } satisfies RunReply, () => resolve()) ?? resolve());
+}
+
 process.once('message', (job: RunJob) => {
   measure(job).then(
-    (result) => process.send?.({ ok: true, result } satisfies RunReply, () => process.exit(0)),
-    (error: unknown) => process.send?.({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies RunReply, () => process.exit(1)),
+    (result) => process.send?.({ type: 'result', ok: true, result } satisfies RunReply, () => process.exit(0)),
+    (error: unknown) => process.send?.({ type: 'result', ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies RunReply, () => process.exit(1)),
   );
 });
 process.on('disconnect', () => process.exit(1));

@@ -77,18 +77,41 @@ async function prepare(bench: Bench, name: string, size: number): Promise<Prepar
   return { dbName, started, links };
 }
 
-/** Runs the job in a fresh process (bench/run-worker.ts) and waits for its measurement. */
-function runInProcess(job: RunJob): Promise<RunMeasurement> {
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) of another process so far, from /proc on Linux; null elsewhere. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the job in a fresh process (bench/run-worker.ts); reads the simulator's and the store's CPU time while its clock runs. */
+function runInProcess(bench: Bench, job: RunJob): Promise<{ measured: Omit<RunMeasurement, 'syncCpuMs'>; cpu: RunResult['cpu'] }> {
   const child = fork(path.join(__dirname, 'run-worker.ts'), [], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const others = () => ({ simulator: cpuMsOf(bench.sim.pid), store: cpuMsOf(bench.server.pid) });
+  let atStart = others();
+  let atEnd = atStart;
+  const delta = (end: number | null, start: number | null) => (end === null || start === null ? null : Math.round(end - start));
   return new Promise((resolve, reject) => {
     let reply: RunReply | undefined;
-    child.once('message', (message: RunReply) => {
-      reply = message;
+    child.on('message', (message: RunReply) => {
+      if (message.type === 'clock') {
+        if (message.at === 'start') atStart = others();
+        else atEnd = others();
+      } else reply = message;
     });
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      if (reply?.ok) resolve(reply.result);
-      else reject(new Error(reply && !reply.ok ? reply.error : `the run process exited (${signal ?? code}) without a result`));
+      if (reply?.type === 'result' && reply.ok) {
+        const { syncCpuMs, ...measured } = reply.result;
+        resolve({ measured, cpu: { syncMs: syncCpuMs, simulatorMs: delta(atEnd.simulator, atStart.simulator), storeMs: delta(atEnd.store, atStart.store) } });
+      } else reject(new Error(reply?.type === 'result' && !reply.ok ? reply.error : `the run process exited (${signal ?? code}) without a result`));
     });
     child.send(job);
   });
@@ -99,16 +122,19 @@ async function measure(bench: Bench, kind: RunKind, size: number, prepared: Prep
   say(`\n▶ ${label}, ${size.toLocaleString('en-GB')} participants (bench elapsed ${elapsed()})`);
   await bench.sim.resetStats();
   const job: RunJob = { kind, label, size, expectedStudents: changed ?? size, uri: bench.server.uri, dbName: prepared.dbName, canvas: { url: prepared.started.url, token: prepared.started.token }, userAgent: USER_AGENT };
-  let measured: RunMeasurement;
+  let measured: Omit<RunMeasurement, 'syncCpuMs'>;
+  let cpu: RunResult['cpu'] = { syncMs: 0, simulatorMs: null, storeMs: null };
   try {
-    measured = await runInProcess(job);
+    ({ measured, cpu } = await runInProcess(bench, job));
+    const share = (ms: number | null) => (ms === null ? '–' : `${seconds(ms)} (${Math.round((100 * ms) / Math.max(1, measured.wallMs))}% of a core)`);
+    say(`  [${label}] CPU during the run: sync ${share(cpu.syncMs)}, simulator ${share(cpu.simulatorMs)}, store ${share(cpu.storeMs)}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     say(`  [${label}] FAILED: ${message}`);
     measured = { participants: 0, wallMs: 0, apiCalls: 0, callsPerParticipant: 0, byEndpoint: {}, throttled: 0, retries: 0, client: { requestTimeMs: 0, maxInFlight: 0, finalConcurrency: 0 }, store: { commands: {}, totalMs: 0 }, memory: { startRss: 0, peakRss: 0, increase: 0, peakHeapUsed: 0, samples: 0 }, courses: [], errors: [message] };
   }
   const simStats = await bench.sim.stats();
-  const run: RunResult = { id: `${kind}-${size}`, kind, label, size, changed, ...measured, simulator: { requests: simStats.requests, throttled: simStats.throttled, maxConcurrent: simStats.maxConcurrent }, correctness: null };
+  const run: RunResult = { id: `${kind}-${size}`, kind, label, size, changed, ...measured, cpu, simulator: { requests: simStats.requests, throttled: simStats.throttled, maxConcurrent: simStats.maxConcurrent }, correctness: null };
   const checkStarted = performance.now();
   try {
     run.correctness = await checkStore(PLATFORM, await bench.sim.expected());

@@ -86,5 +86,5 @@ describe('killing the sync at any point and running it again', () => {
     const states = await Promise.all(sim.data.courses.map((c) => readState(courseLinkId(PLATFORM, c.id))));
     expect(states.every((s) => s?.pending === null)).toBe(true);
     expect(await collection('progress_buckets').countDocuments({})).toBe(states.reduce((n, s) => n + (s?.bucketCount ?? 0), 0));
-  });
+  }, 300_000);
 });
