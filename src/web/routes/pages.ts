@@ -45,7 +45,11 @@ async function adminSyncStatus(session: ToolSession, syncIntervalMs: number) {
   const states = (await listStates()).filter((s) => s.issuer === session.issuer && s.clientId === session.clientId);
   return {
     courses: states.sort((a, b) => a.cohort.localeCompare(b.cohort) || a.courseId.localeCompare(b.courseId)).map((s) => presentCourseSync(s, syncIntervalMs)),
-    runs: (await latestRuns(5)).map(presentRun),
+    // Runs span platforms; show only those that touched this platform's courses.
+    runs: (await latestRuns(20))
+      .filter((run) => run.courses.some((c) => states.some((st) => st._id === c.course)))
+      .slice(0, 5)
+      .map(presentRun),
   };
 }
 
