@@ -24,6 +24,8 @@ export const ModuleItemSchema = z.object({
   content_id: CanvasId.optional(),
   html_url: z.string().optional(),
   page_url: z.string().optional(),
+  /** Present for callers who can manage the course; students never see unpublished items. */
+  published: z.boolean().optional(),
   completion_requirement: CompletionRequirementSchema.optional(),
 });
 
@@ -33,6 +35,7 @@ export const ModuleSchema = z.object({
   position: z.number().int(),
   items_count: z.number().int(),
   require_sequential_progress: z.boolean().optional(),
+  published: z.boolean().optional(),
   state: z.enum(['locked', 'unlocked', 'started', 'completed']).optional(),
   completed_at: Timestamp.nullable().optional(),
   items: z.array(ModuleItemSchema).optional(),

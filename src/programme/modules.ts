@@ -18,8 +18,8 @@ export const PROGRAMME_MODULE_NUMBERS: readonly number[] = [1, 2, 3, 4, 5, 6, 7,
 export type ModuleMap = Record<string, number>;
 
 /** The shape `CanvasApi.listModules` returns, narrowed to what the structure reads. */
-export type CanvasModuleInput = Pick<CanvasModule, 'id' | 'name' | 'position'> & {
-  items: readonly Pick<CanvasModuleItem, 'id' | 'title' | 'type' | 'completion_requirement'>[];
+export type CanvasModuleInput = Pick<CanvasModule, 'id' | 'name' | 'position' | 'published'> & {
+  items: readonly Pick<CanvasModuleItem, 'id' | 'title' | 'type' | 'completion_requirement' | 'published'>[];
 };
 
 /** The parts of a course link that shape its structure. */
@@ -91,9 +91,14 @@ function programmeNumber(module: CanvasModuleInput, map: ModuleMap): Pick<Struct
   return number === null ? { number: null, matchedBy: null } : { number, matchedBy: 'title' };
 }
 
-function structureItem(item: CanvasModuleInput['items'][number], classify: (item: ClassifiableItem) => ItemClass): StructureItem {
+/**
+ * The sync token belongs to staff, who also see unpublished modules and items; students never
+ * do, so those never count towards completion.
+ */
+function structureItem(item: CanvasModuleInput['items'][number], classify: (item: ClassifiableItem) => ItemClass, modulePublished: boolean): StructureItem {
   const itemClass = classify(item);
-  const requirementType = item.completion_requirement?.type ?? null;
+  const visible = modulePublished && item.published !== false;
+  const requirementType = visible ? (item.completion_requirement?.type ?? null) : null;
   return {
     id: item.id,
     title: item.title,
@@ -126,7 +131,7 @@ export function buildCourseStructure(
       name: module.name,
       position: module.position,
       ...programmeNumber(module, link.moduleMap ?? {}),
-      items: module.items.map((item) => structureItem(item, classify)),
+      items: module.items.map((item) => structureItem(item, classify, module.published !== false)),
     }));
   const matched = new Set(modules.map((m) => m.number));
   return {

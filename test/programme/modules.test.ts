@@ -117,6 +117,25 @@ describe('building the course structure', () => {
     expect(buildCourseStructure(retitled, { courseId: '5' }, rules).hash).not.toBe(base);
   });
 
+  it('never counts unpublished items or items of unpublished modules: students cannot see them', () => {
+    const structure = buildCourseStructure(
+      [
+        { ...module('40', 'Module 4: Making productive use of assessment', 1, [
+          { id: '401', title: 'Reading', type: 'Page', completion_requirement: mustView, published: true },
+          { id: '402', title: 'Draft reading', type: 'Page', completion_requirement: mustView, published: false },
+        ]), published: true },
+        { ...module('50', 'Module 5: Fulfilling professional responsibilities (I)', 2, [{ id: '501', title: 'Reading', type: 'Page', completion_requirement: mustView }]), published: false },
+      ],
+      { courseId: '5' },
+      rules,
+    );
+    expect(structure.modules.flatMap((m) => m.items.map((i) => [i.id, i.required]))).toEqual([
+      ['401', true],
+      ['402', false],
+      ['501', false],
+    ]);
+  });
+
   it('names map entries for modules the course does not have', () => {
     const map = { '11': 1, '999': 2 };
     expect(unknownMappedModules(buildCourseStructure(canvasModules, { courseId: '5', moduleMap: map }, rules), map)).toEqual(['999']);
