@@ -267,24 +267,26 @@ export class CanvasClient {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     let text: string;
+    // A timer we clear, rather than AbortSignal.timeout, whose pending timers keep a process
+    // (and jest's workers) alive after the work is done.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), this.timeoutMs);
     try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      return { ok: false, retry: true, kind: isTimeout(error) ? 'timeout' : 'network' };
+      try {
+        response = await fetch(url, { method, headers, body, redirect: 'manual', signal: controller.signal });
+      } catch (error) {
+        return { ok: false, retry: true, kind: isTimeout(error) ? 'timeout' : 'network' };
+      }
+      try {
+        text = await response.text();
+      } catch (error) {
+        // The connection dropped mid-body (Content-Length not reached) or the timeout fired.
+        return { ok: false, retry: true, kind: isTimeout(error) ? 'timeout' : 'invalid_body', status: response.status, remaining: remainingOf(response.headers) };
+      }
+    } finally {
+      clearTimeout(timer);
     }
     const remaining = remainingOf(response.headers);
-    try {
-      text = await response.text();
-    } catch (error) {
-      // The connection dropped mid-body (Content-Length not reached) or the timeout fired.
-      return { ok: false, retry: true, kind: isTimeout(error) ? 'timeout' : 'invalid_body', status: response.status, remaining };
-    }
     const status = response.status;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
 
