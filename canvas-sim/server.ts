@@ -62,6 +62,10 @@ export interface CanvasSimulator {
   stats(): SimulatorStats;
   resetStats(): void;
   setFaults(faults: FaultOptions): void;
+  /** Turns the GraphQL endpoint on or off (off: 404, as on an instance without it). */
+  setGraphql(enabled: boolean): void;
+  /** Makes one course answer with `fault` (null restores it), as `courseFaults` does at start. */
+  setCourseFault(courseId: string, fault: CourseFault | null): void;
   /** Per active student of the course: required items met and not met, in course order. */
   truth(courseId: string): Map<string, StudentTruth>;
   completeItems(courseId: string, userId: string, itemIds: readonly string[]): void;
@@ -131,7 +135,7 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
   const throttleStatus = opts.throttleStatus ?? 403;
   const courseFaults = new Map(Object.entries(opts.courseFaults ?? {}));
   const hiddenCourses = new Set(courseFaults.keys());
-  const graphqlEnabled = opts.graphql ?? true;
+  let graphqlEnabled = opts.graphql ?? true;
   const bucket = new LeakyBucket({
     highWaterMark: opts.highWaterMark ?? 600,
     maximum: opts.maximum ?? 800,
@@ -341,6 +345,18 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
         server.closeAllConnections();
       }),
     stats: () => structuredClone(stats),
+    setGraphql: (enabled) => {
+      graphqlEnabled = enabled;
+    },
+    setCourseFault: (courseId, fault) => {
+      if (fault === null) {
+        courseFaults.delete(courseId);
+        hiddenCourses.delete(courseId);
+      } else {
+        courseFaults.set(courseId, fault);
+        hiddenCourses.add(courseId);
+      }
+    },
     resetStats: () => {
       stats = emptyStats();
       stats.maxConcurrent = inFlight;
