@@ -114,7 +114,7 @@ export function resultsSection(results: BenchResults): string {
   const s = results.settings;
   return [
     `Last run: ${results.generatedAt}${results.complete ? '' : ' (partial run)'}; ${m.cpus} CPUs (${m.cpuModel}), ${m.totalMemoryGiB} GiB, Node ${m.node}, ${m.platform}; store: ${m.storeEngine}; whole bench ${seconds(results.totalWallMs)}.`,
-    `Cohort: seed ${s.seed}, ${s.courses} courses, ${s.modules} modules of ${s.itemsPerModule} items; simulator ${s.simulator}; client ${s.client}.`,
+    `Cohort: seed ${s.seed}, ${s.courses} courses, ${s.modules}; simulator ${s.simulator}; client ${s.client}.`,
     '',
     runsTable(results),
     '',

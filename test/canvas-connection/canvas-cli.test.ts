@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { generateCohort, startCanvasSimulator, type CanvasSimulator } from '../../canvas-sim';
 import { readToken } from '../../src/cli/canvas-commands';
-import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment, type CliRun } from './harness';
+import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment, type CliRun } from '../support/cli';
 
 const ISSUER = 'https://canvas.example.org';
 const CLIENT_ID = '10000000000001';

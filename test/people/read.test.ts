@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { buildRosterIndex, importRoster, importSchools, loadRoster, loadSchools, type RosterEntry } from '../../src/people';
-import { useCliEnvironment, type CliEnvironment } from '../canvas-connection/harness';
+import { useCliEnvironment, type CliEnvironment } from '../support/cli';
 import { COHORT, linkCohort, ROSTER_HEADER, SCHOOLS_HEADER } from './support';
 
 let env: CliEnvironment;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, useCliEnvironment, writeTempFile, type CliEnvironment, type CliRun } from '../canvas-connection/harness';
+import { cli, useCliEnvironment, writeTempFile, type CliEnvironment, type CliRun } from '../support/cli';
 import { COHORT, importCsv, linkCohort, ROSTER_HEADER, SCHOOLS_HEADER, sortedDocs } from './support';
 
 let env: CliEnvironment;

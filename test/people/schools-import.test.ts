@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../canvas-connection/harness';
+import { cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../support/cli';
 import { importCsv, SCHOOLS_HEADER, sortedDocs } from './support';
 
 let env: CliEnvironment;

@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
 import type { CourseLink } from '../../src/programme';
-import { cli, writeTempFile, type CliRun } from '../canvas-connection/harness';
+import { cli, writeTempFile, type CliRun } from '../support/cli';
 
 export const COHORT = 'September 2024';
 

@@ -1,5 +1,5 @@
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimCourse } from '../../canvas-sim';
-import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../canvas-connection/harness';
+import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../support/cli';
 
 const ISSUER = 'https://canvas.example.org';
 const CLIENT_ID = '10000000000001';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { CanvasSimulator } from '../../canvas-sim';
-import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../canvas-connection/harness';
+import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../support/cli';
 import { expectedProgress, startSimulator } from '../sync/helpers';
 
 const ISSUER = 'https://canvas.example.org';
