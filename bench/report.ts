@@ -31,7 +31,8 @@ export interface RunResult {
   byEndpoint: Record<string, number>;
   throttled: number;
   retries: number;
-  simulator: { requests: number; throttled: number; maxConcurrent: number };
+  /** The simulator's own count; `minRemaining` is the lowest X-Rate-Limit-Remaining it sent (600 = an empty bucket). */
+  simulator: { requests: number; throttled: number; maxConcurrent: number; minRemaining: number | null };
   client: { requestTimeMs: number; maxInFlight: number; finalConcurrency: number };
   store: { commands: Record<string, { count: number; ms: number }>; totalMs: number };
   /** CPU time used during the timed run by the sync process, the simulator process and the database server (null where unreadable). */

@@ -134,7 +134,7 @@ async function measure(bench: Bench, kind: RunKind, size: number, prepared: Prep
     measured = { participants: 0, wallMs: 0, apiCalls: 0, callsPerParticipant: 0, byEndpoint: {}, throttled: 0, retries: 0, client: { requestTimeMs: 0, maxInFlight: 0, finalConcurrency: 0 }, store: { commands: {}, totalMs: 0 }, memory: { startRss: 0, peakRss: 0, increase: 0, peakHeapUsed: 0, samples: 0 }, courses: [], errors: [message] };
   }
   const simStats = await bench.sim.stats();
-  const run: RunResult = { id: `${kind}-${size}`, kind, label, size, changed, ...measured, cpu, simulator: { requests: simStats.requests, throttled: simStats.throttled, maxConcurrent: simStats.maxConcurrent }, correctness: null };
+  const run: RunResult = { id: `${kind}-${size}`, kind, label, size, changed, ...measured, cpu, simulator: { requests: simStats.requests, throttled: simStats.throttled, maxConcurrent: simStats.maxConcurrent, minRemaining: Number.isFinite(simStats.minRemaining) ? Math.round(simStats.minRemaining) : null }, correctness: null };
   const checkStarted = performance.now();
   try {
     run.correctness = await checkStore(PLATFORM, await bench.sim.expected());
