@@ -41,7 +41,7 @@ function fromProgression(student: ProgressionStudent, plan: CoursePlan): Student
   };
 }
 
-async function progressionPages(api: CanvasApi, courseId: string, userIds: readonly string[] | undefined, onPage: (students: ProgressionStudent[]) => Promise<void>): Promise<void> {
+async function progressionPages(api: CanvasApi, courseId: string, userIds: readonly string[], onPage: (students: ProgressionStudent[]) => Promise<void>): Promise<void> {
   let after: string | undefined;
   do {
     let page;
@@ -59,21 +59,29 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
   } while (after);
 }
 
+/** Active student ids, from the cheap enrollments listing (no progress is evaluated for it). */
+async function listStudentIds(api: CanvasApi, courseId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of api.listStudentEnrollments(courseId)) for (const e of page) ids.push(e.user_id);
+  return [...new Set(ids)];
+}
+
 /**
- * Item-level detail from GraphQL, 100 students a call. Students whose nested lists were cut
- * short are re-read one by one through REST, so no completion is guessed.
+ * Item-level detail from GraphQL, 100 students a call. Batches go out side by side (the
+ * client's limiter decides how many are in flight), which a single cursor walk cannot do.
+ * Students whose nested lists were cut short are re-read one by one through REST, so no
+ * completion is guessed.
  */
 export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<void> {
   const onPage = async (students: ProgressionStudent[]) => {
-    const complete = students.filter((s) => !s.truncated).map((s) => fromProgression(s, plan));
-    sink(complete);
+    sink(students.filter((s) => !s.truncated).map((s) => fromProgression(s, plan)));
     const truncated = students.filter((s) => s.truncated);
     if (truncated.length) await fetchByRest(api, courseId, truncated.map((s) => fromProgression(s, plan)), sink);
   };
-  if (userIds === 'all') return progressionPages(api, courseId, undefined, onPage);
-  for (let i = 0; i < userIds.length; i += USER_ID_BATCH) {
-    await progressionPages(api, courseId, userIds.slice(i, i + USER_ID_BATCH), onPage);
-  }
+  const ids = userIds === 'all' ? await listStudentIds(api, courseId) : userIds;
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += USER_ID_BATCH) batches.push(ids.slice(i, i + USER_ID_BATCH));
+  await Promise.all(batches.map((batch) => progressionPages(api, courseId, batch, onPage)));
 }
 
 async function restDetail(api: CanvasApi, courseId: string, identity: StudentDetail): Promise<StudentDetail> {

@@ -1,15 +1,13 @@
-import { mongo } from 'mongoose';
-
 /**
  * Completed items and when the sync first saw each, packed as 12-byte records (uint64 item
- * id, uint32 seconds). Decoding one Binary is about ten times cheaper on FerretDB than many
- * small fields (FERRETDB.md), and a national cohort holds millions of completions.
+ * id, uint32 seconds): a national cohort holds millions of completions, and this keeps each
+ * student's share a few hundred bytes.
  */
 export type Completions = Map<string, number>;
 
 const RECORD_BYTES = 12;
 
-export function packCompletions(completions: Completions): mongo.Binary {
+export function packCompletions(completions: Completions): Buffer {
   const buffer = Buffer.alloc(completions.size * RECORD_BYTES);
   let offset = 0;
   for (const [itemId, firstSeenMs] of completions) {
@@ -17,20 +15,13 @@ export function packCompletions(completions: Completions): mongo.Binary {
     buffer.writeUInt32BE(Math.floor(firstSeenMs / 1000), offset + 8);
     offset += RECORD_BYTES;
   }
-  return new mongo.Binary(buffer);
+  return buffer;
 }
 
-export function unpackCompletions(binary: mongo.Binary | Buffer | undefined): Completions {
+export function unpackCompletions(buffer: Buffer): Completions {
   const completions: Completions = new Map();
-  if (!binary) return completions;
-  const buffer = Buffer.isBuffer(binary) ? binary : Buffer.from(binary.buffer);
   for (let offset = 0; offset + RECORD_BYTES <= buffer.length; offset += RECORD_BYTES) {
     completions.set(buffer.readBigUInt64BE(offset).toString(), buffer.readUInt32BE(offset + 8) * 1000);
   }
   return completions;
-}
-
-/** Canvas ids are decimal strings that may exceed 2^53 but fit 64 bits. */
-export function isPackableId(id: string): boolean {
-  return /^\d{1,20}$/.test(id) && BigInt(id) < 2n ** 64n;
 }

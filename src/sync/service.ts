@@ -32,7 +32,8 @@ export interface SyncDeps {
 
 /** Reconcile: a scheduled incremental run becomes full once a day, catching what counts can't show. */
 export const RECONCILE_AFTER_MS = 24 * 3600 * 1000;
-const COURSES_IN_PARALLEL = 2;
+/** Courses share one client per platform, whose limiter caps the requests in flight. */
+const COURSES_IN_PARALLEL = 4;
 
 function platformKey(link: CourseLink): string {
   return JSON.stringify([link.issuer, link.clientId]);

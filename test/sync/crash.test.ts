@@ -3,11 +3,10 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
 import { saveConnection } from '../../src/canvas/connections';
-import { collection } from '../../src/db/collections';
 import { courseLinkId } from '../../src/programme/links';
 import { readState } from '../../src/sync/store';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
-import { PLATFORM, expectStoreMatchesTruth, linkCourses, startSimulator, storedProgress } from './helpers';
+import { PLATFORM, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress } from './helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'ecf-progress.js');
 /** A killed holder keeps its lease for up to two slots; short slots keep the test quick. */
@@ -19,7 +18,7 @@ let sim: CanvasSimulator;
 
 beforeAll(async () => {
   rt = await openTestRuntime({ SYNC_LEASE_SLOT: String(LEASE_SLOT_MS) });
-  sim = await startSimulator({ students: 300, latencyMs: 40, perStudentLatencyMs: 1 });
+  sim = await startSimulator({ students: 400, latencyMs: 40, perStudentLatencyMs: 2 });
   await linkCourses(sim);
   await saveConnection(rt.runtime, PLATFORM, { baseUrl: sim.url, token: sim.token });
 });
@@ -33,15 +32,28 @@ function cliEnv(): NodeJS.ProcessEnv {
   return { ...process.env, NODE_ENV: 'test', MONGODB_URI: config.mongodbUri, APP_SECRET: config.appSecret, DATA_DIR: config.dataDir, PUBLIC_URL: config.publicUrl, LOG_LEVEL: 'silent', SYNC_LEASE_SLOT: String(LEASE_SLOT_MS) };
 }
 
-/** Runs `ecf-progress sync --full`; with `killAfterMs`, SIGKILLs it then (if still running). */
-function runSync(killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; output: string }> {
-  const started = Date.now();
+interface KillPoint {
+  /** Kill once the CLI has printed this (its progress lines mark the phases of a sync)… */
+  after: RegExp;
+  /** …and this much later, to land inside fetching or writing. */
+  delayMs: number;
+}
+
+/** Runs `ecf-progress sync --full`; with `kill`, SIGKILLs it at that point if it is still running. */
+function runSync(kill?: KillPoint): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const child = spawn(process.execPath, [CLI, 'sync', '--full'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - started, output })));
+  let armed = false;
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (kill && !armed && kill.after.test(output)) {
+      armed = true;
+      setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, output })));
 }
 
 async function snapshot() {
@@ -53,10 +65,10 @@ async function snapshot() {
   return courses;
 }
 
-async function bucketsConsistent(): Promise<void> {
-  const states = await Promise.all(sim.data.courses.map((c) => readState(courseLinkId(PLATFORM, c.id))));
-  const referenced = states.reduce((n, s) => n + (s?.bucketCount ?? 0) + (s?.pending?.bucketCount ?? 0), 0);
-  expect(await collection('progress_buckets').countDocuments({})).toBeLessThanOrEqual(referenced);
+/** After a kill, every generation collection is one a pointer names: current, or pending and dropped next run. */
+async function generationsAccountedFor(): Promise<void> {
+  const { existing, current, pending } = await generationCollections(sim.data.courses.map((c) => c.id));
+  for (const name of existing) expect([...current, ...pending]).toContain(name);
 }
 
 describe('killing the sync at any point and running it again', () => {
@@ -67,16 +79,24 @@ describe('killing the sync at any point and running it again', () => {
     await expectStoreMatchesTruth(sim);
     const reference = await snapshot();
 
-    await mongoose.connection.db!.collection('ecf_progress_buckets').deleteMany({});
+    for (const name of (await generationCollections(sim.data.courses.map((c) => c.id))).existing) await mongoose.connection.db!.dropCollection(name);
     await mongoose.connection.db!.collection('ecf_course_sync').deleteMany({});
+    const killPoints: KillPoint[] = [
+      { after: /students fetched/, delayMs: 0 },
+      { after: /students fetched/, delayMs: 150 },
+      { after: /400\/400 students fetched/, delayMs: 0 },
+      { after: /400\/400 students fetched/, delayMs: 60 },
+      { after: /: synced/, delayMs: 0 },
+      { after: /: synced/, delayMs: 100 },
+    ];
     let killed = 0;
-    for (const fraction of [0.35, 0.5, 0.65, 0.8, 0.95]) {
-      const result = await runSync(Math.round(clean.ms * fraction));
+    for (const point of killPoints) {
+      const result = await runSync(point);
       if (result.signal === 'SIGKILL') killed += 1;
-      await bucketsConsistent();
+      await generationsAccountedFor();
       await sleep(2 * LEASE_SLOT_MS + 200);
     }
-    expect(killed).toBeGreaterThanOrEqual(3);
+    expect(killed).toBeGreaterThanOrEqual(4);
 
     const final = await runSync();
     expect(final.code).toBe(0);
@@ -85,6 +105,8 @@ describe('killing the sync at any point and running it again', () => {
     expect(await snapshot()).toEqual(reference);
     const states = await Promise.all(sim.data.courses.map((c) => readState(courseLinkId(PLATFORM, c.id))));
     expect(states.every((s) => s?.pending === null)).toBe(true);
-    expect(await collection('progress_buckets').countDocuments({})).toBe(states.reduce((n, s) => n + (s?.bucketCount ?? 0), 0));
+    const generations = await generationCollections(sim.data.courses.map((c) => c.id));
+    expect(generations.existing).toEqual(generations.current);
+    expect(generations.current).toHaveLength(2);
   }, 300_000);
 });

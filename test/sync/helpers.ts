@@ -5,6 +5,7 @@ import { classifyItem, loadClassificationRules } from '../../src/programme/class
 import { courseLinkId, courseLinks, type CourseLink } from '../../src/programme/links';
 import { moduleNumberFromTitle } from '../../src/programme/modules';
 import { SyncService } from '../../src/sync/service';
+import mongoose from 'mongoose';
 import { readState, readStudents } from '../../src/sync/store';
 
 export const PLATFORM = { issuer: 'https://canvas.instructure.com', clientId: '10000000000001' };
@@ -73,4 +74,13 @@ export async function expectStoreMatchesTruth(sim: CanvasSimulator): Promise<voi
     expect(stored.totals).toEqual(expected.totals);
     expect(new Map([...stored.students].sort())).toEqual(new Map([...expected.students].sort()));
   }
+}
+
+/** The generation collections that exist, and those the course pointers name (current and pending). */
+export async function generationCollections(courseIds: string[]) {
+  const existing = (await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('ecf_progress_')).sort();
+  const states = await Promise.all(courseIds.map((id) => readState(courseLinkId(PLATFORM, id))));
+  const current = states.map((s) => (s?.generation ? `ecf_${s.generation}` : null)).filter((n): n is string => n !== null).sort();
+  const pending = states.map((s) => (s?.pending ? `ecf_${s.pending}` : null)).filter((n): n is string => n !== null);
+  return { existing, current, pending };
 }

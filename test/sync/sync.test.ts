@@ -1,11 +1,10 @@
 import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
-import { collection } from '../../src/db/collections';
 import { courseLinkId } from '../../src/programme/links';
 import { readState } from '../../src/sync/store';
 import { latestRuns, type SyncRun } from '../../src/sync/runs';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
-import { PLATFORM, expectStoreMatchesTruth, linkCourses, startSimulator, storedProgress, syncService } from './helpers';
+import { PLATFORM, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress, syncService } from './helpers';
 
 let rt: TestRuntime;
 let sim: CanvasSimulator;
@@ -83,9 +82,9 @@ describe('sync', () => {
       expect(statuses).toEqual(['skipped', 'synced']);
     }
     await expectStoreMatchesTruth(sim);
-    const buckets = await collection('progress_buckets').countDocuments({});
-    const states = await Promise.all(sim.data.courses.map((c) => readState(courseLinkId(PLATFORM, c.id))));
-    expect(buckets).toBe(states.reduce((n, s) => n + (s?.bucketCount ?? 0), 0));
+    const generations = await generationCollections(sim.data.courses.map((c) => c.id));
+    expect(generations.existing).toEqual(generations.current);
+    expect(generations.current).toHaveLength(2);
   });
 
   it('runs on a schedule, never two at once: full the first time, incremental after', async () => {
