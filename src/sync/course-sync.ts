@@ -50,26 +50,14 @@ async function changedSince(api: CanvasApi, courseId: string, previous: Map<stri
 
 /** Merges what Canvas said with what we had: first-seen times survive, and an item only turns incomplete when Canvas says so. */
 function merge(detail: StudentDetail, before: StudentRecord | undefined, plan: CoursePlan, now: number): StudentRecord {
+  const { completedItemIds, ...identity } = detail;
   const completions = new Map<string, number>();
-  if (detail.completedItemIds === null) {
+  if (completedItemIds === null) {
     for (const [id, at] of before?.completions ?? []) completions.set(id, at);
   } else {
-    for (const id of detail.completedItemIds) completions.set(id, before?.completions.get(id) ?? now);
+    for (const id of completedItemIds) completions.set(id, before?.completions.get(id) ?? now);
   }
-  return {
-    userId: detail.userId,
-    name: detail.name,
-    email: detail.email,
-    sisId: detail.sisId,
-    loginId: detail.loginId,
-    section: detail.section,
-    lastActivityAt: detail.lastActivityAt,
-    requirementCompleted: detail.requirementCompleted,
-    requirementTotal: detail.requirementTotal,
-    completions,
-    moduleDone: moduleDone(plan, completions),
-    fetchedAt: now,
-  };
+  return { ...identity, completions, moduleDone: moduleDone(plan, completions), fetchedAt: now };
 }
 
 async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: string[] | 'all', exact: boolean, sink: (d: StudentDetail[]) => void): Promise<'graphql' | 'rest'> {

@@ -1,17 +1,9 @@
 import { CanvasForbiddenError, CanvasGraphQLError, CanvasNotFoundError, CanvasRequestError, type CanvasApi, type ProgressionStudent } from '../canvas';
 import { completedFromIncomplete, type CoursePlan } from './course-plan';
+import type { StudentIdentity } from './store';
 
 /** What Canvas told us about one student in this run. */
-export interface StudentDetail {
-  userId: string;
-  name: string | null;
-  email: string | null;
-  sisId: string | null;
-  loginId: string | null;
-  section: string | null;
-  lastActivityAt: string | null;
-  requirementCompleted: number;
-  requirementTotal: number;
+export interface StudentDetail extends StudentIdentity {
   /** Completed required items, or null when Canvas gave no progression (keep what we had). */
   completedItemIds: string[] | null;
 }

@@ -3,8 +3,8 @@ import { mongo } from 'mongoose';
 import { chunks, collection } from '../db/collections';
 import { packCompletions, unpackCompletions, type Completions } from './packing';
 
-/** One student of one course as the store holds them after a sync. */
-export interface StudentRecord {
+/** Who a student is in Canvas and Canvas's own counts for them. */
+export interface StudentIdentity {
   userId: string;
   name: string | null;
   email: string | null;
@@ -15,6 +15,10 @@ export interface StudentRecord {
   /** Canvas's own requirement counts (all requirement types), used to spot who changed. */
   requirementCompleted: number;
   requirementTotal: number;
+}
+
+/** One student of one course as the store holds them after a sync. */
+export interface StudentRecord extends StudentIdentity {
   completions: Completions;
   /** Completed required self-study items in programme modules 1–9 (index 0 = module 1). */
   moduleDone: number[];

@@ -44,7 +44,7 @@ describe('in a real browser', () => {
     await page.uncheck('#in-frame');
     await page.click('button[value="ect"]');
     await page.waitForURL(/\/s\//);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.close();
   });
