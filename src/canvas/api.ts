@@ -24,18 +24,15 @@ export type CanvasModuleWithItems = CanvasModule & { items: CanvasModuleItem[] }
 
 export interface ProgressionModule {
   moduleId: string;
-  moduleName: string | null;
   incompleteItemIds: string[];
 }
 
 export interface ProgressionStudent {
   id: string;
   name: string | null;
-  sortableName: string | null;
   email: string | null;
   sisId: string | null;
   loginId: string | null;
-  enrollmentId: string | null;
   enrollmentState: string | null;
   sectionId: string | null;
   sectionName: string | null;
@@ -44,7 +41,6 @@ export interface ProgressionStudent {
   progression: {
     completed: number;
     total: number;
-    completionPercentage: number;
     incompleteModules: ProgressionModule[];
   } | null;
   /** A nested connection had more pages than fetched: fall back to REST for this student. */
@@ -76,23 +72,21 @@ const PROGRESSION_QUERY = /* GraphQL */ `
         nodes {
           _id
           name
-          sortableName
           email
           sisId
           loginId
           enrollments(courseId: $courseId) {
-            _id
             state
             type
             lastActivityAt
             section { _id name }
           }
           courseProgression {
-            requirements { completed total completionPercentage }
+            requirements { completed total }
             incompleteModulesConnection(first: 20) {
               pageInfo { hasNextPage }
               nodes {
-                module { _id name }
+                module { _id }
                 incompleteItemsConnection(first: 100) {
                   pageInfo { hasNextPage }
                   nodes { _id }
@@ -232,11 +226,9 @@ export class CanvasApi {
       return {
         id: node._id,
         name: node.name,
-        sortableName: node.sortableName,
         email: node.email,
         sisId: node.sisId,
         loginId: node.loginId,
-        enrollmentId: enrollment?._id ?? null,
         enrollmentState: enrollment?.state ?? null,
         sectionId: enrollment?.section?._id ?? null,
         sectionName: enrollment?.section?.name ?? null,
@@ -245,7 +237,6 @@ export class CanvasApi {
           ...progression.requirements,
           incompleteModules: (modules?.nodes ?? []).map((m) => ({
             moduleId: m.module._id,
-            moduleName: m.module.name,
             incompleteItemIds: m.incompleteItemsConnection.nodes.map((item) => item._id),
           })),
         },

@@ -100,13 +100,11 @@ export const ProgressionResponseSchema = z.object({
             z.object({
               _id: CanvasId,
               name: z.string().nullable(),
-              sortableName: z.string().nullable(),
               email: z.string().nullable(),
               sisId: z.string().nullable(),
               loginId: z.string().nullable(),
               enrollments: z.array(
                 z.object({
-                  _id: CanvasId,
                   state: z.string(),
                   type: z.string(),
                   lastActivityAt: Timestamp.nullable(),
@@ -118,14 +116,13 @@ export const ProgressionResponseSchema = z.object({
                   requirements: z.object({
                     completed: z.number().int(),
                     total: z.number().int(),
-                    completionPercentage: z.number(),
                   }),
                   incompleteModulesConnection: z
                     .object({
                       pageInfo: PageInfoSchema,
                       nodes: z.array(
                         z.object({
-                          module: z.object({ _id: CanvasId, name: z.string().nullable() }),
+                          module: z.object({ _id: CanvasId }),
                           incompleteItemsConnection: z.object({
                             pageInfo: PageInfoSchema,
                             nodes: z.array(z.object({ _id: CanvasId })),

@@ -51,18 +51,12 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
   } while (after);
 }
 
-/** Active student ids, from the cheap enrollments listing (no progress is evaluated for it). */
-async function listStudentIds(api: CanvasApi, courseId: string): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const page of api.listStudentEnrollments(courseId)) for (const e of page) ids.push(e.user_id);
-  return [...new Set(ids)];
-}
-
 /**
  * Item-level detail from GraphQL, 100 students a call. Batches go out side by side (the
- * client's limiter decides how many are in flight), which a single cursor walk cannot do.
- * Students whose nested lists were cut short are re-read one by one through REST, so no
- * completion is guessed.
+ * client's limiter decides how many are in flight), which a single cursor walk cannot do;
+ * for a whole course each page of the cheap enrollments listing (no progress evaluated)
+ * becomes a batch as soon as it arrives. Students whose nested lists were cut short are
+ * re-read one by one through REST, so no completion is guessed.
  */
 export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<void> {
   const onPage = async (students: ProgressionStudent[]) => {
@@ -70,10 +64,27 @@ export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: Cou
     const truncated = students.filter((s) => s.truncated);
     if (truncated.length) await fetchByRest(api, courseId, truncated.map((s) => fromProgression(s, plan)), sink);
   };
-  const ids = userIds === 'all' ? await listStudentIds(api, courseId) : userIds;
-  const batches: string[][] = [];
-  for (let i = 0; i < ids.length; i += USER_ID_BATCH) batches.push(ids.slice(i, i + USER_ID_BATCH));
-  await Promise.all(batches.map((batch) => progressionPages(api, courseId, batch, onPage)));
+  const batches: Promise<void>[] = [];
+  const send = (ids: readonly string[]) => {
+    for (let i = 0; i < ids.length; i += USER_ID_BATCH) batches.push(progressionPages(api, courseId, ids.slice(i, i + USER_ID_BATCH), onPage));
+  };
+  let listingFailure: unknown;
+  try {
+    if (userIds !== 'all') send(userIds);
+    else {
+      const seen = new Set<string>();
+      for await (const page of api.listStudentEnrollments(courseId)) {
+        send(page.map((e) => e.user_id).filter((id) => !seen.has(id) && seen.add(id)));
+      }
+    }
+  } catch (error) {
+    listingFailure = error;
+  }
+  // Every batch settles before we return or throw, so none writes into a finished sync.
+  const results = await Promise.allSettled(batches);
+  if (listingFailure) throw listingFailure;
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function restDetail(api: CanvasApi, courseId: string, identity: StudentDetail): Promise<StudentDetail> {

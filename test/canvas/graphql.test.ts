@@ -34,11 +34,9 @@ describe('GraphQL progression', () => {
       const e = enrollments.get(student.id);
       expect(student).toMatchObject({
         name: e?.user.name,
-        sortableName: e?.user.sortable_name,
         email: e?.user.email,
         sisId: e?.user.sis_user_id,
         loginId: e?.user.login_id,
-        enrollmentId: e?.id,
         enrollmentState: 'active',
         sectionId: e?.course_section_id,
         sectionName: sections.get(e?.course_section_id ?? ''),

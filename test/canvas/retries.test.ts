@@ -59,7 +59,7 @@ describe('CanvasClient retries', () => {
 
   it('keeps GraphQL progression exact under mixed faults', async () => {
     const sim = await startSim(
-      { studentsPerCourse: 500 },
+      { studentsPerCourse: 1000 },
       { faults: { serverErrorRate: 0.15, truncateRate: 0.15, timeoutRate: 0.1, seed: 'mixed' } },
     );
     const course = sim.data.courses[0];
