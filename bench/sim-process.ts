@@ -26,7 +26,8 @@ export class SimProcess {
   }
 
   static async spawn(): Promise<SimProcess> {
-    const child = fork(path.join(__dirname, 'sim-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // graphql-js skips its development-only checks in production mode, as a real GraphQL server runs.
+    const child = fork(path.join(__dirname, 'sim-worker.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);

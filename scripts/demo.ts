@@ -9,7 +9,7 @@ import { createDevPlatform } from '../dev-platform';
 import { saveConnection } from '../src/canvas/connections';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
-import { courseLinkId, courseLinks } from '../src/programme/links';
+import { linkCourse } from '../src/programme/link-service';
 import { createSyncService } from '../src/sync';
 import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
 
@@ -55,8 +55,7 @@ async function main(): Promise<void> {
   const key = { issuer: platform.issuer, clientId: platform.clientId };
   await saveConnection(runtime, key, { baseUrl: sim.url, token: sim.token });
   for (const [i, course] of cohort.courses.entries()) {
-    const link = { _id: courseLinkId(key, course.id), ...key, courseId: course.id, programme: i === 0 ? ('ect' as const) : ('mentor' as const), cohort: COHORT, moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() };
-    await courseLinks().replaceOne({ _id: link._id }, link, { upsert: true });
+    await linkCourse(runtime, { platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
   }
   const run = await createSyncService(runtime).run({ trigger: 'demo', full: true });
   say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
