@@ -10,10 +10,32 @@ import { saveConnection } from '../src/canvas/connections';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
 import { linkCourse } from '../src/programme/link-service';
+import { importRoster, importSchools } from '../src/people';
 import { createSyncService } from '../src/sync';
 import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
 
 const COHORT = 'September 2025';
+const SCHOOLS = [
+  ['131245', 'Brookfield Primary School'],
+  ['142876', 'Millbrook Academy'],
+  ['150331', 'Riverside High School'],
+] as const;
+
+/** Schools and a roster for the simulator's people: a school each, and a mentor for every ECT. */
+function demoPeople(cohort: Cohort): { schools: string; roster: string } {
+  const schools = ['urn,name,delivery_partner,contact_emails', ...SCHOOLS.map(([urn, name]) => `${urn},${name},Northern Lights Teaching School Hub,induction.${urn}@example.org`)];
+  const students = (course: Cohort['courses'][number]) => course.enrollments.filter((e) => e.type === 'StudentEnrollment').map((e) => cohort.users.get(e.userId)!);
+  const [ectCourse, mentorCourse] = cohort.courses;
+  const mentors = students(mentorCourse);
+  const row = (user: ReturnType<typeof students>[number], role: string, i: number, mentorEmail = '') =>
+    [user.id, user.sisUserId, user.email, `"${user.name}"`, role, SCHOOLS[i % SCHOOLS.length][0], COHORT, '', mentorEmail, 'active'].join(',');
+  const roster = [
+    'canvas_user_id,sis_user_id,email,name,role,school_urn,cohort,group,mentor_email,status',
+    ...mentors.map((m, i) => row(m, 'mentor', i)),
+    ...students(ectCourse).map((e, i) => row(e, 'ect', i % mentors.length, mentors[i % mentors.length].email)),
+  ];
+  return { schools: schools.join('\n'), roster: roster.join('\n') };
+}
 
 /** Gives the platform's demo people and course the ids the simulator uses, so launches find their data. */
 function adoptDemoIds(cohort: Cohort, ids: { courseId: string; ectUserId: string; mentorUserId: string }): void {
@@ -56,6 +78,10 @@ async function main(): Promise<void> {
   await saveConnection(runtime, key, { baseUrl: sim.url, token: sim.token });
   for (const [i, course] of cohort.courses.entries()) {
     await linkCourse(runtime, { platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
+  }
+  const people = demoPeople(cohort);
+  for (const report of [await importSchools(people.schools), await importRoster(people.roster)]) {
+    if (report.bad.length > 0) throw new Error(`demo people have bad rows: ${JSON.stringify(report.bad.slice(0, 3))}`);
   }
   const run = await createSyncService(runtime).run({ trigger: 'demo', full: true });
   say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
