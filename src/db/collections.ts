@@ -7,9 +7,14 @@ export type Collection<T extends mongo.Document> = mongo.Collection<T>;
  * prefixed so none can collide with ltijs's models (platform, nonce, state, …).
  */
 export function collection<T extends mongo.Document>(name: string): Collection<T> {
+  return database().collection<T>(`ecf_${name}`);
+}
+
+/** The connected database; ltijs's own collections are reached through it too. */
+export function database(): mongo.Db {
   const db = mongoose.connection.db;
   if (!db) throw new Error('database is not connected');
-  return db.collection<T>(`ecf_${name}`);
+  return db;
 }
 
 /** FerretDB reports a duplicate through an update as code 1 "UNIQUE constraint failed"; MongoDB as 11000. */

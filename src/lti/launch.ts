@@ -65,7 +65,7 @@ export function sessionPath(sessionId: string, view: NewSession['view'] | 'deep-
 }
 
 export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProgramme: ProgrammeResolver; logger: Logger }) {
-  async function startSession(token: LtiToken, req: Request, deepLinking: boolean): Promise<{ id: string; session: NewSession }> {
+  async function openToolSession(token: LtiToken, req: Request, deepLinking: boolean): Promise<{ id: string; session: NewSession }> {
     await useNonceOnce(token.iss, (req.body as Record<string, unknown> | undefined)?.id_token);
     const ctx = token.platformContext;
     const role = toolRoleFor(ctx.roles ?? []);
@@ -108,7 +108,7 @@ export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProg
   return {
     onConnect: async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
       try {
-        const { id, session } = await startSession(token, req, false);
+        const { id, session } = await openToolSession(token, req, false);
         res.redirect(303, sessionPath(id, session.view));
       } catch (error) {
         next(error);
@@ -116,7 +116,7 @@ export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProg
     },
     onDeepLinking: async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
       try {
-        const { id } = await startSession(token, req, true);
+        const { id } = await openToolSession(token, req, true);
         res.redirect(303, sessionPath(id, 'deep-link'));
       } catch (error) {
         next(error);

@@ -1,4 +1,4 @@
-import mongoose from 'mongoose';
+import { database } from '../db/collections';
 import type { Logger } from '../log/logger';
 import type { SessionStore } from '../sessions/store';
 import { purgeSeenNonces } from './launch';
@@ -19,8 +19,7 @@ const LTIJS_LIFETIMES_MS: Record<string, number> = {
 export const PURGE_INTERVAL_MS = 60 * 1000;
 
 export async function purgeExpiredLtiRecords(sessions: SessionStore, now = new Date()): Promise<Record<string, number>> {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('database is not connected');
+  const db = database();
   const deleted: Record<string, number> = {};
   for (const [name, lifetime] of Object.entries(LTIJS_LIFETIMES_MS)) {
     const cutoff = new Date(now.getTime() - lifetime);

@@ -108,6 +108,7 @@ async function applyPlan<T extends Stored>(target: Collection<T>, plan: WritePla
     throw new AppError('import_conflict', 409, 'Another import added some of these records at the same time; run this import again.');
   }
   for (const batch of chunks(plan.replaces)) {
+    // Chunks of at most 50 statements: FerretDB can hang on one bulk write of 99 or more.
     await docs.bulkWrite(batch.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc } })));
   }
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import mongoose from 'mongoose';
+import { database } from '../../db/collections';
 
 /** /healthz: the process answers. /readyz: the database answers too. */
 export function healthRoutes(): Router {
@@ -9,8 +9,7 @@ export function healthRoutes(): Router {
   });
   router.get('/readyz', async (_req, res) => {
     try {
-      await mongoose.connection.db?.command({ ping: 1 });
-      if (!mongoose.connection.db) throw new Error('not connected');
+      await database().command({ ping: 1 });
       res.json({ status: 'ready' });
     } catch {
       res.status(503).setHeader('Cache-Control', 'no-store').json({ status: 'unavailable', reason: 'database not reachable' });
