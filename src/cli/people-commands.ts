@@ -26,7 +26,10 @@ function readText(file: string): string {
   }
 }
 
-/** Bad rows go to stderr by line; the counts to stdout. A bad row without --skip-invalid fails the command. */
+/**
+ * Bad rows go to stderr by line; the counts to stdout. Any bad row makes the exit code
+ * non-zero, so a script notices; without --skip-invalid nothing was written at all.
+ */
 function present(file: string, kind: ImportKind, report: ImportReport, options: ImportOptions): void {
   for (const bad of report.bad) note(`${file} line ${bad.line}: ${bad.reasons.join('; ')}`);
   const bad = report.bad.length;
@@ -37,6 +40,8 @@ function present(file: string, kind: ImportKind, report: ImportReport, options: 
   const mode = options.dryRun ? ' (dry run, nothing written)' : '';
   const skipped = bad ? ` Skipped ${rows(bad)} listed above.` : '';
   out(`${kind.label}${mode}: ${added} added, ${updated} updated, ${unchanged} unchanged.${skipped}`);
+  const good = report.rows - bad;
+  if (bad) throw new CliError(`${rows(bad)} skipped; the other ${rows(good)} ${options.dryRun ? 'would be' : good === 1 ? 'was' : 'were'} imported.`);
 }
 
 async function runImport(withRuntime: WithRuntime, kind: ImportKind, file: string, options: ImportOptions): Promise<void> {

@@ -147,9 +147,9 @@ describe('bad roster rows', () => {
     expect(await rosterDocs()).toEqual([]);
   });
 
-  it('imports exactly the good rows with --skip-invalid and exits 0', async () => {
+  it('imports exactly the good rows with --skip-invalid, still exiting non-zero', async () => {
     const skipped = await importCsv('roster', file, ['--skip-invalid'], '\r\n');
-    expect(skipped.code).toBe(0);
+    expect(skipped.code).toBe(1);
     expect(skipped.stdout).toBe(`Roster: 3 added, 0 updated, 0 unchanged. Skipped ${cases.length} rows listed above.\n`);
     expect((await rosterDocs()).map((d) => d._id)).toEqual(['canvas:2001', 'email:ect.two@example.org', 'sis:SIS-E2']);
     expect((await rosterDocs())[1]).toMatchObject({ name: 'Ada\nTeacher' });
@@ -192,7 +192,7 @@ describe('bad roster rows', () => {
     expect(run.stderr).toContain('line 2: school_urn: no school has URN 999999');
     expect(run.stderr).toContain('line 3: mentor_email: names no mentor in this file or in the roster\n');
     const skipped = await importCsv('roster', [ROSTER_HEADER, `,,new.mentor@example.org,Nia Mentor,mentor,999999,${COHORT},,,active`, `,,new.ect@example.org,Noel Teacher,ect,100001,${COHORT},,new.mentor@example.org,active`, `,SIS-30,,Ola Teacher,ect,100001,${COHORT},,,active`], ['--skip-invalid']);
-    expect(skipped.code).toBe(0);
+    expect(skipped.code).toBe(1);
     expect((await rosterDocs()).map((d) => d._id)).toEqual(['sis:SIS-30']);
   });
 

@@ -72,7 +72,8 @@ describe('schools import', () => {
 
   it('marks every row of a repeated URN bad, and imports the rest with --skip-invalid', async () => {
     const run = await importCsv('schools', [SCHOOLS_HEADER, '100006,Fir School,Hub,', '100007,Gorse School,Hub,', '100006,Fir School (copy),Hub,'], ['--skip-invalid']);
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('2 rows skipped; the other 1 row was imported.');
     expect(run.stderr).toContain('line 2: same URN as line 4\n');
     expect(run.stderr).toContain('line 4: same URN as line 2\n');
     expect(run.stdout).toBe('Schools: 1 added, 0 updated, 0 unchanged. Skipped 2 rows listed above.\n');
