@@ -52,7 +52,12 @@ function buildFerretDb(say: (line: string) => void): string {
 
 /** The cached FerretDB binary, built on first use when Go is available. */
 export function ensureFerretDbBinary(say: (line: string) => void): string {
-  const existing = process.env.FERRETDB_BIN || binaryPath();
+  const configured = process.env.FERRETDB_BIN;
+  if (configured) {
+    if (!fs.existsSync(configured)) throw new EmbeddedDatabaseError(`FERRETDB_BIN points at ${configured}, which does not exist`);
+    return configured;
+  }
+  const existing = binaryPath();
   if (fs.existsSync(existing)) return existing;
   if (!hasGo()) throw new EmbeddedDatabaseError('FerretDB is not built and Go is not installed to build it');
   return buildFerretDb(say);
