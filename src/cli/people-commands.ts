@@ -34,7 +34,8 @@ function present(file: string, kind: ImportKind, report: ImportReport, options: 
   for (const bad of report.bad) note(`${file} line ${bad.line}: ${bad.reasons.join('; ')}`);
   const bad = report.bad.length;
   if (bad && !options.skipInvalid) {
-    throw new CliError(`Nothing was imported: ${bad} of ${rows(report.rows)} ${bad === 1 ? 'is' : 'are'} bad. Fix them, or add --skip-invalid to import the other ${report.rows - bad}.`);
+    const advice = report.rows > bad ? `Fix them, or add --skip-invalid to import the other ${report.rows - bad}.` : 'Fix them and import the file again.';
+    throw new CliError(`Nothing was imported: ${bad} of ${rows(report.rows)} ${bad === 1 ? 'is' : 'are'} bad. ${advice}`);
   }
   const { added, updated, unchanged } = report.counts;
   const mode = options.dryRun ? ' (dry run, nothing written)' : '';
