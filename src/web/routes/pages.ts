@@ -4,8 +4,8 @@ import { lti, toolUrls } from '../../lti';
 import { placeableViews } from '../../lti/views';
 import { loadCurriculum, moduleOf } from '../../programme/curriculum';
 import type { SessionStore, ToolSession } from '../../sessions/store';
-import { latestRuns, listStates, readState, readStudent } from '../../sync';
-import { courseLinkId } from '../../programme/links';
+import { participantProgress } from '../../progress/participant';
+import { syncStatusOf } from '../../sync';
 import { presentCourseSync, presentRun } from '../sync-status';
 import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
 import { loadSession, requireAccess, sessionOf, type Access } from '../session-auth';
@@ -32,25 +32,15 @@ function moduleParam(req: Request) {
   return module;
 }
 
-/** The participant's own row: one pointer and one bucket read by `_id`. */
-async function participantProgress(session: ToolSession) {
+async function progressOf(session: ToolSession) {
   if (!session.canvasCourseId || !session.canvasUserId) return null;
-  const state = await readState(courseLinkId(session, session.canvasCourseId));
-  const student = state ? await readStudent(state, session.canvasUserId) : null;
-  if (!state || !student) return null;
-  return presentProgress(state, student, loadCurriculum()[state.programme].modules);
+  const found = await participantProgress(session, session.canvasCourseId, session.canvasUserId);
+  return found ? presentProgress(found.state, found.student, loadCurriculum()[found.state.programme].modules) : null;
 }
 
 async function adminSyncStatus(session: ToolSession, syncIntervalMs: number) {
-  const states = (await listStates()).filter((s) => s.issuer === session.issuer && s.clientId === session.clientId);
-  return {
-    courses: states.sort((a, b) => a.cohort.localeCompare(b.cohort) || a.courseId.localeCompare(b.courseId)).map((s) => presentCourseSync(s, syncIntervalMs)),
-    // Runs span platforms; show only those that touched this platform's courses.
-    runs: (await latestRuns(20))
-      .filter((run) => run.courses.some((c) => states.some((st) => st._id === c.course)))
-      .slice(0, 5)
-      .map(presentRun),
-  };
+  const { courses, runs } = await syncStatusOf(session, 5);
+  return { courses: courses.map((s) => presentCourseSync(s, syncIntervalMs)), runs: runs.map(presentRun) };
 }
 
 async function renderHome(res: Response, syncIntervalMs: number): Promise<void> {
@@ -83,7 +73,7 @@ export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string; sy
     const session = sessionOf(res);
     if (session.role !== 'participant') return renderHome(res, deps.syncIntervalMs);
     const person = presentPerson(session);
-    res.render('pages/progress', { title: 'My progress', person, progress: await participantProgress(session) });
+    res.render('pages/progress', { title: 'My progress', person, progress: await progressOf(session) });
   });
 
   page('get', '/modules/:module/audit', EVERYONE, (req, res) => {
