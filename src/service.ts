@@ -75,7 +75,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
   await frameAncestors.refresh();
   frameAncestors.start((error) => logger.error({ err: error, event: 'frame_ancestors.refresh_failed' }, 'refreshing frame-ancestors failed'));
   const stopPurge = startPurgeJob(sessions, logger);
-  const stopSync = config.syncIntervalMs > 0 ? createSyncService(runtime).startSchedule(config.syncIntervalMs) : () => undefined;
+  const stopSync = config.syncIntervalMs > 0 ? createSyncService(runtime).startSchedule(config.syncIntervalMs) : async () => undefined;
   const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, syncIntervalMs: config.syncIntervalMs, devPlatform: options.devPlatform });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -91,7 +91,6 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     close: () => {
       closing ??= (async () => {
         stopPurge();
-        stopSync();
         frameAncestors.stop();
         // In-flight requests get a few seconds to finish; idle keep-alive sockets close at once.
         const force = setTimeout(() => server.closeAllConnections(), 5000);
@@ -100,6 +99,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
           server.closeIdleConnections();
         });
         clearTimeout(force);
+        await stopSync();
       })();
       return closing;
     },
@@ -119,4 +119,3 @@ export function startupMessage(config: Config, listeningUrl: string, database: D
   };
 }
 
-export { lti };

@@ -145,22 +145,29 @@ export class SyncService {
     }
   }
 
-  /** Runs a sync every `intervalMs`; never two at once in this process. */
-  startSchedule(intervalMs: number): () => void {
-    let running = false;
-    const timer = setInterval(async () => {
-      if (running) return;
-      running = true;
+  /**
+   * Runs a sync every `intervalMs`, never two at once in this process. The returned stop
+   * waits for a run in progress, so a graceful shutdown does not cut a sync short.
+   */
+  startSchedule(intervalMs: number): () => Promise<void> {
+    let current: Promise<void> | null = null;
+    const tick = async () => {
       try {
         await this.run({ trigger: 'schedule' });
         await purgeOldLeases();
       } catch (error) {
         this.deps.logger.error({ event: 'sync.schedule_failed', err: error }, 'scheduled sync failed');
       } finally {
-        running = false;
+        current = null;
       }
+    };
+    const timer = setInterval(() => {
+      current ??= tick();
     }, intervalMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      await current;
+    };
   }
 }

@@ -96,7 +96,7 @@ describe('sync', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       runs = await latestRuns(10);
     }
-    stop();
+    await stop();
     const finished = runs.filter((r) => r.finishedAt).sort((a, b) => a._id.localeCompare(b._id));
     expect(finished.length).toBeGreaterThanOrEqual(2);
     expect(finished.every((r) => r.trigger === 'schedule')).toBe(true);
