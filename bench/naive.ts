@@ -7,7 +7,8 @@
 import { CanvasApi, type CanvasClient } from '../src/canvas';
 import type { CourseLink } from '../src/programme/links';
 import { buildCourseStructure } from '../src/programme/modules';
-import { moduleDone, moduleTotals, planFor } from '../src/sync/course-plan';
+import { moduleDone, planFor } from '../src/sync/course-plan';
+import { syncedStateChanges } from '../src/sync/course-sync';
 import { listStudentIdentities, type StudentDetail } from '../src/sync/fetch-details';
 import { emptyState, readState, writeGeneration, type StudentRecord } from '../src/sync/store';
 
@@ -70,17 +71,7 @@ async function naiveCourse(client: CanvasClient, link: CourseLink, runId: string
   }
   const fetched = performance.now();
   records.sort((a, b) => a.userId.localeCompare(b.userId));
-  await writeGeneration(state, runId, records, {
-    programme: link.programme,
-    cohort: link.cohort,
-    structureHash: plan.hash,
-    moduleTotals: moduleTotals(plan),
-    syncedAt: new Date(now),
-    lastAttemptAt: new Date(now),
-    lastFullAt: new Date(now),
-    lastError: null,
-    lastRunId: runId,
-  });
+  await writeGeneration(state, runId, records, syncedStateChanges(link, plan, runId, now, new Date(now)));
   return { courseId: link.courseId, students: records.length, modules: canvasModules.length, fetchMs: fetched - started, writeMs: performance.now() - fetched };
 }
 

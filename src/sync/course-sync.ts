@@ -76,6 +76,21 @@ async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: st
   return 'rest';
 }
 
+/** What a successful run records on the course's pointer besides the new generation. */
+export function syncedStateChanges(link: CourseLink, plan: CoursePlan, runId: string, now: number, lastFullAt: Date | null): Partial<CourseSyncState> {
+  return {
+    programme: link.programme,
+    cohort: link.cohort,
+    structureHash: plan.hash,
+    moduleTotals: moduleTotals(plan),
+    syncedAt: new Date(now),
+    lastAttemptAt: new Date(now),
+    lastFullAt,
+    lastError: null,
+    lastRunId: runId,
+  };
+}
+
 /**
  * Syncs one linked course: structure, then item-level detail for everyone (full) or only for
  * students whose counts changed (incremental), then one new generation of buckets.
@@ -109,16 +124,6 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
 
   const students = [...records.values()].sort((a, b) => a.userId.localeCompare(b.userId));
   ctx.assertLease();
-  const next = await writeGeneration(state, ctx.runId, students, {
-    programme: link.programme,
-    cohort: link.cohort,
-    structureHash: plan.hash,
-    moduleTotals: moduleTotals(plan),
-    syncedAt: new Date(now),
-    lastAttemptAt: new Date(now),
-    lastFullAt: full ? new Date(now) : state.lastFullAt,
-    lastError: null,
-    lastRunId: ctx.runId,
-  });
+  const next = await writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt));
   return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, state: next };
 }
