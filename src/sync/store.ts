@@ -38,6 +38,8 @@ export interface CourseSyncState {
   bucketCount: number;
   /** A generation being written; dropped by the next run if the writer died. */
   pending: string | null;
+  /** The generation the current one replaced: dropped right after the flip, and again by the next run in case the writer died between the two. */
+  retired: string | null;
   structureHash: string | null;
   /** Required self-study items per programme module 1–9; null where no Canvas module matched. */
   moduleTotals: (number | null)[];
@@ -150,6 +152,7 @@ async function dropGeneration(name: string): Promise<void> {
  */
 export async function writeGeneration(state: CourseSyncState, runId: string, students: StudentRecord[], changes: Partial<CourseSyncState>): Promise<CourseSyncState> {
   if (state.pending) await dropGeneration(state.pending);
+  if (state.retired) await dropGeneration(state.retired);
   const generation = generationName(state._id, runId);
   const bucketCount = Math.max(1, Math.ceil(students.length / STUDENTS_PER_BUCKET));
   await saveState({ ...state, pending: generation });
@@ -157,12 +160,13 @@ export async function writeGeneration(state: CourseSyncState, runId: string, stu
   for (const student of students) grouped[bucketOf(student.userId, bucketCount)].push(toStored(student));
   const docs = grouped.map((group, i) => ({ _id: String(i), students: new mongo.Binary(Buffer.from(JSON.stringify(group))) }));
   for (const part of chunks(docs, 10)) await generationOf(generation).insertMany(part, { ordered: true });
-  const next: CourseSyncState = { ...state, ...changes, generation, bucketCount, pending: null, studentCount: students.length };
+  const retired = state.generation && state.generation !== generation ? state.generation : null;
+  const next: CourseSyncState = { ...state, ...changes, generation, bucketCount, pending: null, retired, studentCount: students.length };
   await saveState(next);
-  if (state.generation && state.generation !== generation) await dropGeneration(state.generation);
+  if (retired) await dropGeneration(retired);
   return next;
 }
 
 export function emptyState(base: Pick<CourseSyncState, '_id' | 'issuer' | 'clientId' | 'courseId' | 'programme' | 'cohort'>): CourseSyncState {
-  return { ...base, generation: null, bucketCount: 0, pending: null, structureHash: null, moduleTotals: Array(9).fill(null), studentCount: 0, syncedAt: null, lastFullAt: null, lastAttemptAt: null, lastError: null, lastRunId: null };
+  return { ...base, generation: null, bucketCount: 0, pending: null, retired: null, structureHash: null, moduleTotals: Array(9).fill(null), studentCount: 0, syncedAt: null, lastFullAt: null, lastAttemptAt: null, lastError: null, lastRunId: null };
 }

@@ -65,7 +65,7 @@ async function snapshot() {
   return courses;
 }
 
-/** After a kill, every generation collection is one a pointer names: current, or pending and dropped next run. */
+/** After a kill, every generation collection is one a pointer names: current, or pending or retired and dropped next run. */
 async function generationsAccountedFor(): Promise<void> {
   const { existing, current, pending } = await generationCollections(sim.data.courses.map((c) => c.id));
   for (const name of existing) expect([...current, ...pending]).toContain(name);

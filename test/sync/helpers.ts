@@ -81,6 +81,6 @@ export async function generationCollections(courseIds: string[]) {
   const existing = (await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('ecf_progress_')).sort();
   const states = await Promise.all(courseIds.map((id) => readState(courseLinkId(PLATFORM, id))));
   const current = states.map((s) => (s?.generation ? `ecf_${s.generation}` : null)).filter((n): n is string => n !== null).sort();
-  const pending = states.map((s) => (s?.pending ? `ecf_${s.pending}` : null)).filter((n): n is string => n !== null);
+  const pending = states.flatMap((s) => [s?.pending, s?.retired]).filter((n): n is string => Boolean(n)).map((n) => `ecf_${n}`);
   return { existing, current, pending };
 }
