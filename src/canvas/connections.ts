@@ -126,6 +126,11 @@ export async function getConnection(ctx: KeyHolder, platform: PlatformKey): Prom
   return { baseUrl: doc.baseUrl, token: await decryptToken(ctx.secrets.tokenEncryptionKey, doc) };
 }
 
+/** @returns false when the platform had no connection. */
+export async function deleteConnection(platform: PlatformKey): Promise<boolean> {
+  return (await connections().deleteOne({ _id: connectionId(platform) })).deletedCount === 1;
+}
+
 export async function listConnections(): Promise<ConnectionSummary[]> {
   const docs = await connections().find({}).toArray();
   return docs.map(summary).sort((a, b) => a.issuer.localeCompare(b.issuer) || a.clientId.localeCompare(b.clientId));

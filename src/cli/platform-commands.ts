@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { PlatformSummary } from '../lti/platforms';
+import { removePlatformAndData, type PlatformRemoval } from '../retention';
 import type { Runtime } from '../service';
 import { out } from './output';
 
@@ -17,6 +18,17 @@ function describe(p: PlatformSummary): string {
     `  token URL:    ${p.tokenUrl}`,
     `  JWKS URL:     ${p.jwksUrl}`,
     `  deployments:  ${deployments}`,
+  ].join('\n');
+}
+
+function describeRemoval(platform: { issuer: string; clientId: string }, removed: PlatformRemoval): string {
+  const courses = removed.courses.length ? `${removed.courses.length} course link(s) (${removed.courses.join(', ')}) with the synced progress of ${removed.students} student(s)` : 'no course links';
+  return [
+    `Removed platform ${platform.issuer} (client id ${platform.clientId}) and its deployments.`,
+    `  Canvas connection: ${removed.canvasConnection ? 'deleted' : 'none'}`,
+    `  Deleted: ${courses}`,
+    `  Sessions ended: ${removed.sessions}`,
+    'Schools and roster rows stay: they belong to cohorts, not to a platform.',
   ].join('\n');
 }
 
@@ -55,13 +67,13 @@ export function registerPlatformCommands(program: Command, withRuntime: WithRunt
 
   platform
     .command('remove')
-    .description('remove a platform and its deployments')
+    .description('remove a platform with everything it brought in: deployments, Canvas connection, course links, synced progress and open sessions')
     .requiredOption('--issuer <url>', 'the platform issuer')
     .requiredOption('--client-id <id>', 'the developer key client id')
     .action((opts: { issuer: string; clientId: string }) =>
-      withRuntime(async ({ registry }) => {
-        await registry.remove(opts.issuer, opts.clientId);
-        out(`Removed platform ${opts.issuer} (client id ${opts.clientId}).`);
+      withRuntime(async (runtime) => {
+        const removed = await removePlatformAndData(runtime, opts);
+        out(describeRemoval(opts, removed));
       }),
     );
 

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Programme } from '../lti/roles';
 import { ITEM_CLASSES, parseClassificationOverrides, type ClassificationOverrides, type ItemClass } from '../programme/classify';
-import { linkCourse, unlinkCourse, type LinkResult } from '../programme/link-service';
+import { linkCourse, type LinkResult } from '../programme/link-service';
 import { listCourseLinks, type CourseLink } from '../programme/links';
 import { parseModuleMap, type StructureModule } from '../programme/modules';
+import { unlinkCourseAndData } from '../retention';
 import type { Runtime } from '../service';
 import { CliError, out } from './output';
 import { choosePlatform, type PlatformFlags } from './platform-choice';
@@ -142,15 +143,16 @@ export function registerProgrammeCommands(program: Command, withRuntime: WithRun
 
   programme
     .command('unlink')
-    .description('remove the link between a Canvas course and its programme')
+    .description('remove the link between a Canvas course and its programme, and the course\'s synced progress')
     .requiredOption('--course <id>', 'the Canvas course id')
     .option('--issuer <url>', 'the platform issuer (needed when several platforms are registered)')
     .option('--client-id <id>', 'the developer key client id (needed when the issuer has several)')
     .action((opts: PlatformFlags & { course: string }) =>
       withRuntime(async (runtime) => {
         const platform = await choosePlatform(runtime.registry, opts);
-        if (!(await unlinkCourse(platform, opts.course.trim()))) throw new CliError(`Course ${opts.course} is not linked for ${platform.issuer} (client id ${platform.clientId}).`);
-        out(`Unlinked course ${opts.course.trim()} (${platform.issuer}, client id ${platform.clientId}).`);
+        const result = await unlinkCourseAndData(platform, opts.course.trim());
+        if (!result.unlinked) throw new CliError(`Course ${opts.course} is not linked for ${platform.issuer} (client id ${platform.clientId}).`);
+        out(`Unlinked course ${opts.course.trim()} (${platform.issuer}, client id ${platform.clientId}) and deleted its synced progress (${result.students} student(s)).`);
       }),
     );
 }

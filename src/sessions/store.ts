@@ -6,7 +6,8 @@ import type { LaunchView } from '../lti/views';
 /**
  * A tool session, created by a validated launch. It is carried in the page URL rather than
  * a cookie so that navigation inside Canvas's iframe works when third-party cookies are
- * blocked; it is insert-only, so caching it in memory is always safe.
+ * blocked. It is never changed after insert; the service caches it for a minute, so a session
+ * ended elsewhere (its platform removed by the CLI) stops working within that minute.
  */
 export interface ToolSession {
   _id: string;
@@ -32,11 +33,13 @@ export type NewSession = Omit<ToolSession, '_id' | 'createdAt' | 'expiresAt'>;
 
 export const SESSION_LIFETIME_MS = 8 * 3600 * 1000;
 const CACHE_LIMIT = 5000;
+/** A cached session is read again after this long, so one deleted by another process (the CLI) stops working soon. */
+const CACHE_FRESH_MS = 60_000;
 
 const sessions = () => collection<ToolSession>('sessions');
 
 export class SessionStore {
-  private readonly cache = new Map<string, ToolSession>();
+  private readonly cache = new Map<string, { session: ToolSession; readAt: number }>();
 
   async create(input: NewSession, now = new Date()): Promise<ToolSession> {
     const session: ToolSession = {
@@ -46,26 +49,37 @@ export class SessionStore {
       ...input,
     };
     await sessions().insertOne(session);
-    this.remember(session);
+    this.remember(session, now);
     return session;
   }
 
   /** The live session with this id, or null when unknown or expired. */
   async find(id: string, now = new Date()): Promise<ToolSession | null> {
     if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return null;
-    const session = this.cache.get(id) ?? (await sessions().findOne({ _id: id }));
-    if (!session || session.expiresAt <= now) return null;
-    this.remember(session);
+    const cached = this.cache.get(id);
+    const session = cached && now.getTime() - cached.readAt < CACHE_FRESH_MS ? cached.session : await sessions().findOne({ _id: id });
+    if (!session || session.expiresAt <= now) {
+      this.cache.delete(id);
+      return null;
+    }
+    if (session !== cached?.session) this.remember(session, now);
     return session;
   }
 
   async purgeExpired(now = new Date()): Promise<number> {
-    for (const [id, session] of this.cache) if (session.expiresAt <= now) this.cache.delete(id);
+    for (const [id, { session }] of this.cache) if (session.expiresAt <= now) this.cache.delete(id);
     return (await sessions().deleteMany({ expiresAt: { $lte: now } })).deletedCount;
   }
 
-  private remember(session: ToolSession): void {
+  /** Ends every session opened from one platform (the platform is being removed). */
+  async deleteForPlatform(issuer: string, clientId: string): Promise<number> {
+    for (const [id, { session }] of this.cache) if (session.issuer === issuer && session.clientId === clientId) this.cache.delete(id);
+    return (await sessions().deleteMany({ issuer, clientId })).deletedCount;
+  }
+
+  private remember(session: ToolSession, now: Date): void {
+    this.cache.delete(session._id);
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(session._id, session);
+    this.cache.set(session._id, { session, readAt: now.getTime() });
   }
 }

@@ -1,9 +1,14 @@
 import type { CanvasApi } from '../canvas';
 import { buildCourseStructure } from '../programme/modules';
-import type { CourseLink } from '../programme/links';
+import { getCourseLink, type CourseLink } from '../programme/links';
 import { moduleDone, moduleTotals, planFor, type CoursePlan } from './course-plan';
 import { fetchByGraphQL, fetchByRest, GraphQLUnavailableError, listStudentIdentities, type StudentDetail } from './fetch-details';
 import { emptyState, readState, readStudents, writeGeneration, type CourseSyncState, type StudentRecord } from './store';
+
+/** The course was unlinked while it synced; its data went with the link, so nothing is written. */
+export class CourseUnlinkedError extends Error {
+  override name = 'CourseUnlinkedError';
+}
 
 export interface CourseSyncOptions {
   full: boolean;
@@ -124,6 +129,7 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
 
   const students = [...records.values()].sort((a, b) => a.userId.localeCompare(b.userId));
   ctx.assertLease();
+  if (!(await getCourseLink(link, link.courseId))) throw new CourseUnlinkedError(`course ${link.courseId} was unlinked during the sync`);
   const next = await writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt));
   return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, state: next };
 }

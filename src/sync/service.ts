@@ -1,7 +1,7 @@
 import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
 import type { CourseLink } from '../programme/links';
-import { syncCourse, type CourseSyncOptions } from './course-sync';
+import { CourseUnlinkedError, syncCourse, type CourseSyncOptions } from './course-sync';
 import { Lease, LeaseLostError, purgeOldLeases } from './lease';
 import { emptyState, readState, saveState } from './store';
 import { newRunId, recordRunEnd, recordRunStart, type CourseRunResult, type SyncRun } from './runs';
@@ -122,6 +122,7 @@ export class SyncService {
       );
       return { ...base, status: 'synced', mode: result.mode, path: result.path, students: result.students, fetched: result.fetched };
     } catch (error) {
+      if (error instanceof CourseUnlinkedError) return { ...base, status: 'skipped', reason: 'unlinked during the sync; nothing written' };
       const reason = explain(error);
       this.deps.logger.warn({ event: 'sync.course_failed', course: link.courseId, err: error instanceof CanvasError ? { kind: error.name, message: error.message } : error }, 'course sync failed');
       await recordFailure(link, reason, new Date(this.now()));

@@ -167,6 +167,18 @@ export async function writeGeneration(state: CourseSyncState, runId: string, stu
   return next;
 }
 
+/**
+ * Deletes everything the sync keeps for one course: its generations and its pointer.
+ * @returns how many students the current generation held (0 when the course was never synced).
+ */
+export async function deleteCourseData(course: string): Promise<number> {
+  const state = await readState(course);
+  if (!state) return 0;
+  for (const name of [state.pending, state.retired, state.generation]) if (name) await dropGeneration(name);
+  await states().deleteOne({ _id: course });
+  return state.studentCount;
+}
+
 export function emptyState(base: Pick<CourseSyncState, '_id' | 'issuer' | 'clientId' | 'courseId' | 'programme' | 'cohort'>): CourseSyncState {
   return { ...base, generation: null, bucketCount: 0, pending: null, retired: null, structureHash: null, moduleTotals: Array(9).fill(null), studentCount: 0, syncedAt: null, lastFullAt: null, lastAttemptAt: null, lastError: null, lastRunId: null };
 }

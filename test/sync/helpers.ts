@@ -30,10 +30,10 @@ export async function linkCourses(sim: CanvasSimulator, cohort = 'September 2025
   return links;
 }
 
-export function syncService(sim: CanvasSimulator, options: { leaseSlotMs?: number } = {}): SyncService {
+export function syncService(sim: CanvasSimulator, options: { leaseSlotMs?: number; listLinks?: () => Promise<CourseLink[]> } = {}): SyncService {
   return new SyncService({
     logger: createLogger('silent'),
-    listLinks: async () => courseLinks().find({}).toArray(),
+    listLinks: options.listLinks ?? (async () => courseLinks().find({}).toArray()),
     clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'ecf-progress-test', retryBaseDelayMs: 5, timeoutMs: 2000 }),
     leaseSlotMs: options.leaseSlotMs,
   });

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
-import { courseLinkId } from '../../src/programme/links';
+import { courseLinkId, courseLinks } from '../../src/programme/links';
+import { unlinkCourseAndData } from '../../src/retention';
 import { readState } from '../../src/sync/store';
 import { latestRuns, type SyncRun } from '../../src/sync/runs';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
@@ -114,5 +115,21 @@ describe('sync', () => {
     expect(run.courses.find((c) => c.courseId !== bad)!.status).toBe('synced');
     expect((await readState(courseLinkId(PLATFORM, bad)))?.lastError).toMatch(/found nothing/);
     expect(run.errors).toEqual([expect.stringContaining(bad)]);
+  });
+
+  it('writes nothing for a course unlinked while the run was under way, and the others still sync', async () => {
+    const gone = sim.data.courses[0].id;
+    const listed = await courseLinks().find({}).toArray();
+    const unlinkAfterListing = async () => {
+      await unlinkCourseAndData(PLATFORM, gone);
+      return listed;
+    };
+    const run = await syncService(sim, { listLinks: unlinkAfterListing }).run({ trigger: 'test' });
+    expect(run.courses.find((c) => c.courseId === gone)).toEqual(expect.objectContaining({ status: 'skipped', reason: 'unlinked during the sync; nothing written' }));
+    expect(run.courses.find((c) => c.courseId !== gone)!.status).toBe('synced');
+    expect(await readState(courseLinkId(PLATFORM, gone))).toBeNull();
+    const { existing, current } = await generationCollections(sim.data.courses.map((c) => c.id));
+    expect(existing).toEqual(current);
+    expect(existing).toHaveLength(1);
   });
 });

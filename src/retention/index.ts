@@ -1,0 +1,46 @@
+import { deleteConnection, type PlatformKey } from '../canvas/connections';
+import type { PlatformRegistry } from '../lti/platforms';
+import { courseLinkId, listCourseLinks } from '../programme/links';
+import { unlinkCourse } from '../programme/link-service';
+import type { SessionStore } from '../sessions/store';
+import { deleteCourseData } from '../sync/store';
+
+/**
+ * What the tool keeps about people goes when the reason to keep it goes: an unlinked course's
+ * synced progress, and everything a removed platform brought in. Synced data can always be
+ * fetched again from Canvas; only the first-seen times of completions are lost with it.
+ */
+
+export interface UnlinkResult {
+  unlinked: boolean;
+  /** Students whose synced progress was deleted. */
+  students: number;
+}
+
+export async function unlinkCourseAndData(platform: PlatformKey, courseId: string): Promise<UnlinkResult> {
+  const unlinked = await unlinkCourse(platform, courseId);
+  if (!unlinked) return { unlinked, students: 0 };
+  return { unlinked, students: await deleteCourseData(courseLinkId(platform, courseId)) };
+}
+
+export interface PlatformRemoval {
+  courses: string[];
+  students: number;
+  canvasConnection: boolean;
+  sessions: number;
+}
+
+/** Removes a platform with its deployments, Canvas connection, course links, synced progress and open sessions. */
+export async function removePlatformAndData(deps: { registry: PlatformRegistry; sessions: SessionStore }, platform: PlatformKey): Promise<PlatformRemoval> {
+  // The registration goes first: from then on nobody can launch from it while the rest is deleted.
+  await deps.registry.remove(platform.issuer, platform.clientId);
+  const sessions = await deps.sessions.deleteForPlatform(platform.issuer, platform.clientId);
+  const canvasConnection = await deleteConnection(platform);
+  const courses: string[] = [];
+  let students = 0;
+  for (const link of await listCourseLinks(platform)) {
+    students += (await unlinkCourseAndData(platform, link.courseId)).students;
+    courses.push(link.courseId);
+  }
+  return { courses, students, canvasConnection, sessions };
+}
