@@ -3,6 +3,8 @@ import { collection } from '../db/collections';
 
 export interface CourseRunResult {
   course: string;
+  issuer: string;
+  clientId: string;
   courseId: string;
   status: 'synced' | 'skipped' | 'failed';
   mode?: 'full' | 'incremental';
@@ -10,6 +12,15 @@ export interface CourseRunResult {
   students?: number;
   fetched?: number;
   reason?: string;
+}
+
+/** Canvas requests one platform's client made in a run. */
+export interface PlatformRequests {
+  issuer: string;
+  clientId: string;
+  requests: number;
+  retries: number;
+  throttled: number;
 }
 
 /** One sync run, written once at the start and once at the end by the one process that ran it. */
@@ -25,6 +36,8 @@ export interface SyncRun {
   requests: number;
   retries: number;
   throttled: number;
+  /** The request counts split by platform, so each platform's admin sees only its own. */
+  byPlatform: PlatformRequests[];
   errors: string[];
 }
 

@@ -1,5 +1,6 @@
 import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
+import type { PlatformKey } from '../canvas/connections';
 import type { CourseLink } from '../programme/links';
 import { CourseUnlinkedError, syncCourse, type CourseSyncOptions } from './course-sync';
 import { Lease, LeaseLostError, purgeOldLeases } from './lease';
@@ -39,6 +40,13 @@ function platformKey(link: CourseLink): string {
   return JSON.stringify([link.issuer, link.clientId]);
 }
 
+/** Each platform's client for one run, created when its first course needs it. */
+type RunClients = Map<string, { platform: PlatformKey; client: Promise<CanvasClient | null> }>;
+
+async function settledClients(clients: RunClients): Promise<{ platform: PlatformKey; client: CanvasClient | null }[]> {
+  return Promise.all([...clients.values()].map(async ({ platform, client }) => ({ platform, client: await client })));
+}
+
 function explain(error: unknown): string {
   if (error instanceof CanvasError) return error.message;
   if (error instanceof LeaseLostError) return 'another instance took over this course';
@@ -75,10 +83,11 @@ export class SyncService {
       requests: 0,
       retries: 0,
       throttled: 0,
+      byPlatform: [],
       errors: [],
     };
     await recordRunStart(run);
-    const clients = new Map<string, Promise<CanvasClient | null>>();
+    const clients: RunClients = new Map();
     const options: CourseSyncOptions = { full: !!request.full, exact: !!request.exact, reconcileAfterMs: request.trigger === 'schedule' ? RECONCILE_AFTER_MS : undefined };
     const queue = [...links];
     const worker = async () => {
@@ -89,25 +98,25 @@ export class SyncService {
       }
     };
     await Promise.all(Array.from({ length: COURSES_IN_PARALLEL }, worker));
-    this.finish(run, await Promise.all(clients.values()));
+    this.finish(run, await settledClients(clients));
     await recordRunEnd(run);
     this.deps.logger.info({ event: 'sync.finished', runId: run._id, courses: run.courses.length, participants: run.participants, requests: run.requests, throttled: run.throttled, errors: run.errors.length }, 'sync finished');
     return run;
   }
 
   /** One client per platform per run, shared by its courses, so the limiter and stats see all calls. */
-  private client(link: CourseLink, clients: Map<string, Promise<CanvasClient | null>>): Promise<CanvasClient | null> {
+  private client(link: CourseLink, clients: RunClients): Promise<CanvasClient | null> {
     const key = platformKey(link);
-    let client = clients.get(key);
-    if (!client) {
-      client = this.deps.clientFor(link);
-      clients.set(key, client);
+    let entry = clients.get(key);
+    if (!entry) {
+      entry = { platform: { issuer: link.issuer, clientId: link.clientId }, client: this.deps.clientFor(link) };
+      clients.set(key, entry);
     }
-    return client;
+    return entry.client;
   }
 
-  private async runCourse(link: CourseLink, runId: string, options: CourseSyncOptions, clients: Map<string, Promise<CanvasClient | null>>, request: SyncRequest): Promise<CourseRunResult> {
-    const base = { course: link._id, courseId: link.courseId };
+  private async runCourse(link: CourseLink, runId: string, options: CourseSyncOptions, clients: RunClients, request: SyncRequest): Promise<CourseRunResult> {
+    const base = { course: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId };
     const client = await this.client(link, clients);
     if (!client) {
       await recordFailure(link, 'no Canvas connection for this platform', new Date(this.now()));
@@ -132,17 +141,18 @@ export class SyncService {
     }
   }
 
-  private finish(run: SyncRun, clients: (CanvasClient | null)[]): void {
+  private finish(run: SyncRun, clients: { platform: PlatformKey; client: CanvasClient | null }[]): void {
     run.finishedAt = new Date(this.now());
     run.participants = run.courses.reduce((sum, c) => sum + (c.students ?? 0), 0);
     run.errors = run.courses.filter((c) => c.status === 'failed').map((c) => `${c.courseId}: ${c.reason}`);
-    for (const client of clients) {
+    for (const { platform, client } of clients) {
       if (!client) continue;
       const stats = client.stats();
       for (const [endpoint, calls] of Object.entries(stats.calls)) run.apiCalls[endpoint] = (run.apiCalls[endpoint] ?? 0) + calls;
       run.requests += stats.requests;
       run.retries += stats.retries;
       run.throttled += stats.throttled;
+      run.byPlatform.push({ ...platform, requests: stats.requests, retries: stats.retries, throttled: stats.throttled });
     }
   }
 

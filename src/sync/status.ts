@@ -1,14 +1,45 @@
+import type { PlatformKey } from '../canvas/connections';
 import { listStates, type CourseSyncState } from './store';
-import { latestRuns, type SyncRun } from './runs';
+import { latestRuns, type CourseRunResult, type SyncRun } from './runs';
 
 const RUNS_SCANNED = 20;
 
+/** A run as one platform's admin sees it: its own courses and requests only, never another platform's. */
+export interface PlatformRun {
+  id: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  trigger: SyncRun['trigger'];
+  courses: CourseRunResult[];
+  participants: number;
+  requests: number;
+  throttled: number;
+  errors: string[];
+}
+
+const ofPlatform = (platform: PlatformKey) => (x: PlatformKey) => x.issuer === platform.issuer && x.clientId === platform.clientId;
+
+function narrow(run: SyncRun, platform: PlatformKey): PlatformRun {
+  const courses = run.courses.filter(ofPlatform(platform));
+  const requests = run.byPlatform.find(ofPlatform(platform));
+  return {
+    id: run._id,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    trigger: run.trigger,
+    courses,
+    participants: courses.reduce((sum, c) => sum + (c.students ?? 0), 0),
+    requests: requests?.requests ?? 0,
+    throttled: requests?.throttled ?? 0,
+    errors: courses.filter((c) => c.status === 'failed').map((c) => `${c.courseId}: ${c.reason}`),
+  };
+}
+
 /** One platform's courses and its recent runs; a run counts when it touched one of its courses. */
-export async function syncStatusOf(platform: { issuer: string; clientId: string }, runLimit: number): Promise<{ courses: CourseSyncState[]; runs: SyncRun[] }> {
+export async function syncStatusOf(platform: PlatformKey, runLimit: number): Promise<{ courses: CourseSyncState[]; runs: PlatformRun[] }> {
   const courses = (await listStates())
-    .filter((s) => s.issuer === platform.issuer && s.clientId === platform.clientId)
+    .filter(ofPlatform(platform))
     .sort((a, b) => a.cohort.localeCompare(b.cohort) || a.courseId.localeCompare(b.courseId));
-  const ids = new Set(courses.map((c) => c._id));
-  const runs = (await latestRuns(RUNS_SCANNED)).filter((run) => run.courses.some((c) => ids.has(c.course))).slice(0, runLimit);
-  return { courses, runs };
+  const runs = (await latestRuns(RUNS_SCANNED)).filter((run) => run.courses.some(ofPlatform(platform))).slice(0, runLimit);
+  return { courses, runs: runs.map((run) => narrow(run, platform)) };
 }

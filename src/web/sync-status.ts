@@ -1,4 +1,4 @@
-import type { CourseSyncState, SyncRun } from '../sync';
+import type { CourseSyncState, PlatformRun } from '../sync';
 
 export interface CourseSyncPresentation {
   courseId: string;
@@ -35,10 +35,10 @@ export function presentCourseSync(state: CourseSyncState, intervalMs: number, no
   };
 }
 
-export function presentRun(run: SyncRun) {
+export function presentRun(run: PlatformRun) {
   const seconds = run.finishedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1) : null;
   return {
-    id: run._id,
+    id: run.id,
     started: run.startedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
     trigger: run.trigger,
     duration: seconds ? `${seconds} s` : 'running',

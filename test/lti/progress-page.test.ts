@@ -5,6 +5,7 @@ import { launchTool } from '../../dev-platform/launcher';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
 import { courseLinkId, courseLinks } from '../../src/programme/links';
+import type { SyncRun } from '../../src/sync/runs';
 import { SyncService } from '../../src/sync/service';
 import { expectedProgress } from '../sync/helpers';
 import { startTestService, type TestService } from '../support/service';
@@ -14,6 +15,8 @@ let t: TestService;
 let platform: DevPlatform;
 let closePlatform: () => Promise<void>;
 let sim: CanvasSimulator;
+const OTHER_COURSE = '777777';
+let run: SyncRun;
 
 /** Gives two simulator students the platform's ECT and mentor ids, and the course its id. */
 function adopt(cohort: Cohort, courseId: string, userIds: string[]): string[] {
@@ -40,8 +43,12 @@ beforeAll(async () => {
   sim = await startCanvasSimulator({ data: cohort, latencyMs: 1, perStudentLatencyMs: 0 });
   const key = { issuer: platform.issuer, clientId: platform.clientId };
   await courseLinks().insertOne({ _id: courseLinkId(key, platform.course.canvasCourseId), ...key, courseId: platform.course.canvasCourseId, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
+  // Another platform's course in the same run: Canvas has never heard of it, so it fails.
+  const other = { issuer: 'https://other-canvas.example.org', clientId: '99' };
+  await courseLinks().insertOne({ _id: courseLinkId(other, OTHER_COURSE), ...other, courseId: OTHER_COURSE, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
   const sync = new SyncService({ logger: createLogger('silent'), listLinks: () => courseLinks().find({}).toArray(), clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'test' }) });
-  expect((await sync.run({ trigger: 'test' })).courses[0].status).toBe('synced');
+  run = await sync.run({ trigger: 'test' });
+  expect(run.courses.map((c) => [c.courseId, c.status]).sort()).toEqual([[OTHER_COURSE, 'failed'], [platform.course.canvasCourseId, 'synced']].sort());
 });
 afterAll(async () => {
   await sim.close();
@@ -69,5 +76,20 @@ describe('“My progress” shows each person their own synced numbers, and only
     expect(mine).not.toEqual(expectedPercentages(platform.users[other].canvasUserId));
     const page = await request(t.url).get(new URL(launched.finalUrl).pathname + '?user=' + platform.users[other].canvasUserId);
     expect(shownPercentages(page.text)).toEqual(mine);
+  });
+});
+
+describe('the admin page shows its own platform’s sync, and nothing of another platform’s', () => {
+  it('lists this platform’s course and counts only its participants, requests and errors', async () => {
+    const launched = await launchTool({ toolUrl: t.url, platform, user: 'admin', crossSite: true });
+    expect(launched.body).toContain('Recent sync runs');
+    expect(launched.body).toContain(`<td>${platform.course.canvasCourseId}</td>`);
+    expect(launched.body).not.toContain(OTHER_COURSE);
+    const runRow = [...launched.body.matchAll(/<tr><td>[^<]+ UTC<\/td><td>test<\/td><td>[^<]+<\/td>((?:<td class="num">\d+<\/td>){5})<\/tr>/g)].map((m) => [...m[1].matchAll(/\d+/g)].map(Number));
+    const [courses, participants, requests, , errors] = runRow[0];
+    expect([courses, participants, errors]).toEqual([1, 20, 0]);
+    const own = run.byPlatform.find((p) => p.issuer === platform.issuer)!;
+    expect(requests).toBe(own.requests);
+    expect(run.requests).toBeGreaterThan(own.requests);
   });
 });
