@@ -8,4 +8,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
+  // CLI tests load a fresh copy of the app per command, as each real invocation does, so a
+  // worker's heap grows by hundreds of MB; a worker past this is replaced between files, and
+  // workers stay small enough to exit within jest's 500 ms.
+  workerIdleMemoryLimit: '300MB',
 };

@@ -43,9 +43,12 @@ function readFile(file: string): string {
   return fs.readFileSync(file, 'utf8');
 }
 
-/** Tokens come from a file or stdin (`-`), never argv, where `ps` and shell history would show them. */
-export async function readToken(file: string, stdin: Readable = process.stdin): Promise<string> {
-  return file === '-' ? readAll(stdin) : readFile(file);
+/**
+ * Tokens come from a file or stdin (`-`), never argv, where `ps` and shell history would show them.
+ * `process.stdin` is touched only for `-`: merely reading it opens a handle that keeps the process alive.
+ */
+export async function readToken(file: string, stdin: () => Readable = () => process.stdin): Promise<string> {
+  return file === '-' ? readAll(stdin()) : readFile(file);
 }
 
 function line(what: string, result: CheckResult): string {

@@ -75,7 +75,7 @@ describe('canvas connect', () => {
   });
 
   it('reads the token from standard input with --token-file -', async () => {
-    await expect(readToken('-', Readable.from([Buffer.from('abc~'), Buffer.from('123\n')]))).resolves.toBe('abc~123\n');
+    await expect(readToken('-', () => Readable.from([Buffer.from('abc~'), Buffer.from('123\n')]))).resolves.toBe('abc~123\n');
   });
 
   it('lists the connection without its token', async () => {
