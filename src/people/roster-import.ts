@@ -101,6 +101,23 @@ function flagUnknownMentors(people: Person[], stored: RosterEntry[], problems: P
 }
 
 /**
+ * A mentor's new email in this file carries over to the stored ECTs that named the old one
+ * and that the file does not mention, so a change of email never orphans their ECTs.
+ */
+function followMentorEmailChanges(good: Person[], stored: RosterEntry[]): Omit<RosterEntry, 'updatedAt'>[] {
+  const renamed = new Map<string, string>();
+  for (const p of good) {
+    const before = p.existing;
+    if (before?.role === 'mentor' && before.email && p.fields.role === 'mentor' && p.fields.email && p.fields.email !== before.email) renamed.set(before.email, p.fields.email);
+  }
+  if (renamed.size === 0) return [];
+  const inFile = new Set(good.flatMap((p) => (p.existing ? [p.existing._id] : [])));
+  return stored
+    .filter((entry) => !inFile.has(entry._id) && entry.mentorEmail && renamed.has(entry.mentorEmail))
+    .map(({ updatedAt: _updatedAt, ...entry }) => ({ ...entry, mentorEmail: renamed.get(entry.mentorEmail!)! }));
+}
+
+/**
  * The key of a new person. It can already be taken by someone stored under an id they have
  * since changed; a suffix keeps both keys stable.
  */
@@ -127,6 +144,7 @@ export async function importRoster(text: string, options: ImportOptions = {}): P
   flagRepeats(people, (p) => p.line, idKeys, problems, 'same person');
   flagUnknownMentors(people, stored, problems);
   const taken = new Set(stored.map((entry) => entry._id));
-  const docs = people.filter((p) => !problems.has(p.line)).map((p) => ({ _id: p.existing?._id ?? newKey(p.fields, taken), ...p.fields }));
+  const good = people.filter((p) => !problems.has(p.line));
+  const docs = [...good.map((p) => ({ _id: p.existing?._id ?? newKey(p.fields, taken), ...p.fields })), ...followMentorEmailChanges(good, stored)];
   return finishImport(roster(), docs, stored, csvRows.length, problems, options);
 }

@@ -79,6 +79,20 @@ describe('a good roster import', () => {
     expect(run).toMatchObject({ code: 0, stdout: 'Roster: 1 added, 0 updated, 0 unchanged.\n' });
   });
 
+  it('carries a mentor’s change of email to their stored ECTs, so none is left pointing at the old address', async () => {
+    await importCsv('roster', GOOD);
+    await roster(`,,ect.three@example.org,Evan Teacher,ect,100001,${COHORT},,mentor.one@example.org,active`);
+    const run = await roster(MENTOR.replace('Mentor.One@Example.org', 'morgan.new@example.org'), ECT_BY_SIS);
+    expect(run).toMatchObject({ code: 0, stdout: 'Roster: 0 added, 3 updated, 1 unchanged.\n' });
+    const byId = new Map((await rosterDocs()).map((d) => [d._id, d]));
+    expect(byId.get('canvas:2001')).toMatchObject({ email: 'morgan.new@example.org' });
+    expect(byId.get('email:ect.one@example.org')).toMatchObject({ mentorEmail: 'morgan.new@example.org', name: 'Erin Teacher', status: 'active' });
+    expect(byId.get('email:ect.three@example.org')).toMatchObject({ mentorEmail: 'morgan.new@example.org' });
+    expect(byId.get('sis:SIS-E2')).toMatchObject({ mentorEmail: null });
+    const stale = await roster(`,,ect.four@example.org,Ezra Teacher,ect,100001,${COHORT},,mentor.one@example.org,active`);
+    expect(stale.stderr).toContain('line 2: mentor_email: names no mentor in this file or in the roster\n');
+  });
+
   it('gives a new person a fresh key when theirs belongs to someone stored under an id they changed', async () => {
     await roster(`,SIS-7,seven@example.org,Sam Seven,ect,100001,${COHORT},,,active`);
     await roster(`,SIS-8,seven@example.org,Sam Seven,ect,100001,${COHORT},,,active`);
