@@ -1,7 +1,7 @@
 import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
 import type { PlatformKey } from '../canvas/connections';
-import type { CourseLink } from '../programme/links';
+import { getCourseLink, type CourseLink } from '../programme/links';
 import { CourseUnlinkedError, syncCourse, type CourseSyncOptions } from './course-sync';
 import { Lease, LeaseLostError, purgeOldLeases } from './lease';
 import { emptyState, readState, saveState } from './store';
@@ -54,6 +54,8 @@ function explain(error: unknown): string {
 }
 
 async function recordFailure(link: CourseLink, reason: string, now: Date): Promise<void> {
+  // A course unlinked meanwhile has no pointer to keep, and must not get one back.
+  if (!(await getCourseLink(link, link.courseId))) return;
   const state = (await readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
   await saveState({ ...state, lastAttemptAt: now, lastError: reason });
 }

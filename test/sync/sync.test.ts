@@ -5,7 +5,7 @@ import { unlinkCourseAndData } from '../../src/retention';
 import { readState } from '../../src/sync/store';
 import { latestRuns, type SyncRun } from '../../src/sync/runs';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
-import { PLATFORM, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress, syncService } from './helpers';
+import { PLATFORM, expectCourseMatchesTruth, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress, syncService } from './helpers';
 
 let rt: TestRuntime;
 let sim: CanvasSimulator;
@@ -107,25 +107,33 @@ describe('sync', () => {
     await expectStoreMatchesTruth(sim);
   });
 
-  it('records a course Canvas refuses against that course and syncs the others', async () => {
+  it.each([
+    [404, /found nothing/],
+    [401, /lacks permission/],
+  ])('records a course Canvas answers with %i against that course and syncs the others', async (status, reason) => {
     const bad = sim.data.courses[1].id;
-    sim.setCourseFault(bad, 404);
+    sim.setCourseFault(bad, status);
     const run = await syncService(sim).run({ trigger: 'test' });
     expect(run.courses.find((c) => c.courseId === bad)!.status).toBe('failed');
     expect(run.courses.find((c) => c.courseId !== bad)!.status).toBe('synced');
-    expect((await readState(courseLinkId(PLATFORM, bad)))?.lastError).toMatch(/found nothing/);
+    expect((await readState(courseLinkId(PLATFORM, bad)))?.lastError).toMatch(reason);
     expect(run.errors).toEqual([expect.stringContaining(bad)]);
+    await expectCourseMatchesTruth(sim, sim.data.courses[0].id);
   });
 
-  it('writes nothing for a course unlinked while the run was under way, and the others still sync', async () => {
+  it.each([
+    ['syncs', false],
+    ['fails', true],
+  ])('writes nothing for a course unlinked while the run was under way (when its sync %s), and the others still sync', async (_, fails) => {
     const gone = sim.data.courses[0].id;
+    if (fails) sim.setCourseFault(gone, 404);
     const listed = await courseLinks().find({}).toArray();
     const unlinkAfterListing = async () => {
       await unlinkCourseAndData(PLATFORM, gone);
       return listed;
     };
     const run = await syncService(sim, { listLinks: unlinkAfterListing }).run({ trigger: 'test' });
-    expect(run.courses.find((c) => c.courseId === gone)).toEqual(expect.objectContaining({ status: 'skipped', reason: 'unlinked during the sync; nothing written' }));
+    expect(run.courses.find((c) => c.courseId === gone)!.status).toBe(fails ? 'failed' : 'skipped');
     expect(run.courses.find((c) => c.courseId !== gone)!.status).toBe('synced');
     expect(await readState(courseLinkId(PLATFORM, gone))).toBeNull();
     const { existing, current } = await generationCollections(sim.data.courses.map((c) => c.id));
