@@ -108,8 +108,8 @@ describe('sync', () => {
   });
 
   it.each([
-    [404, /found nothing/],
-    [401, /lacks permission/],
+    [404 as const, /found nothing/],
+    [401 as const, /lacks permission/],
   ])('records a course Canvas answers with %i against that course and syncs the others', async (status, reason) => {
     const bad = sim.data.courses[1].id;
     sim.setCourseFault(bad, status);
