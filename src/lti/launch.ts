@@ -1,6 +1,6 @@
 import type { Request, Response, NextFunction } from 'express';
 import { decodeJwt } from 'jose';
-import { collection, isDuplicateKey } from '../db/collections';
+import { collection, database, isDuplicateKey } from '../db/collections';
 import { AuthorizationError, LaunchError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { NewSession, SessionStore } from '../sessions/store';
@@ -64,6 +64,17 @@ export function sessionPath(sessionId: string, view: NewSession['view'] | 'deep-
   }
 }
 
+/**
+ * ltijs stores the launch's id token (with the person's name and email) and context for a day,
+ * for its own ltik-based APIs, which this tool does not use: it keeps what the pages need in
+ * its session. Deleting them after the launch, accepted or refused, keeps no more personal data than that.
+ */
+async function forgetLtijsCopies(token: LtiToken): Promise<void> {
+  const db = database();
+  await db.collection('idtokens').deleteMany({ iss: token.iss, clientId: token.clientId, deploymentId: token.deploymentId, user: token.user });
+  if (token.platformContext.contextId) await db.collection('contexttokens').deleteMany({ contextId: token.platformContext.contextId, user: token.user });
+}
+
 export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProgramme: ProgrammeResolver; logger: Logger }) {
   async function openToolSession(token: LtiToken, req: Request, deepLinking: boolean): Promise<{ id: string; session: NewSession }> {
     await useNonceOnce(token.iss, (req.body as Record<string, unknown> | undefined)?.id_token);
@@ -105,22 +116,22 @@ export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProg
     return { id: created._id, session };
   }
 
-  return {
-    onConnect: async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
-      try {
-        const { id, session } = await openToolSession(token, req, false);
-        res.redirect(303, sessionPath(id, session.view));
-      } catch (error) {
-        next(error);
-      }
-    },
-    onDeepLinking: async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
-      try {
-        const { id } = await openToolSession(token, req, true);
-        res.redirect(303, sessionPath(id, 'deep-link'));
-      } catch (error) {
-        next(error);
-      }
-    },
+  async function launch(token: LtiToken, req: Request, deepLinking: boolean): Promise<string> {
+    try {
+      const { id, session } = await openToolSession(token, req, deepLinking);
+      return sessionPath(id, deepLinking ? 'deep-link' : session.view);
+    } finally {
+      await forgetLtijsCopies(token);
+    }
+  }
+
+  const handler = (deepLinking: boolean) => async (token: LtiToken, req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.redirect(303, await launch(token, req, deepLinking));
+    } catch (error) {
+      next(error);
+    }
   };
+
+  return { onConnect: handler(false), onDeepLinking: handler(true) };
 }

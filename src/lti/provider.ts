@@ -50,6 +50,8 @@ export interface LtiToken {
   deploymentId: string;
   userInfo?: { given_name?: string; family_name?: string; name?: string; email?: string };
   platformContext: {
+    /** ltijs's key for its stored copy of the launch context. */
+    contextId?: string;
     context?: { id: string; label?: string; title?: string };
     resource?: { id: string; title?: string };
     messageType: string;

@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { generateKeyPair } from 'jose';
 import request from 'supertest';
 import { CLAIM, type DevPlatform } from '../../dev-platform';
@@ -37,6 +38,20 @@ describe('a Canvas-shaped launch from an independent platform', () => {
     expect(result.body).toContain(label);
     expect(result.body).toContain(platform.users[user].name.split(' ')[0]);
     expect(result.body).toContain(platform.course.title);
+  });
+
+  it('keeps no copy of the id token or context once the session is open: only the session holds the name', async () => {
+    const before = await storedCounts();
+    const result = await launch('mentor');
+    expect(result.status).toBe(200);
+    const after = await storedCounts();
+    expect(after.ecf_sessions).toBe(before.ecf_sessions + 1);
+    expect([after.idtokens, after.contexttokens]).toEqual([0, 0]);
+    const email = platform.users.mentor.email;
+    for (const name of ['idtokens', 'contexttokens', 'ecf_sessions']) {
+      const stored = JSON.stringify(await mongoose.connection.db!.collection(name).find({}).toArray());
+      expect(stored).not.toContain(email);
+    }
   });
 
   it('sets its cookies SameSite=None; Secure so they work inside the Canvas iframe', async () => {
