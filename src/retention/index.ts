@@ -1,9 +1,8 @@
 import { deleteConnection, type PlatformKey } from '../canvas/connections';
 import type { PlatformRegistry } from '../lti/platforms';
-import { courseLinkId, listCourseLinks } from '../programme/links';
-import { unlinkCourse } from '../programme/link-service';
+import { courseLinkId, listCourseLinks, unlinkCourse } from '../programme';
 import type { SessionStore } from '../sessions/store';
-import { deleteCourseData } from '../sync/store';
+import { deleteCourseData } from '../sync';
 
 /**
  * What the tool keeps about people goes when the reason to keep it goes: an unlinked course's

@@ -9,7 +9,7 @@ import { SyncService } from './service';
 export { SyncService, type SyncProgress, type SyncRequest } from './service';
 export { latestRuns, type SyncRun, type CourseRunResult } from './runs';
 export { syncStatusOf, type PlatformRun } from './status';
-export { listStates, readState, readStudent, type CourseSyncState, type StudentRecord } from './store';
+export { deleteCourseData, listStates, readState, readStudent, type CourseSyncState, type StudentRecord } from './store';
 
 /** The sync as the service and the CLI run it: linked courses, each platform's stored Canvas connection. */
 export function createSyncService(runtime: { config: Config; secrets: Secrets; logger: Logger }): SyncService {
