@@ -156,7 +156,13 @@ function progressionNode(course: SimCourse, userId: string) {
   };
 }
 
-function userNode(course: SimCourse, person: SimUser, enrollments: readonly SimEnrollment[], usage: GraphqlUsage) {
+/** What the requesting token may see: Canvas hides courseProgression from a token without view_all_grades. */
+export interface GraphqlVisibility {
+  hiddenCourses: ReadonlySet<string>;
+  progressionHidden: boolean;
+}
+
+function userNode(course: SimCourse, person: SimUser, enrollments: readonly SimEnrollment[], usage: GraphqlUsage, visibility: GraphqlVisibility) {
   return {
     _id: person.id,
     name: person.name,
@@ -174,9 +180,9 @@ function userNode(course: SimCourse, person: SimUser, enrollments: readonly SimE
             lastActivityAt: e.lastActivityAt,
             section: sectionNode(course, e),
           })),
-    // Canvas: null when the user is not a student of the course.
+    // Canvas: null when the user is not a student of the course, or the token lacks view_all_grades.
     courseProgression: () => {
-      if (!enrollments.some((e) => e.type === 'StudentEnrollment' && e.state === 'active')) return null;
+      if (visibility.progressionHidden || !enrollments.some((e) => e.type === 'StudentEnrollment' && e.state === 'active')) return null;
       usage.progressions += 1;
       return progressionNode(course, person.id);
     },
@@ -188,7 +194,7 @@ function sectionNode(course: SimCourse, enrollment: SimEnrollment) {
   return section ? { _id: section.id, name: section.name } : null;
 }
 
-function courseNode(data: Cohort, course: SimCourse, usage: GraphqlUsage) {
+function courseNode(data: Cohort, course: SimCourse, usage: GraphqlUsage, visibility: GraphqlVisibility) {
   return {
     _id: course.id,
     name: course.name,
@@ -221,7 +227,7 @@ function courseNode(data: Cohort, course: SimCourse, usage: GraphqlUsage) {
         ids === null
           ? rosterView(course, `users:${states.join()}:${types?.join() ?? '*'}`, () => roster.filter(matches))
           : roster.filter((person) => ids.has(person.id) && matches(person));
-      return connection(people, args, (person) => userNode(course, person, byUser.get(person.id) ?? [], usage));
+      return connection(people, args, (person) => userNode(course, person, byUser.get(person.id) ?? [], usage, visibility));
     },
   };
 }
@@ -237,13 +243,13 @@ export interface GraphqlExecutor {
    * Runs one query. `hiddenCourses` are courses the token may not see: Canvas answers
    * `course: null` for them rather than an HTTP error.
    */
-  execute(request: GraphqlRequest, hiddenCourses: ReadonlySet<string>): Promise<{ body: unknown; usage: GraphqlUsage }>;
+  execute(request: GraphqlRequest, visibility: GraphqlVisibility): Promise<{ body: unknown; usage: GraphqlUsage }>;
 }
 
 export function createGraphqlExecutor(data: Cohort): GraphqlExecutor {
   const schema: GraphQLSchema = buildSchema(SDL);
   return {
-    async execute(request, hiddenCourses) {
+    async execute(request, visibility) {
       const usage: GraphqlUsage = { progressions: 0 };
       if (typeof request.query !== 'string') {
         return { body: { errors: [{ message: 'No query string was present' }] }, usage };
@@ -255,8 +261,8 @@ export function createGraphqlExecutor(data: Cohort): GraphqlExecutor {
       const rootValue = {
         course: (args: { id?: string | null }) => {
           const course = data.courses.find((c) => c.id === args.id);
-          if (!course || hiddenCourses.has(course.id)) return null;
-          return courseNode(data, course, usage);
+          if (!course || visibility.hiddenCourses.has(course.id)) return null;
+          return courseNode(data, course, usage, visibility);
         },
       };
       const result = await graphql({

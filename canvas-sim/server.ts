@@ -64,6 +64,8 @@ export interface CanvasSimulator {
   setFaults(faults: FaultOptions): void;
   /** Turns the GraphQL endpoint on or off (off: 404, as on an instance without it). */
   setGraphql(enabled: boolean): void;
+  /** Answers GraphQL as Canvas does for a token without view_all_grades: every courseProgression is null. */
+  setProgressionHidden(hidden: boolean): void;
   /** Makes one course answer with `fault` (null restores it), as `courseFaults` does at start. */
   setCourseFault(courseId: string, fault: CourseFault | null): void;
   /** Per active student of the course: required items met and not met, in course order. */
@@ -136,6 +138,7 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
   const courseFaults = new Map(Object.entries(opts.courseFaults ?? {}));
   const hiddenCourses = new Set(courseFaults.keys());
   let graphqlEnabled = opts.graphql ?? true;
+  let progressionHidden = false;
   const bucket = new LeakyBucket({
     highWaterMark: opts.highWaterMark ?? 600,
     maximum: opts.maximum ?? 800,
@@ -189,7 +192,7 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
           } catch {
             throw new SimHttpError(400, { errors: [{ message: 'Invalid JSON in request body' }] });
           }
-          const { body: result, usage } = await executor.execute(request, hiddenCourses);
+          const { body: result, usage } = await executor.execute(request, { hiddenCourses, progressionHidden });
           return { status: 200, body: result, students: usage.progressions };
         },
       };
@@ -347,6 +350,9 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
     stats: () => structuredClone(stats),
     setGraphql: (enabled) => {
       graphqlEnabled = enabled;
+    },
+    setProgressionHidden: (hidden) => {
+      progressionHidden = hidden;
     },
     setCourseFault: (courseId, fault) => {
       if (fault === null) {

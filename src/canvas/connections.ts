@@ -176,9 +176,10 @@ export function explainCanvasFailure(error: unknown): string {
   return error.message;
 }
 
-async function probe(run: () => Promise<string>): Promise<CheckResult> {
+async function probe(run: () => Promise<string | CheckResult>): Promise<CheckResult> {
   try {
-    return { ok: true, detail: await run() };
+    const result = await run();
+    return typeof result === 'string' ? { ok: true, detail: result } : result;
   } catch (error) {
     return { ok: false, problem: explainCanvasFailure(error) };
   }
@@ -194,7 +195,16 @@ async function firstPage<T>(pages: AsyncGenerator<T[], void, undefined>): Promis
 
 const readable = (n: number, what: string) => (n === 0 ? `readable, no ${what} yet` : 'readable');
 
-const COURSE_CHECKS: { what: string; run: (api: CanvasApi, courseId: string) => Promise<string> }[] = [
+/** Canvas answers a token without "View all grades" with a null progression for every student. */
+async function checkProgression(api: CanvasApi, courseId: string): Promise<string | CheckResult> {
+  const { students } = await api.fetchProgressionPage(courseId, { first: 1 });
+  if (students.length > 0 && students[0].progression === null) {
+    return { ok: false, problem: 'Canvas withheld course progression: give the token\'s account "View all grades" in this course, or the sync reads every student through REST, one request each' };
+  }
+  return readable(students.length, 'students');
+}
+
+const COURSE_CHECKS: { what: string; run: (api: CanvasApi, courseId: string) => Promise<string | CheckResult> }[] = [
   {
     what: 'course',
     run: async (api, courseId) => {
@@ -204,7 +214,7 @@ const COURSE_CHECKS: { what: string; run: (api: CanvasApi, courseId: string) => 
   },
   { what: 'enrollments', run: async (api, courseId) => readable((await firstPage(api.listStudentEnrollments(courseId))).length, 'students') },
   { what: 'progress (bulk_user_progress)', run: async (api, courseId) => readable((await firstPage(api.listBulkProgress(courseId))).length, 'students') },
-  { what: 'GraphQL (course progression)', run: async (api, courseId) => readable((await api.fetchProgressionPage(courseId, { first: 1 })).students.length, 'students') },
+  { what: 'GraphQL (course progression)', run: checkProgression },
 ];
 
 /** One small read per thing the sync needs, in turn, so a failure names the missing permission. */

@@ -55,14 +55,17 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
  * Item-level detail from GraphQL, 100 students a call. Batches go out side by side (the
  * client's limiter decides how many are in flight), which a single cursor walk cannot do;
  * for a whole course each page of the cheap enrollments listing (no progress evaluated)
- * becomes a batch as soon as it arrives. Students whose nested lists were cut short are
- * re-read one by one through REST, so no completion is guessed.
+ * becomes a batch as soon as it arrives. Students whose nested lists were cut short, or whose
+ * progression Canvas withheld, are re-read one by one through REST, so no completion is guessed.
  */
 export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<void> {
+  // No progression for an active student of a course with requirements means Canvas withheld
+  // it (a token without view_all_grades): REST says so loudly, where keeping nothing would say 0%.
+  const readable = (s: ProgressionStudent) => !s.truncated && (s.progression !== null || plan.requiredItemIds.size === 0);
   const onPage = async (students: ProgressionStudent[]) => {
-    sink(students.filter((s) => !s.truncated).map((s) => fromProgression(s, plan)));
-    const truncated = students.filter((s) => s.truncated);
-    if (truncated.length) await fetchByRest(api, courseId, truncated.map((s) => fromProgression(s, plan)), sink);
+    sink(students.filter(readable).map((s) => fromProgression(s, plan)));
+    const unreadable = students.filter((s) => !readable(s));
+    if (unreadable.length) await fetchByRest(api, courseId, unreadable.map((s) => fromProgression(s, plan)), sink);
   };
   const batches: Promise<void>[] = [];
   const send = (ids: readonly string[]) => {

@@ -105,6 +105,15 @@ describe('canvas check', () => {
     expect(result.stdout).toContain('Everything the sync needs works.');
   });
 
+  it('fails when Canvas withholds course progression, and says which permission to give', async () => {
+    sim.setProgressionHidden(true);
+    const result = await run(['canvas', 'check', '--issuer', ISSUER, '--client-id', CLIENT_ID]);
+    sim.setProgressionHidden(false);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('ok       enrollments: readable');
+    expect(result.stdout).toContain('PROBLEM  GraphQL (course progression): Canvas withheld course progression: give the token\'s account "View all grades"');
+  });
+
   it('fails, naming each problem, when a linked course cannot be read', async () => {
     await linkWithoutChecking(forbidden, 'January 2025');
     await linkWithoutChecking(missing, 'April 2025');

@@ -67,6 +67,17 @@ describe('sync', () => {
     await expectStoreMatchesTruth(sim);
   });
 
+  it('reads through REST the students whose progression Canvas withholds, rather than storing them as 0%', async () => {
+    sim.setProgressionHidden(true);
+    const run = await syncService(sim).run({ trigger: 'test' });
+    expect(run.courses.map((c) => [c.status, c.path])).toEqual([
+      ['synced', 'graphql'],
+      ['synced', 'graphql'],
+    ]);
+    expect(run.apiCalls['GET /courses/:id/modules']).toBe(2 + 80);
+    await expectStoreMatchesTruth(sim);
+  });
+
   it('stays exact with random 500s, timeouts and truncated bodies injected', async () => {
     sim.setFaults({ serverErrorRate: 0.15, truncateRate: 0.1, timeoutRate: 0.03, seed: 11 });
     const run = await syncService(sim).run({ trigger: 'test', full: true });
