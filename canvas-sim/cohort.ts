@@ -70,6 +70,11 @@ export interface SimCourse {
   completions: Map<string, Map<string, number>>;
   /** Bumped whenever enrollments are added or change state, so cached rosters are rebuilt. */
   rosterVersion: number;
+  /**
+   * userId → items that student cannot see (assigned to others only, as Canvas's
+   * differentiated items are): they are neither shown to nor required of that student.
+   */
+  hiddenItems?: Record<string, string[]>;
 }
 
 /**

@@ -27,6 +27,13 @@ export interface StudentTruth {
 }
 
 const NO_COMPLETIONS: ReadonlyMap<string, number> = new Map();
+const NOTHING_HIDDEN: ReadonlySet<string> = new Set();
+
+/** The items a student cannot see: Canvas neither shows nor requires them. */
+export function hiddenFrom(course: SimCourse, userId: string): ReadonlySet<string> {
+  const hidden = course.hiddenItems?.[userId];
+  return hidden ? new Set(hidden) : NOTHING_HIDDEN;
+}
 const requiredByModule = new WeakMap<SimModule, SimItem[]>();
 
 /** A module's items never change after generation, so its required list is computed once. */
@@ -40,10 +47,11 @@ function requiredOf(module: SimModule): SimItem[] {
 }
 
 /** Canvas's module states for a student: no prerequisites here, so nothing is `locked`. */
-export function moduleProgress(module: SimModule, completions: ReadonlyMap<string, number>): ModuleProgress {
+export function moduleProgress(module: SimModule, completions: ReadonlyMap<string, number>, hidden: ReadonlySet<string> = NOTHING_HIDDEN): ModuleProgress {
   const incomplete: SimItem[] = [];
   let latest = -1;
   for (const item of requiredOf(module)) {
+    if (hidden.has(item.id)) continue;
     const at = completions.get(item.id);
     if (at === undefined) incomplete.push(item);
     else latest = Math.max(latest, at);
@@ -56,8 +64,9 @@ export function moduleProgress(module: SimModule, completions: ReadonlyMap<strin
 
 export function courseProgress(course: SimCourse, userId: string): CourseProgress {
   const completions = course.completions.get(userId) ?? NO_COMPLETIONS;
-  const modules = course.modules.map((module) => ({ module, progress: moduleProgress(module, completions) }));
-  const requirementCount = modules.reduce((n, m) => n + requiredOf(m.module).length, 0);
+  const hidden = hiddenFrom(course, userId);
+  const modules = course.modules.map((module) => ({ module, progress: moduleProgress(module, completions, hidden) }));
+  const requirementCount = modules.reduce((n, m) => n + requiredOf(m.module).filter((item) => !hidden.has(item.id)).length, 0);
   const completedCount = requirementCount - modules.reduce((n, m) => n + m.progress.incomplete.length, 0);
   const current = modules.find((m) => m.progress.state !== 'completed');
   const nextRequirementItem =
@@ -71,7 +80,8 @@ export function courseProgress(course: SimCourse, userId: string): CourseProgres
 
 export function studentTruth(course: SimCourse, userId: string): StudentTruth {
   const completions = course.completions.get(userId) ?? NO_COMPLETIONS;
-  const required = requiredItems(course);
+  const hidden = hiddenFrom(course, userId);
+  const required = requiredItems(course).filter((item) => !hidden.has(item.id));
   const completedItemIds = required.filter((item) => completions.has(item.id)).map((item) => item.id);
   return {
     userId,

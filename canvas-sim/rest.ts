@@ -1,7 +1,7 @@
 import type { Cohort, SimCourse, SimEnrollment, SimItem, SimModule, SimUser } from './cohort';
 import { notFound } from './errors';
 import { bookmarkPage, MAX_PER_PAGE, numberedPage } from './paging';
-import { courseProgress, moduleProgress } from './progress';
+import { courseProgress, hiddenFrom, moduleProgress } from './progress';
 import { rosterView } from './roster';
 
 export interface RouteContext {
@@ -95,15 +95,19 @@ function itemJson(
   return json;
 }
 
-function studentCompletions(course: SimCourse, url: URL): ReadonlyMap<string, number> | null {
+/** With `student_id`, that student's view: their completions, and the items hidden from them. */
+function studentView(course: SimCourse, url: URL): { completions: ReadonlyMap<string, number>; hidden: ReadonlySet<string> } | null {
   const studentId = url.searchParams.get('student_id');
   if (studentId === null) return null;
   requireStudent(course, studentId);
-  return course.completions.get(studentId) ?? NO_COMPLETIONS;
+  return { completions: course.completions.get(studentId) ?? NO_COMPLETIONS, hidden: hiddenFrom(course, studentId) };
 }
 
+const visibleItems = (module: SimModule, hidden: ReadonlySet<string> | undefined) => (hidden ? module.items.filter((item) => !hidden.has(item.id)) : module.items);
+
 function listModules(ctx: RouteContext, course: SimCourse): RouteResult {
-  const completions = studentCompletions(course, ctx.url);
+  const view = studentView(course, ctx.url);
+  const completions = view?.completions ?? null;
   const includeItems = arrayParam(ctx.url, 'include').includes('items');
   const page = numberedPage(course.modules, ctx.url, ctx.baseUrl);
   const body = page.rows.map((module) => {
@@ -116,17 +120,18 @@ function listModules(ctx: RouteContext, course: SimCourse): RouteResult {
       publish_final_grade: false,
       prerequisite_module_ids: [],
       published: true,
-      items_count: module.items.length,
+      items_count: visibleItems(module, view?.hidden).length,
       items_url: `${ctx.baseUrl}/api/v1/courses/${course.id}/modules/${module.id}/items`,
     };
-    if (completions) {
-      const progress = moduleProgress(module, completions);
+    if (view) {
+      const progress = moduleProgress(module, view.completions, view.hidden);
       json.state = progress.state;
       json.completed_at = progress.completedAt;
     }
     // Canvas inlines items only while they fit in one page; bigger modules need the items call.
-    if (includeItems && module.items.length <= MAX_PER_PAGE) {
-      json.items = module.items.map((item) => itemJson(ctx, course, module, item, completions));
+    const items = visibleItems(module, view?.hidden);
+    if (includeItems && items.length <= MAX_PER_PAGE) {
+      json.items = items.map((item) => itemJson(ctx, course, module, item, completions));
     }
     return json;
   });
@@ -136,10 +141,10 @@ function listModules(ctx: RouteContext, course: SimCourse): RouteResult {
 function listModuleItems(ctx: RouteContext, course: SimCourse, moduleId: string): RouteResult {
   const module = course.modules.find((m) => m.id === moduleId);
   if (!module) throw notFound();
-  const completions = studentCompletions(course, ctx.url);
-  const page = numberedPage(module.items, ctx.url, ctx.baseUrl);
-  const body = page.rows.map((item) => itemJson(ctx, course, module, item, completions));
-  return { status: 200, body, link: page.link, students: completions ? 1 : 0 };
+  const view = studentView(course, ctx.url);
+  const page = numberedPage(visibleItems(module, view?.hidden), ctx.url, ctx.baseUrl);
+  const body = page.rows.map((item) => itemJson(ctx, course, module, item, view?.completions ?? null));
+  return { status: 200, body, link: page.link, students: view ? 1 : 0 };
 }
 
 function progressJson(ctx: RouteContext, course: SimCourse, userId: string): Record<string, unknown> {

@@ -64,6 +64,8 @@ export interface CanvasSimulator {
   setFaults(faults: FaultOptions): void;
   /** Turns the GraphQL endpoint on or off (off: 404, as on an instance without it). */
   setGraphql(enabled: boolean): void;
+  /** Makes a required item invisible to one student, as an item assigned only to other students is. */
+  hideItemFrom(courseId: string, userId: string, itemId: string): void;
   /** Answers GraphQL as Canvas does for a token without view_all_grades: every courseProgression is null. */
   setProgressionHidden(hidden: boolean): void;
   /** Makes one course answer with `fault` (null restores it), as `courseFaults` does at start. */
@@ -353,6 +355,13 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
     },
     setProgressionHidden: (hidden) => {
       progressionHidden = hidden;
+    },
+    hideItemFrom: (courseId, userId, itemId) => {
+      const c = course(courseId);
+      studentEnrollment(c, userId);
+      requiredIds(c, [itemId]);
+      c.hiddenItems ??= {};
+      c.hiddenItems[userId] = [...new Set([...(c.hiddenItems[userId] ?? []), itemId])];
     },
     setCourseFault: (courseId, fault) => {
       if (fault === null) {

@@ -52,16 +52,26 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
 }
 
 /**
+ * Completed = required − incomplete holds only when the student's requirements are the
+ * course's: Canvas leaves out of both the items a student cannot see (differentiated items),
+ * and a module needing one item of several lists nothing once that one is done. A total
+ * that differs from the course's, or no progression at all in a course with requirements
+ * (Canvas withholds it from a token without "View all grades"), sends the student to REST.
+ */
+function matchesPlan(progression: ProgressionStudent['progression'], plan: CoursePlan): boolean {
+  return progression === null ? plan.requiredItemIds.size === 0 : progression.total === plan.requiredItemIds.size;
+}
+
+/**
  * Item-level detail from GraphQL, 100 students a call. Batches go out side by side (the
  * client's limiter decides how many are in flight), which a single cursor walk cannot do;
  * for a whole course each page of the cheap enrollments listing (no progress evaluated)
  * becomes a batch as soon as it arrives. Students whose nested lists were cut short, or whose
- * progression Canvas withheld, are re-read one by one through REST, so no completion is guessed.
+ * progression does not match the course's requirements, are re-read one by one through REST,
+ * so no completion is guessed.
  */
 export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<void> {
-  // No progression for an active student of a course with requirements means Canvas withheld
-  // it (a token without view_all_grades): REST says so loudly, where keeping nothing would say 0%.
-  const readable = (s: ProgressionStudent) => !s.truncated && (s.progression !== null || plan.requiredItemIds.size === 0);
+  const readable = (s: ProgressionStudent) => !s.truncated && matchesPlan(s.progression, plan);
   const onPage = async (students: ProgressionStudent[]) => {
     sink(students.filter(readable).map((s) => fromProgression(s, plan)));
     const unreadable = students.filter((s) => !readable(s));

@@ -78,6 +78,18 @@ describe('sync', () => {
     await expectStoreMatchesTruth(sim);
   });
 
+  it('reads through REST a student whose requirements differ from the course’s (an item hidden from them), and stays exact', async () => {
+    const course = sim.data.courses[0];
+    const [student] = [...sim.truth(course.id).values()].filter((t) => t.incompleteItemIds.length > 0);
+    sim.hideItemFrom(course.id, student.userId, student.incompleteItemIds[0]);
+    const run = await syncService(sim).run({ trigger: 'test' });
+    expect(run.courses.every((c) => c.status === 'synced' && c.path === 'graphql')).toBe(true);
+    expect(run.apiCalls['GET /courses/:id/modules']).toBe(2 + 1);
+    await expectStoreMatchesTruth(sim);
+    const { records } = await storedProgress(course.id);
+    expect(records.get(student.userId)!.completions.has(student.incompleteItemIds[0])).toBe(false);
+  });
+
   it('stays exact with random 500s, timeouts and truncated bodies injected', async () => {
     sim.setFaults({ serverErrorRate: 0.15, truncateRate: 0.1, timeoutRate: 0.03, seed: 11 });
     const run = await syncService(sim).run({ trigger: 'test', full: true });
