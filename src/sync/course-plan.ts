@@ -1,3 +1,4 @@
+import type { ProgressionStudent } from '../canvas';
 import type { CourseStructure } from '../programme/modules';
 
 /** What the sync needs from a course's structure: required items, and self-study per module. */
@@ -44,4 +45,20 @@ export function moduleDone(plan: CoursePlan, completions: Map<string, number>): 
 export function completedFromIncomplete(plan: CoursePlan, incompleteItemIds: Iterable<string>): string[] {
   const incomplete = new Set(incompleteItemIds);
   return [...plan.requiredItemIds].filter((id) => !incomplete.has(id));
+}
+
+/**
+ * Completed = required − incomplete holds only when the student's requirements are the
+ * course's and Canvas's lists agree with its counts. Otherwise the student is read through REST:
+ * - a total that differs from the course's: items hidden from the student (differentiated
+ *   items), or a module needing one item of several, which lists nothing once one is done;
+ * - completed + incomplete ≠ total: a module Canvas still holds as completed after a
+ *   requirement was added to it, whose new item it leaves out of the incomplete list;
+ * - no progression in a course with requirements: Canvas withholds it from a token without
+ *   "View all grades", and keeping nothing would show 0%.
+ */
+export function progressionMatchesPlan(progression: ProgressionStudent['progression'], plan: CoursePlan): boolean {
+  if (progression === null) return plan.requiredItemIds.size === 0;
+  const incomplete = progression.incompleteModules.reduce((n, m) => n + m.incompleteItemIds.length, 0);
+  return progression.total === plan.requiredItemIds.size && progression.completed + incomplete === progression.total;
 }

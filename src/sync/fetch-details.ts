@@ -1,5 +1,5 @@
 import { CanvasForbiddenError, CanvasGraphQLError, CanvasNotFoundError, CanvasRequestError, type CanvasApi, type ProgressionStudent } from '../canvas';
-import { completedFromIncomplete, type CoursePlan } from './course-plan';
+import { completedFromIncomplete, progressionMatchesPlan, type CoursePlan } from './course-plan';
 import type { StudentIdentity } from './store';
 
 /** What Canvas told us about one student in this run. */
@@ -52,17 +52,6 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
 }
 
 /**
- * Completed = required − incomplete holds only when the student's requirements are the
- * course's: Canvas leaves out of both the items a student cannot see (differentiated items),
- * and a module needing one item of several lists nothing once that one is done. A total
- * that differs from the course's, or no progression at all in a course with requirements
- * (Canvas withholds it from a token without "View all grades"), sends the student to REST.
- */
-function matchesPlan(progression: ProgressionStudent['progression'], plan: CoursePlan): boolean {
-  return progression === null ? plan.requiredItemIds.size === 0 : progression.total === plan.requiredItemIds.size;
-}
-
-/**
  * Item-level detail from GraphQL, 100 students a call. Batches go out side by side (the
  * client's limiter decides how many are in flight), which a single cursor walk cannot do;
  * for a whole course each page of the cheap enrollments listing (no progress evaluated)
@@ -71,7 +60,7 @@ function matchesPlan(progression: ProgressionStudent['progression'], plan: Cours
  * so no completion is guessed.
  */
 export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<void> {
-  const readable = (s: ProgressionStudent) => !s.truncated && matchesPlan(s.progression, plan);
+  const readable = (s: ProgressionStudent) => !s.truncated && progressionMatchesPlan(s.progression, plan);
   const onPage = async (students: ProgressionStudent[]) => {
     sink(students.filter(readable).map((s) => fromProgression(s, plan)));
     const unreadable = students.filter((s) => !readable(s));
