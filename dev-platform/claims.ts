@@ -51,7 +51,6 @@ export interface ClaimsContext {
   issuer: string;
   canvasApiBaseUrl: string;
   deepLinkReturnUrl: string;
-  course: DemoCourse;
   account: DemoAccount;
 }
 
@@ -95,7 +94,8 @@ function expandCustom(fields: Readonly<Record<string, string>>, scope: VariableS
 
 export function buildClaims(context: ClaimsContext, registration: Registration, input: BuildClaimsInput): IdTokenClaims {
   const { user } = input;
-  const { course, issuer, canvasApiBaseUrl } = context;
+  const { course } = user;
+  const { issuer, canvasApiBaseUrl } = context;
   const messageType = input.messageType ?? 'LtiResourceLinkRequest';
   const deepLinking = messageType === 'LtiDeepLinkingRequest';
   const message = registration.messages.find((candidate) => candidate.type === messageType);

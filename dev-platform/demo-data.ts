@@ -20,6 +20,8 @@ export interface DemoUser {
   roles: readonly string[];
   /** Custom fields this user's launches carry on top of the registration's. */
   custom: Readonly<Record<string, string>>;
+  /** The course this user launches from: mentors from the mentor course, everyone else from the ECT course. */
+  course: DemoCourse;
 }
 
 export interface DemoCourse {
@@ -39,6 +41,20 @@ export interface DemoAccount {
 }
 
 // Fixed ids, so a demo database and test expectations survive platform restarts.
+export const DEMO_COURSE: DemoCourse = {
+  contextId: '098193f99a3278d2eaa9e3d6aa1bd35a68aebe4e',
+  canvasCourseId: '1042',
+  title: 'ECF Teacher Development 2024/25',
+  label: 'ECF-TD-2425',
+};
+
+export const DEMO_MENTOR_COURSE: DemoCourse = {
+  contextId: '5f2b7c0e4d1a9b8c3e6f0a2d4b7c9e1f3a5b8d0c',
+  canvasCourseId: '1043',
+  title: 'ECF Mentor Development 2024/25',
+  label: 'ECF-MD-2425',
+};
+
 export const DEMO_USERS: Readonly<Record<DemoUserKey, DemoUser>> = {
   ect: {
     key: 'ect',
@@ -54,6 +70,7 @@ export const DEMO_USERS: Readonly<Record<DemoUserKey, DemoUser>> = {
     canvasMembershipRoles: 'StudentEnrollment',
     roles: [ROLE.institutionStudent, ROLE.learner, ROLE.systemUser],
     custom: { ecf_programme: 'ect' },
+    course: DEMO_COURSE,
   },
   mentor: {
     key: 'mentor',
@@ -69,6 +86,7 @@ export const DEMO_USERS: Readonly<Record<DemoUserKey, DemoUser>> = {
     canvasMembershipRoles: 'StudentEnrollment',
     roles: [ROLE.institutionStudent, ROLE.learner, ROLE.systemUser],
     custom: { ecf_programme: 'mentor' },
+    course: DEMO_MENTOR_COURSE,
   },
   facilitator: {
     key: 'facilitator',
@@ -84,6 +102,7 @@ export const DEMO_USERS: Readonly<Record<DemoUserKey, DemoUser>> = {
     canvasMembershipRoles: 'TeacherEnrollment',
     roles: [ROLE.institutionInstructor, ROLE.instructor, ROLE.systemUser],
     custom: {},
+    course: DEMO_COURSE,
   },
   admin: {
     key: 'admin',
@@ -99,14 +118,8 @@ export const DEMO_USERS: Readonly<Record<DemoUserKey, DemoUser>> = {
     canvasMembershipRoles: 'Account Admin',
     roles: [ROLE.institutionAdministrator, ROLE.systemUser],
     custom: {},
+    course: DEMO_COURSE,
   },
-};
-
-export const DEMO_COURSE: DemoCourse = {
-  contextId: '098193f99a3278d2eaa9e3d6aa1bd35a68aebe4e',
-  canvasCourseId: '1042',
-  title: 'ECF Teacher Development 2024/25',
-  label: 'ECF-TD-2425',
 };
 
 export const DEMO_ACCOUNT: DemoAccount = {

@@ -97,7 +97,8 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
 
   const builtIn: Registration = {
     clientId: options.clientId ?? '10000000000001',
-    deploymentId: options.deploymentId ?? `1:${DEMO_COURSE.contextId}`,
+    // Installed at the root account, as a provider installs it for all its courses.
+    deploymentId: options.deploymentId ?? `1:${DEMO_ACCOUNT.ltiContextId}`,
     clientName: 'ECF Progress',
     redirectUris: [`${toolUrl}/lti/launch`],
     initiateLoginUri: `${toolUrl}/lti/login`,
@@ -120,7 +121,6 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
       issuer,
       canvasApiBaseUrl: options.canvasApiBaseUrl ? baseUrl('canvasApiBaseUrl', options.canvasApiBaseUrl) : new URL(issuer).origin,
       deepLinkReturnUrl: urls.deepLinkReturn,
-      course: DEMO_COURSE,
       account: DEMO_ACCOUNT,
     },
     registrations,

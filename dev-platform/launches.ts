@@ -127,7 +127,7 @@ export class LaunchService {
       iat: Math.floor(nowMs / 1000),
       expiresAtMs: nowMs + MESSAGE_HINT_LIFETIME_S * 1000,
     });
-    const { course } = this.deps.claimsContext;
+    const { course } = user;
     const hint = await this.deps.secret.sign(
       {
         verifier,

@@ -10,7 +10,9 @@ import { saveConnection } from '../src/canvas/connections';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
 import { linkCourse } from '../src/programme/link-service';
+import { listCourseLinks } from '../src/programme/links';
 import { importRoster, importSchools } from '../src/people';
+import { unlinkCourseAndData } from '../src/retention';
 import { createSyncService } from '../src/sync';
 import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
 
@@ -38,7 +40,7 @@ function demoPeople(cohort: Cohort): { schools: string; roster: string } {
 }
 
 /** Gives the platform's demo people and course the ids the simulator uses, so launches find their data. */
-function adoptDemoIds(cohort: Cohort, ids: { courseId: string; ectUserId: string; mentorUserId: string }): void {
+function adoptDemoIds(cohort: Cohort, ids: { ectCourseId: string; mentorCourseId: string; ectUserId: string; mentorUserId: string }): void {
   const [ectCourse, mentorCourse] = cohort.courses;
   const rename = (course: typeof ectCourse, from: string, to: string) => {
     const user = cohort.users.get(from)!;
@@ -57,7 +59,8 @@ function adoptDemoIds(cohort: Cohort, ids: { courseId: string; ectUserId: string
   };
   rename(ectCourse, typicalStudent(ectCourse), ids.ectUserId);
   rename(mentorCourse, typicalStudent(mentorCourse), ids.mentorUserId);
-  ectCourse.id = ids.courseId;
+  ectCourse.id = ids.ectCourseId;
+  mentorCourse.id = ids.mentorCourseId;
 }
 
 async function main(): Promise<void> {
@@ -72,10 +75,14 @@ async function main(): Promise<void> {
   await runtime.registry.add(platform.registrationForTool);
 
   const cohort = generateCohort({ seed: 2025, courses: 2, studentsPerCourse: 30, sectionsPerCourse: 3, induction: true });
-  adoptDemoIds(cohort, { courseId: platform.course.canvasCourseId, ectUserId: platform.users.ect.canvasUserId, mentorUserId: platform.users.mentor.canvasUserId });
+  const { ect, mentor } = platform.users;
+  adoptDemoIds(cohort, { ectCourseId: ect.course.canvasCourseId, mentorCourseId: mentor.course.canvasCourseId, ectUserId: ect.canvasUserId, mentorUserId: mentor.canvasUserId });
   const sim = await startCanvasSimulator({ data: cohort, latencyMs: 5 });
   const key = { issuer: platform.issuer, clientId: platform.clientId };
   await saveConnection(runtime, key, { baseUrl: sim.url, token: sim.token });
+  // A demo database from an earlier version may hold links to other course ids.
+  const demoCourseIds = new Set(cohort.courses.map((course) => course.id));
+  for (const link of await listCourseLinks(key)) if (!demoCourseIds.has(link.courseId)) await unlinkCourseAndData(key, link.courseId);
   for (const [i, course] of cohort.courses.entries()) {
     await linkCourse(runtime, { platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
   }

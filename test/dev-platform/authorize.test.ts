@@ -89,8 +89,8 @@ describe('login initiation', () => {
       deployment_id: platform.deploymentId,
       lti_storage_target: 'post_message_forwarding',
     });
-    expect(platform.deploymentId).toBe(`1:${platform.course.contextId}`);
-    expect(decodeJwt(login.lti_message_hint)).toMatchObject({ context_type: 'Course', include_storage_target: true });
+    expect(platform.deploymentId).toMatch(/^1:[0-9a-f]{40}$/);
+    expect(decodeJwt(login.lti_message_hint)).toMatchObject({ context_type: 'Course', context_id: Number(platform.course.canvasCourseId), include_storage_target: true });
     expect(decodeJwt(login.lti_message_hint).exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 300);
   });
 });

@@ -37,7 +37,7 @@ describe('a Canvas-shaped launch from an independent platform', () => {
     expect(result.finalUrl).toMatch(new RegExp(`^${t.url}/s/[A-Za-z0-9_-]{32}/$`));
     expect(result.body).toContain(label);
     expect(result.body).toContain(platform.users[user].name.split(' ')[0]);
-    expect(result.body).toContain(platform.course.title);
+    expect(result.body).toContain(platform.users[user].course.title);
   });
 
   it('keeps no copy of the id token or context once the session is open: only the session holds the name', async () => {

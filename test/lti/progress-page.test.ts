@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type Cohort } from '../../canvas-sim';
 import type { DevPlatform } from '../../dev-platform';
+import type { DemoUser } from '../../dev-platform/demo-data';
 import { launchTool } from '../../dev-platform/launcher';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
@@ -18,37 +19,44 @@ let sim: CanvasSimulator;
 const OTHER_COURSE = '777777';
 let run: SyncRun;
 
-/** Gives two simulator students the platform's ECT and mentor ids, and the course its id. */
-function adopt(cohort: Cohort, courseId: string, userIds: string[]): string[] {
-  const course = cohort.courses[0];
-  const students = course.enrollments.filter((e) => e.type === 'StudentEnrollment');
-  const originals = userIds.map((_, i) => students[i * 7 + 3].userId);
-  originals.forEach((from, i) => {
-    const to = userIds[i];
-    cohort.users.set(to, { ...cohort.users.get(from)!, id: to });
-    for (const e of course.enrollments) if (e.userId === from) e.userId = to;
-    course.completions.set(to, course.completions.get(from) ?? new Map());
-    course.completions.delete(from);
-  });
-  course.id = courseId;
-  return originals;
+/**
+ * Gives one simulator student of `course` the platform user's id, and the course the id that
+ * user launches from. @returns a classmate whose numbers differ, for the wrong-person checks.
+ */
+function adopt(cohort: Cohort, course: Cohort['courses'][number], user: DemoUser): string {
+  const students = course.enrollments.filter((e) => e.type === 'StudentEnrollment').map((e) => e.userId);
+  const from = students[3];
+  const to = user.canvasUserId;
+  cohort.users.set(to, { ...cohort.users.get(from)!, id: to });
+  for (const e of course.enrollments) if (e.userId === from) e.userId = to;
+  course.completions.set(to, course.completions.get(from) ?? new Map());
+  course.completions.delete(from);
+  course.id = user.course.canvasCourseId;
+  const size = (id: string) => course.completions.get(id)?.size ?? 0;
+  return students.find((id) => id !== from && size(id) !== size(to))!;
 }
+
+const classmates: Partial<Record<'ect' | 'mentor', string>> = {};
 
 beforeAll(async () => {
   t = await startTestService();
   ({ platform, close: closePlatform } = await startIndependentPlatform(t.url));
   await t.runtime.registry.add(platform.registrationForTool);
-  const cohort = generateCohort({ seed: 5, courses: 1, studentsPerCourse: 20 });
-  adopt(cohort, platform.course.canvasCourseId, [platform.users.ect.canvasUserId, platform.users.mentor.canvasUserId]);
+  const cohort = generateCohort({ seed: 5, courses: 2, studentsPerCourse: 20 });
+  classmates.ect = adopt(cohort, cohort.courses[0], platform.users.ect);
+  classmates.mentor = adopt(cohort, cohort.courses[1], platform.users.mentor);
   sim = await startCanvasSimulator({ data: cohort, latencyMs: 1, perStudentLatencyMs: 0 });
   const key = { issuer: platform.issuer, clientId: platform.clientId };
-  await courseLinks().insertOne({ _id: courseLinkId(key, platform.course.canvasCourseId), ...key, courseId: platform.course.canvasCourseId, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
+  for (const role of ['ect', 'mentor'] as const) {
+    const courseId = platform.users[role].course.canvasCourseId;
+    await courseLinks().insertOne({ _id: courseLinkId(key, courseId), ...key, courseId, programme: role, cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
+  }
   // Another platform's course in the same run: Canvas has never heard of it, so it fails.
   const other = { issuer: 'https://other-canvas.example.org', clientId: '99' };
   await courseLinks().insertOne({ _id: courseLinkId(other, OTHER_COURSE), ...other, courseId: OTHER_COURSE, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
   const sync = new SyncService({ logger: createLogger('silent'), listLinks: () => courseLinks().find({}).toArray(), clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'test' }) });
   run = await sync.run({ trigger: 'test' });
-  expect(run.courses.map((c) => [c.courseId, c.status]).sort()).toEqual([[OTHER_COURSE, 'failed'], [platform.course.canvasCourseId, 'synced']].sort());
+  expect(run.courses.map((c) => [c.courseId, c.status]).sort()).toEqual([[OTHER_COURSE, 'failed'], [platform.users.ect.course.canvasCourseId, 'synced'], [platform.users.mentor.course.canvasCourseId, 'synced']].sort());
 });
 afterAll(async () => {
   await sim.close();
@@ -56,8 +64,8 @@ afterAll(async () => {
   await t.close();
 });
 
-function expectedPercentages(userId: string): string[] {
-  const expected = expectedProgress(sim, platform.course.canvasCourseId);
+function expectedPercentages(role: 'ect' | 'mentor', userId: string): string[] {
+  const expected = expectedProgress(sim, platform.users[role].course.canvasCourseId);
   const done = expected.students.get(userId)!;
   return expected.totals.map((total, i) => (total ? `${Math.floor((done[i] * 100) / total)}%` : 'no online items'));
 }
@@ -71,10 +79,10 @@ describe('“My progress” shows each person their own synced numbers, and only
     const launched = await launchTool({ toolUrl: t.url, platform, user: role, initiation: { custom: { ecf_view: 'progress' } }, crossSite: true });
     expect(launched.finalUrl).toMatch(/\/progress$/);
     const mine = shownPercentages(launched.body);
-    expect(mine).toEqual(expectedPercentages(platform.users[role].canvasUserId));
-    const other = role === 'ect' ? 'mentor' : 'ect';
-    expect(mine).not.toEqual(expectedPercentages(platform.users[other].canvasUserId));
-    const page = await request(t.url).get(new URL(launched.finalUrl).pathname + '?user=' + platform.users[other].canvasUserId);
+    expect(mine).toEqual(expectedPercentages(role, platform.users[role].canvasUserId));
+    const classmate = classmates[role]!;
+    expect(mine).not.toEqual(expectedPercentages(role, classmate));
+    const page = await request(t.url).get(new URL(launched.finalUrl).pathname + '?user=' + classmate);
     expect(shownPercentages(page.text)).toEqual(mine);
   });
 });
@@ -83,11 +91,11 @@ describe('the admin page shows its own platform’s sync, and nothing of another
   it('lists this platform’s course and counts only its participants, requests and errors', async () => {
     const launched = await launchTool({ toolUrl: t.url, platform, user: 'admin', crossSite: true });
     expect(launched.body).toContain('Recent sync runs');
-    expect(launched.body).toContain(`<td data-label="Course">${platform.course.canvasCourseId}</td>`);
+    for (const role of ['ect', 'mentor'] as const) expect(launched.body).toContain(`<td data-label="Course">${platform.users[role].course.canvasCourseId}</td>`);
     expect(launched.body).not.toContain(OTHER_COURSE);
     const cell = (label: string) => [...launched.body.matchAll(new RegExp(`<td class="num" data-label="${label}">(\\d+)</td>`, 'g'))].map((m) => Number(m[1]));
     const [courses, participants, requests, errors] = ['Courses', 'Participants', 'Canvas requests', 'Errors'].map((label) => cell(label)[0]);
-    expect([courses, participants, errors]).toEqual([1, 20, 0]);
+    expect([courses, participants, errors]).toEqual([2, 40, 0]);
     const own = run.byPlatform.find((p) => p.issuer === platform.issuer)!;
     expect(requests).toBe(own.requests);
     expect(run.requests).toBeGreaterThan(own.requests);
