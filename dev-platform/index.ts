@@ -58,6 +58,7 @@ export interface DevPlatform {
   readonly urls: PlatformUrls;
   readonly router: express.Router;
   readonly users: Readonly<Record<DemoUserKey, DemoUser>>;
+  /** The ECT course, which facilitators and admins launch from too; the mentor's is `users.mentor.course`. */
   readonly course: DemoCourse;
   readonly kid: string;
   readonly publicJwk: JWK;
