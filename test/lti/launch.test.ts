@@ -170,6 +170,15 @@ describe('the wrong person', () => {
     const path = new URL(ect.finalUrl).pathname;
     const res = await request(t.url).get(`${path}deep-link`);
     expect(res.status).toBe(403);
+    const placed = await request(t.url).post(`${path}deep-link`).type('form').send({ item: 'progress' });
+    expect(placed.status).toBe(403);
+  });
+
+  it.each(['ect', 'mentor', 'facilitator'] as const)('shows the sync status of the platform to admins only, not to the %s', async (user) => {
+    const page = await launch(user);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('Canvas sync');
+    expect((await launch('admin')).body).toContain('Canvas sync');
   });
 
   it('does not open a session from a guessed id', async () => {
