@@ -42,7 +42,10 @@ function progressReporter() {
 }
 
 function describeCourse(r: CourseRunResult): string {
-  if (r.status === 'synced') return `course ${r.courseId}: synced (${r.mode}, ${r.path}), ${r.students} students, ${r.fetched} fetched in detail`;
+  if (r.status === 'synced') {
+    const byRest = r.path === 'graphql' && r.readByRest ? ` (${r.readByRest} of them one by one through REST, where GraphQL could not settle them)` : '';
+    return `course ${r.courseId}: synced (${r.mode}, ${r.path}), ${r.students} students, ${r.fetched} fetched in detail${byRest}`;
+  }
   return `course ${r.courseId}: ${r.status} — ${r.reason}`;
 }
 

@@ -32,6 +32,8 @@ export interface CourseSyncResult {
   path: 'graphql' | 'rest';
   students: number;
   fetched: number;
+  /** Of those fetched, how many were read one by one through REST. */
+  readByRest: number;
   state: CourseSyncState;
 }
 
@@ -65,20 +67,26 @@ function merge(detail: StudentDetail, before: StudentRecord | undefined, plan: C
   return { ...identity, completions, moduleDone: moduleDone(plan, completions), fetchedAt: now };
 }
 
-async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: string[] | 'all', exact: boolean, sink: (d: StudentDetail[]) => void): Promise<'graphql' | 'rest'> {
+interface FetchOutcome {
+  path: 'graphql' | 'rest';
+  /** Students read one by one through REST. */
+  readByRest: number;
+}
+
+async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: string[] | 'all', exact: boolean, sink: (d: StudentDetail[]) => void): Promise<FetchOutcome> {
   const courseId = ctx.link.courseId;
   if (!exact) {
     try {
-      await fetchByGraphQL(ctx.api, courseId, plan, wanted, sink);
-      return 'graphql';
+      return { path: 'graphql', ...(await fetchByGraphQL(ctx.api, courseId, plan, wanted, sink)) };
     } catch (error) {
       if (!(error instanceof GraphQLUnavailableError)) throw error;
     }
   }
   const identities = await listStudentIdentities(ctx.api, courseId);
   const wantedSet = wanted === 'all' ? null : new Set(wanted);
-  await fetchByRest(ctx.api, courseId, identities.filter((s) => !wantedSet || wantedSet.has(s.userId)), sink);
-  return 'rest';
+  const students = identities.filter((s) => !wantedSet || wantedSet.has(s.userId));
+  await fetchByRest(ctx.api, courseId, students, sink);
+  return { path: 'rest', readByRest: students.length };
 }
 
 /** What a successful run records on the course's pointer besides the new generation. */
@@ -121,7 +129,8 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
   }
   const total = wanted === 'all' ? state.studentCount : wanted.length;
   let fetched = 0;
-  const path = wanted.length === 0 ? 'graphql' : await fetchDetails(ctx, plan, wanted, options.exact, (details) => {
+  const nothingToFetch: FetchOutcome = { path: 'graphql', readByRest: 0 };
+  const { path, readByRest } = wanted.length === 0 ? nothingToFetch : await fetchDetails(ctx, plan, wanted, options.exact, (details) => {
     for (const detail of details) records.set(detail.userId, merge(detail, previous.get(detail.userId), plan, now));
     fetched += details.length;
     ctx.onProgress?.({ done: fetched, total: Math.max(total, fetched) });
@@ -131,5 +140,5 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
   ctx.assertLease();
   if (!(await getCourseLink(link, link.courseId))) throw new CourseUnlinkedError(`course ${link.courseId} was unlinked during the sync`);
   const next = await writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt));
-  return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, state: next };
+  return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, readByRest, state: next };
 }

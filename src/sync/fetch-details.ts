@@ -59,11 +59,13 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
  * progression does not match the course's requirements, are re-read one by one through REST,
  * so no completion is guessed.
  */
-export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<void> {
+export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<{ readByRest: number }> {
   const readable = (s: ProgressionStudent) => !s.truncated && progressionMatchesPlan(s.progression, plan);
+  let readByRest = 0;
   const onPage = async (students: ProgressionStudent[]) => {
     sink(students.filter(readable).map((s) => fromProgression(s, plan)));
     const unreadable = students.filter((s) => !readable(s));
+    readByRest += unreadable.length;
     if (unreadable.length) await fetchByRest(api, courseId, unreadable.map((s) => fromProgression(s, plan)), sink);
   };
   const batches: Promise<void>[] = [];
@@ -87,6 +89,7 @@ export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: Cou
   if (listingFailure) throw listingFailure;
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return { readByRest };
 }
 
 async function restDetail(api: CanvasApi, courseId: string, identity: StudentDetail): Promise<StudentDetail> {

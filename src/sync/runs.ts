@@ -11,6 +11,8 @@ export interface CourseRunResult {
   path?: 'graphql' | 'rest';
   students?: number;
   fetched?: number;
+  /** Of those fetched, how many were read one by one through REST (all of them on the REST path). */
+  readByRest?: number;
   reason?: string;
 }
 

@@ -131,7 +131,10 @@ export class SyncService {
         { api: new CanvasApi(client), link, runId, now: this.now, onProgress: (p) => request.onProgress?.({ courseId: link.courseId, ...p }), assertLease: () => lease.assertHeld() },
         options,
       );
-      return { ...base, status: 'synced', mode: result.mode, path: result.path, students: result.students, fetched: result.fetched };
+      if (result.path === 'graphql' && result.readByRest > 0) {
+        this.deps.logger.warn({ event: 'sync.read_by_rest', course: link.courseId, students: result.readByRest }, 'GraphQL could not settle some students; they were read through REST');
+      }
+      return { ...base, status: 'synced', mode: result.mode, path: result.path, students: result.students, fetched: result.fetched, readByRest: result.readByRest };
     } catch (error) {
       if (error instanceof CourseUnlinkedError) return { ...base, status: 'skipped', reason: 'unlinked during the sync; nothing written' };
       const reason = explain(error);

@@ -75,6 +75,7 @@ describe('sync', () => {
       ['synced', 'graphql'],
     ]);
     expect(run.apiCalls['GET /courses/:id/modules']).toBe(2 + 80);
+    expect(run.courses.map((c) => c.readByRest)).toEqual([40, 40]);
     await expectStoreMatchesTruth(sim);
   });
 
@@ -85,6 +86,7 @@ describe('sync', () => {
     const run = await syncService(sim).run({ trigger: 'test' });
     expect(run.courses.every((c) => c.status === 'synced' && c.path === 'graphql')).toBe(true);
     expect(run.apiCalls['GET /courses/:id/modules']).toBe(2 + 1);
+    expect(run.courses.find((c) => c.courseId === course.id)!.readByRest).toBe(1);
     await expectStoreMatchesTruth(sim);
     const { records } = await storedProgress(course.id);
     expect(records.get(student.userId)!.completions.has(student.incompleteItemIds[0])).toBe(false);
