@@ -9,7 +9,7 @@ module.exports = {
   testTimeout: 60_000,
   maxWorkers: 2,
   // CLI tests load a fresh copy of the app per command, as each real invocation does, so a
-  // worker's heap grows by hundreds of MB; a worker past this is replaced between files, and
-  // workers stay small enough to exit within jest's 500 ms.
+  // worker's heap grows by hundreds of MB; a worker past this is replaced between files. Big
+  // workers were the ones that missed jest's 500 ms to exit at the end of a run.
   workerIdleMemoryLimit: '300MB',
 };
