@@ -4,8 +4,7 @@
  * as with a real, remote Canvas. Driven over IPC by bench/sim-process.ts.
  */
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type Cohort } from '../canvas-sim';
-import { classifyItem, loadClassificationRules } from '../src/programme/classify';
-import { moduleNumberFromTitle } from '../src/programme/modules';
+import { expectedProgress } from '../test/support/expected-progress';
 import type { CohortSpec, ExpectedCourse, SimRequest, SimResponse, SimStarted } from './sim-protocol';
 
 const cohorts = new Map<string, Cohort>();
@@ -26,27 +25,10 @@ function running(): CanvasSimulator {
   return sim;
 }
 
-/** The simulator's ground truth in the store's terms (the logic of test/sync/helpers.ts `expectedProgress`). */
+/** The simulator's ground truth in the store's terms, as the tests compute it. */
 function expected(courseId: string): ExpectedCourse {
-  const s = running();
-  const rules = loadClassificationRules();
-  const course = s.data.courses.find((c) => c.id === courseId);
-  if (!course) throw new Error(`no course ${courseId}`);
-  const selfStudy: (Set<string> | null)[] = Array(9).fill(null);
-  for (const module of course.modules) {
-    const number = moduleNumberFromTitle(module.name);
-    if (!number) continue;
-    const set = (selfStudy[number - 1] ??= new Set());
-    for (const item of module.items) {
-      if (item.requirement && classifyItem({ id: item.id, title: item.title, type: item.type }, rules) === 'self-study') set.add(item.id);
-    }
-  }
-  const students: [string, number[]][] = [];
-  for (const [userId, truth] of s.truth(courseId)) {
-    const done = new Set(truth.completedItemIds);
-    students.push([userId, selfStudy.map((items) => (items ? [...items].filter((id) => done.has(id)).length : 0))]);
-  }
-  return { courseId, totals: selfStudy.map((set) => (set ? set.size : null)), students };
+  const { totals, students } = expectedProgress(running(), courseId);
+  return { courseId, totals, students: [...students] };
 }
 
 async function handle(request: SimRequest): Promise<unknown> {

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log/logger';
 import { courseLinkId, courseLinks } from '../../src/programme/links';
 import type { SyncRun } from '../../src/sync/runs';
 import { SyncService } from '../../src/sync/service';
-import { expectedProgress } from '../sync/helpers';
+import { expectedProgress } from '../support/expected-progress';
 import { startTestService, type TestService } from '../support/service';
 import { startIndependentPlatform } from './support';
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { CanvasSimulator } from '../../canvas-sim';
 import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../support/cli';
-import { expectedProgress, startSimulator } from '../sync/helpers';
+import { expectedProgress } from '../support/expected-progress';
+import { startSimulator } from '../sync/helpers';
 
 const ISSUER = 'https://canvas.example.org';
 const COHORT = 'September 2025';

@@ -1,12 +1,11 @@
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimulatorOptions } from '../../canvas-sim';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
-import { classifyItem, loadClassificationRules } from '../../src/programme/classify';
 import { courseLinkId, courseLinks, type CourseLink } from '../../src/programme/links';
-import { moduleNumberFromTitle } from '../../src/programme/modules';
 import { SyncService } from '../../src/sync/service';
 import mongoose from 'mongoose';
 import { readState, readStudents } from '../../src/sync/store';
+import { expectedProgress } from '../support/expected-progress';
 
 export const PLATFORM = { issuer: 'https://canvas.instructure.com', clientId: '10000000000001' };
 
@@ -37,27 +36,6 @@ export function syncService(sim: CanvasSimulator, options: { leaseSlotMs?: numbe
     clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'ecf-progress-test', retryBaseDelayMs: 5, timeoutMs: 2000 }),
     leaseSlotMs: options.leaseSlotMs,
   });
-}
-
-/** The simulator's ground truth in the store's terms: per student, done self-study items per module. */
-export function expectedProgress(sim: CanvasSimulator, courseId: string) {
-  const rules = loadClassificationRules();
-  const course = sim.data.courses.find((c) => c.id === courseId)!;
-  const selfStudy: (Set<string> | null)[] = Array(9).fill(null);
-  for (const module of course.modules) {
-    const number = moduleNumberFromTitle(module.name);
-    if (!number) continue;
-    const set = (selfStudy[number - 1] ??= new Set());
-    for (const item of module.items) {
-      if (item.requirement && classifyItem({ id: item.id, title: item.title, type: item.type }, rules) === 'self-study') set.add(item.id);
-    }
-  }
-  const students = new Map<string, number[]>();
-  for (const [userId, truth] of sim.truth(courseId)) {
-    const done = new Set(truth.completedItemIds);
-    students.set(userId, selfStudy.map((items) => (items ? [...items].filter((id) => done.has(id)).length : 0)));
-  }
-  return { totals: selfStudy.map((s) => (s ? s.size : null)), students };
 }
 
 export async function storedProgress(courseId: string) {
