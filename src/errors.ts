@@ -53,3 +53,9 @@ export class PayloadTooLargeError extends AppError {
     super('payload_too_large', 413, message);
   }
 }
+
+export class TooManyRequestsError extends AppError {
+  constructor() {
+    super('rate_limited', 429, 'Too many requests came from your network just now. Wait a minute and try again.');
+  }
+}

@@ -20,6 +20,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A rejected promise nobody awaited (a library's fire-and-forget write) leaves no state
+  // broken: log it and keep serving every school. Request handlers never get here: their
+  // errors reach the error handler, and ltijs's are routed there too (lti/provider.ts).
+  process.on('unhandledRejection', (reason) => {
+    runtime.logger.error({ event: 'process.unhandled_rejection', err: reason }, 'a promise was rejected and nothing handled it');
+  });
+  // A thrown exception may leave anything half done: log it and exit non-zero, so the restart
+  // policy (README: Security) starts a clean process.
+  process.on('uncaughtException', (error) => {
+    runtime.logger.fatal({ event: 'process.uncaught_exception', err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -10,6 +10,7 @@ import { findProgrammeOfCourse } from './programme/links';
 import { SessionStore } from './sessions/store';
 import { createSyncService } from './sync';
 import { listConnections } from './canvas/connections';
+import { currentMark } from './db/change-marks';
 import { createApp } from './web/app';
 import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
 
@@ -40,8 +41,8 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       allowHttp: !config.isProduction,
       refusedIssuerPrefix: config.isProduction ? `${config.publicUrl}${DEV_PLATFORM_PATH}` : undefined,
     });
-    const sessions = new SessionStore();
-    await setupLti({ ltiKey: secrets.ltiKey, dbUri: database.uri, sessions, resolveProgramme: findProgrammeOfCourse, logger });
+    const sessions = new SessionStore(config.sessionIdleTimeoutMs);
+    await setupLti({ ltiKey: secrets.ltiKey, dbUri: database.uri, sessions, registry, resolveProgramme: findProgrammeOfCourse, logger });
     return {
       config,
       logger,
@@ -71,12 +72,14 @@ export interface RunningService {
 /** Starts the HTTP service on an open runtime; `devPlatform` is passed only by demo and tests. */
 export async function startService(runtime: Runtime, options: { devPlatform?: Router } = {}): Promise<RunningService> {
   const { config, logger, registry, sessions } = runtime;
-  const frameAncestors = new FrameAncestors(async () => frameAncestorsFor(await registry.list(), (await listConnections()).map((c) => c.baseUrl)));
-  await frameAncestors.refresh();
-  frameAncestors.start((error) => logger.error({ err: error, event: 'frame_ancestors.refresh_failed' }, 'refreshing frame-ancestors failed'));
+  const frameAncestors = new FrameAncestors(
+    async () => frameAncestorsFor(await registry.list(), (await listConnections()).map((c) => c.baseUrl)),
+    () => currentMark('platforms'),
+  );
+  await frameAncestors.follow({ force: true });
   const stopPurge = startPurgeJob(sessions, logger);
   const stopSync = config.syncIntervalMs > 0 ? createSyncService(runtime).startSchedule(config.syncIntervalMs) : async () => undefined;
-  const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, syncIntervalMs: config.syncIntervalMs, devPlatform: options.devPlatform });
+  const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, syncIntervalMs: config.syncIntervalMs, rateLimits: config.rateLimits, devPlatform: options.devPlatform });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -91,7 +94,6 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     close: () => {
       closing ??= (async () => {
         stopPurge();
-        frameAncestors.stop();
         // In-flight requests get a few seconds to finish; idle keep-alive sockets close at once.
         const force = setTimeout(() => server.closeAllConnections(), 5000);
         await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { CompactEncrypt, compactDecrypt, type CompactDecryptResult } from 'jose';
 import type { Config } from '../config/env';
 import type { Secrets } from '../config/secrets';
+import { markChanged } from '../db/change-marks';
 import { collection } from '../db/collections';
 import { AppError, ValidationError } from '../errors';
 import { CanvasApi } from './api';
@@ -116,6 +117,8 @@ export async function saveConnection(
     savedAt: new Date(),
   };
   await connections().replaceOne({ _id }, doc, { upsert: true });
+  // Its base URL may frame the tool (a Canvas on its own domain): tell every instance.
+  await markChanged('platforms');
   return summary(doc);
 }
 
@@ -128,7 +131,9 @@ export async function getConnection(ctx: KeyHolder, platform: PlatformKey): Prom
 
 /** @returns false when the platform had no connection. */
 export async function deleteConnection(platform: PlatformKey): Promise<boolean> {
-  return (await connections().deleteOne({ _id: connectionId(platform) })).deletedCount === 1;
+  const deleted = (await connections().deleteOne({ _id: connectionId(platform) })).deletedCount === 1;
+  if (deleted) await markChanged('platforms');
+  return deleted;
 }
 
 export async function listConnections(): Promise<ConnectionSummary[]> {

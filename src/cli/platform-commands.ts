@@ -28,6 +28,7 @@ function describeRemoval(platform: { issuer: string; clientId: string }, removed
     `  Canvas connection: ${removed.canvasConnection ? 'deleted' : 'none'}`,
     `  Deleted: ${courses}`,
     `  Sessions ended: ${removed.sessions}`,
+    `  Recorded Canvas user ids deleted: ${removed.identities}`,
     'Schools and roster rows stay: they belong to cohorts, not to a platform.',
   ].join('\n');
 }

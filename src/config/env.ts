@@ -42,6 +42,16 @@ const schema = z.object({
   SYNC_LEASE_SLOT: z.string().default('1m'),
   /** Which embedded server to start when MONGODB_URI is unset: auto tries mongod, then FerretDB. */
   EMBEDDED_DB: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
+  /** A tool session ends after this long without a request (inside its 8-hour absolute limit). */
+  SESSION_IDLE_TIMEOUT: z.string().default('60m'),
+  /** The largest CSV file an import reads ("20mb", "500kb"). */
+  IMPORT_MAX_SIZE: z.string().default('20mb'),
+  /** Requests per client address per minute to unauthenticated routes (pages without a session, LTI, health). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** LTI login and launch requests per client address per minute: a whole school behind one address launches at once. */
+  RATE_LIMIT_LAUNCHES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Dynamic registration attempts per client address per hour. */
+  RATE_LIMIT_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
 });
 
 export interface Config {
@@ -57,6 +67,22 @@ export interface Config {
   readonly syncIntervalMs: number;
   readonly syncLeaseSlotMs: number;
   readonly embeddedDb: 'auto' | 'mongod' | 'ferretdb';
+  readonly sessionIdleTimeoutMs: number;
+  readonly importMaxBytes: number;
+  readonly rateLimits: { readonly perMinute: number; readonly launchesPerMinute: number; readonly registrationsPerHour: number };
+}
+
+/** The absolute lifetime of a tool session; the idle timeout must fit inside it. */
+export const SESSION_LIFETIME_MS = 8 * 3600 * 1000;
+
+const sizePattern = /^(\d+)\s*(b|kb|mb)?$/i;
+const sizeUnits: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** Reads "20mb", "500kb" or a number of bytes. */
+function parseSize(value: string): number | null {
+  const match = sizePattern.exec(value.trim());
+  if (!match) return null;
+  return Number(match[1]) * sizeUnits[(match[2] ?? 'b').toLowerCase()];
 }
 
 function checkPublicUrl(raw: string, isProduction: boolean, problems: string[]): string {
@@ -107,6 +133,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const syncLeaseSlotMs = parseDuration(values.SYNC_LEASE_SLOT);
   if (!syncLeaseSlotMs || syncLeaseSlotMs < 1000) problems.push('SYNC_LEASE_SLOT: use a duration of at least 1s, such as 1m');
 
+  const sessionIdleTimeoutMs = parseDuration(values.SESSION_IDLE_TIMEOUT);
+  if (!sessionIdleTimeoutMs || sessionIdleTimeoutMs < 60_000 || sessionIdleTimeoutMs > SESSION_LIFETIME_MS) {
+    problems.push('SESSION_IDLE_TIMEOUT: use a duration between 1m and 8h, such as 60m');
+  }
+  const importMaxBytes = parseSize(values.IMPORT_MAX_SIZE);
+  if (!importMaxBytes) problems.push('IMPORT_MAX_SIZE: use a size such as 20mb or 500kb');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -121,5 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncIntervalMs: syncIntervalMs ?? 0,
     syncLeaseSlotMs: syncLeaseSlotMs ?? 60_000,
     embeddedDb: values.EMBEDDED_DB,
+    sessionIdleTimeoutMs: sessionIdleTimeoutMs ?? 3_600_000,
+    importMaxBytes: importMaxBytes ?? 20 * 1024 * 1024,
+    rateLimits: Object.freeze({
+      perMinute: values.RATE_LIMIT_PER_MINUTE,
+      launchesPerMinute: values.RATE_LIMIT_LAUNCHES_PER_MINUTE,
+      registrationsPerHour: values.RATE_LIMIT_REGISTRATIONS_PER_HOUR,
+    }),
   });
 }

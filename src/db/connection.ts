@@ -100,6 +100,9 @@ export async function resolveDatabase(config: Config, say: (line: string) => voi
  */
 export async function connectDatabase(uri: string, dbName: string): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
+  // ltijs looks platforms up with values from requests; an object such as {$regex: …} is
+  // compared as a value ($eq), never run as an operator.
+  mongoose.set('sanitizeFilter', true);
   try {
     return await mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 5000 });
   } catch (error) {

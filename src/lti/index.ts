@@ -1,15 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
 import { LaunchError } from '../errors';
 import type { Logger } from '../log/logger';
-import type { SessionStore } from '../sessions/store';
-import { createLaunchHandlers, type ProgrammeResolver } from './launch';
+import { createLaunchHandlers, type LaunchDeps } from './launch';
 import { TOKEN_MAX_AGE_S } from './launch-guard';
-import { lti, type RefusalCallback } from './provider';
+import { lti, routeRejectionsToNext, type RefusalCallback } from './provider';
 
 export { lti };
 export { PlatformRegistry } from './platforms';
 export { launchGuard } from './launch-guard';
 export { startPurgeJob } from './purge';
+export { recordIssuedLogin } from './login-states';
 export { canvasDeveloperKeyJson, toolUrls } from './canvas-config';
 export { registerDynamically } from './dynamic-registration';
 export type { ProgrammeResolver } from './launch';
@@ -27,13 +27,7 @@ function refuseWith(status: number, message: string, fallbackCode: string): Refu
  * redirect or a session cookie of its own; our launch handler then opens a tool session.
  * Call `connectDatabase` first: ltijs reuses that mongoose connection.
  */
-export async function setupLti(deps: {
-  ltiKey: string;
-  dbUri: string;
-  sessions: SessionStore;
-  resolveProgramme: ProgrammeResolver;
-  logger: Logger;
-}): Promise<void> {
+export async function setupLti(deps: LaunchDeps & { ltiKey: string; dbUri: string }): Promise<void> {
   lti.setup(
     deps.ltiKey,
     { url: deps.dbUri },
@@ -56,4 +50,5 @@ export async function setupLti(deps: {
   lti.onUnregisteredPlatform(refuseWith(400, 'This Canvas is not registered with the tool. Ask your Canvas administrator to install it.', 'UNREGISTERED_PLATFORM'));
   lti.onInactivePlatform(refuseWith(401, 'This Canvas registration is not active yet. Ask your Canvas administrator.', 'PLATFORM_NOT_ACTIVATED'));
   await lti.deploy({ serverless: true, silent: true });
+  routeRejectionsToNext(lti.app);
 }

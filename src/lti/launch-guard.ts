@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { LaunchError, PayloadTooLargeError, ValidationError } from '../errors';
+import { checkIssuedNonce, STATE_PATTERN } from './login-states';
 import type { PlatformRegistry } from './platforms';
 
 export const MAX_ID_TOKEN_BYTES = 64 * 1024;
@@ -53,7 +54,8 @@ function checkMessage(payload: Record<string, unknown>): void {
  * Cheap checks of a launch before ltijs verifies it. They only ever refuse, so reading the
  * claims before the signature is checked is safe: anything accepted here still goes through
  * ltijs's signature, state and nonce checks. They close ltijs's gaps (deployment allow-list,
- * algorithm pinning, `iat` in the future, size) and stop bad launches before anything is stored.
+ * algorithm pinning, `iat` in the future, size, the nonce bound to the login that issued it)
+ * and stop bad launches before anything is stored.
  */
 export function launchGuard(registry: PlatformRegistry) {
   return async (req: Request, _res: Response, next: NextFunction) => {
@@ -83,6 +85,9 @@ export function launchGuard(registry: PlatformRegistry) {
       if (typeof deploymentId !== 'string' || !(await registry.isDeploymentAllowed(payload.iss, clientId, deploymentId))) {
         refuse('UNKNOWN_DEPLOYMENT', 'This Canvas deployment of the tool is not registered. Ask your Canvas administrator to register it.');
       }
+      const state = body.state;
+      if (typeof state !== 'string' || !STATE_PATTERN.test(state)) refuse('MALFORMED_STATE');
+      await checkIssuedNonce(state, payload.nonce);
       next();
     } catch (error) {
       next(error);

@@ -4,6 +4,8 @@ import { collection, database, isDuplicateKey } from '../db/collections';
 import { AuthorizationError, LaunchError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { NewSession, SessionStore } from '../sessions/store';
+import { IdentityMismatchError, resolveCanvasUserId } from './identities';
+import type { PlatformRegistry } from './platforms';
 import type { LtiToken } from './provider';
 import { programmeFromCustom, toolRoleFor, type Programme } from './roles';
 import { viewFromCustom } from './views';
@@ -75,9 +77,24 @@ async function forgetLtijsCopies(token: LtiToken): Promise<void> {
   if (token.platformContext.contextId) await db.collection('contexttokens').deleteMany({ contextId: token.platformContext.contextId, user: token.user });
 }
 
-export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProgramme: ProgrammeResolver; logger: Logger }) {
+/** The guard checked the deployment from the unverified token; this is the verified one's. */
+async function requireDeployment(registry: Pick<PlatformRegistry, 'isDeploymentAllowed'>, token: LtiToken): Promise<void> {
+  if (typeof token.deploymentId !== 'string' || !(await registry.isDeploymentAllowed(token.iss, token.clientId, token.deploymentId))) {
+    throw new LaunchError('UNKNOWN_DEPLOYMENT', 'This Canvas deployment of the tool is not registered. Ask your Canvas administrator to register it.');
+  }
+}
+
+export interface LaunchDeps {
+  sessions: SessionStore;
+  registry: Pick<PlatformRegistry, 'isDeploymentAllowed'>;
+  resolveProgramme: ProgrammeResolver;
+  logger: Logger;
+}
+
+export function createLaunchHandlers(deps: LaunchDeps) {
   async function openToolSession(token: LtiToken, req: Request, deepLinking: boolean): Promise<{ id: string; session: NewSession }> {
     await useNonceOnce(token.iss, (req.body as Record<string, unknown> | undefined)?.id_token);
+    await requireDeployment(deps.registry, token);
     const ctx = token.platformContext;
     const role = toolRoleFor(ctx.roles ?? []);
     if (!role) throw new AuthorizationError('Your Canvas role in this course has no view in this tool.');
@@ -86,13 +103,17 @@ export function createLaunchHandlers(deps: { sessions: SessionStore; resolveProg
     const canvasCourseId = expanded(custom.canvas_course_id);
     const platform = { issuer: token.iss, clientId: token.clientId };
     const linkedProgramme = canvasCourseId ? await deps.resolveProgramme(platform, canvasCourseId) : null;
+    const canvasUserId = await resolveCanvasUserId(platform, token.user, expanded(custom.canvas_user_id)).catch((error: unknown) => {
+      if (error instanceof IdentityMismatchError) deps.logger.warn({ event: 'lti.identity_mismatch', issuer: token.iss, clientId: token.clientId, reqId: req.id }, 'launch refused: the Canvas user id does not match the one recorded for this person');
+      throw error;
+    });
     const settings = ctx.deepLinkingSettings;
     const session: NewSession = {
       issuer: token.iss,
       clientId: token.clientId,
       deploymentId: token.deploymentId,
       sub: token.user,
-      canvasUserId: expanded(custom.canvas_user_id),
+      canvasUserId,
       name: token.userInfo?.name || [token.userInfo?.given_name, token.userInfo?.family_name].filter(Boolean).join(' ') || 'there',
       canvasCourseId,
       contextId: ctx.context?.id ?? null,

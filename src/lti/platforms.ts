@@ -1,3 +1,4 @@
+import { markChanged } from '../db/change-marks';
 import { collection, isDuplicateKey } from '../db/collections';
 import { ValidationError } from '../errors';
 import { lti, type LtiPlatform } from './provider';
@@ -80,6 +81,7 @@ export class PlatformRegistry {
       authConfig: { method: 'JWK_SET', key: checkUrl('--jwks-url', input.jwksUrl, allowHttp) },
     });
     for (const deploymentId of input.deploymentIds) await this.addDeployment(input.issuer, input.clientId, deploymentId, source);
+    await markChanged('platforms');
     return this.require(input.issuer, input.clientId);
   }
 
@@ -108,6 +110,7 @@ export class PlatformRegistry {
     await this.require(issuer, clientId);
     await lti.deletePlatform(issuer, clientId);
     await deployments().deleteMany({ issuer, clientId });
+    await markChanged('platforms');
   }
 
   async list(): Promise<PlatformSummary[]> {

@@ -64,3 +64,32 @@ export interface LtiToken {
 }
 
 export const lti = Provider as unknown as LtiProvider;
+
+interface RouterLayer {
+  handle: (...args: unknown[]) => unknown;
+  route?: { stack: RouterLayer[] };
+}
+
+/**
+ * ltijs's handlers are async functions, and Express 4 ignores the promise a handler returns:
+ * an error thrown inside one (ltijs even throws inside its own catch blocks) becomes an
+ * unhandled rejection, which stops Node. Each of its handlers is wrapped so a rejection goes
+ * to `next` and our error handler answers with a plain page and a log line with the request id.
+ */
+export function routeRejectionsToNext(app: import('express').Express): void {
+  const router = (app as unknown as { _router?: { stack: RouterLayer[] } })._router;
+  if (!router) throw new Error('ltijs has not set up its routes yet');
+  const wrapLayers = (layers: RouterLayer[]) => {
+    for (const layer of layers) {
+      if (layer.route) wrapLayers(layer.route.stack);
+      const original = layer.handle;
+      // Error handlers (four arguments) are left alone: Express tells them apart by arity.
+      if (original.length > 3) continue;
+      layer.handle = function handle(req: unknown, res: unknown, next: unknown) {
+        const result = original(req, res, next) as Promise<unknown> | undefined;
+        if (result && typeof result.catch === 'function') result.catch(next as (error: unknown) => void);
+      };
+    }
+  };
+  wrapLayers(router.stack);
+}

@@ -2,6 +2,7 @@ import { database } from '../db/collections';
 import type { Logger } from '../log/logger';
 import type { SessionStore } from '../sessions/store';
 import { purgeSeenNonces } from './launch';
+import { purgeIssuedLogins } from './login-states';
 
 /**
  * ltijs's collections and how long their records live. ltijs declares TTL indexes for them;
@@ -26,6 +27,7 @@ export async function purgeExpiredLtiRecords(sessions: SessionStore, now = new D
     deleted[name] = (await db.collection(name).deleteMany({ createdAt: { $lt: cutoff } })).deletedCount;
   }
   deleted.launchNonces = await purgeSeenNonces(now);
+  deleted.issuedLogins = await purgeIssuedLogins(now);
   deleted.sessions = await sessions.purgeExpired(now);
   return deleted;
 }

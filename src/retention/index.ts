@@ -1,4 +1,5 @@
 import { deleteConnection, type PlatformKey } from '../canvas/connections';
+import { deleteIdentitiesOf } from '../lti/identities';
 import type { PlatformRegistry } from '../lti/platforms';
 import { courseLinkId, listCourseLinks, unlinkCourse } from '../programme';
 import type { SessionStore } from '../sessions/store';
@@ -27,6 +28,8 @@ export interface PlatformRemoval {
   students: number;
   canvasConnection: boolean;
   sessions: number;
+  /** Recorded Canvas user ids of the platform's people (see lti/identities). */
+  identities: number;
 }
 
 /** Removes a platform with its deployments, Canvas connection, course links, synced progress and open sessions. */
@@ -34,6 +37,7 @@ export async function removePlatformAndData(deps: { registry: PlatformRegistry; 
   // The registration goes first: from then on nobody can launch from it while the rest is deleted.
   await deps.registry.remove(platform.issuer, platform.clientId);
   const sessions = await deps.sessions.deleteForPlatform(platform.issuer, platform.clientId);
+  const identities = await deleteIdentitiesOf(platform.issuer, platform.clientId);
   const canvasConnection = await deleteConnection(platform);
   const courses: string[] = [];
   let students = 0;
@@ -41,5 +45,5 @@ export async function removePlatformAndData(deps: { registry: PlatformRegistry; 
     students += (await unlinkCourseAndData(platform, link.courseId)).students;
     courses.push(link.courseId);
   }
-  return { courses, students, canvasConnection, sessions };
+  return { courses, students, canvasConnection, sessions, identities };
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { SESSION_LIFETIME_MS } from '../config/env';
 import { collection } from '../db/collections';
 import type { Programme, ToolRole } from '../lti/roles';
 import type { LaunchView } from '../lti/views';
@@ -6,13 +7,16 @@ import type { LaunchView } from '../lti/views';
 /**
  * A tool session, created by a validated launch. It is carried in the page URL rather than
  * a cookie so that navigation inside Canvas's iframe works when third-party cookies are
- * blocked. It is never changed after insert; the service caches it for a minute, so a session
- * ended elsewhere (its platform removed by the CLI) stops working within that minute.
+ * blocked. It ends after 8 hours, after the idle timeout without a request, at sign-out, or
+ * when its platform is removed; it is read from the store on every request, so an ending
+ * made by any instance (or the CLI) holds everywhere at once.
  */
 export interface ToolSession {
   _id: string;
   createdAt: Date;
   expiresAt: Date;
+  /** Written at most once a minute, so an active session costs one small write a minute. */
+  lastSeenAt: Date;
   issuer: string;
   clientId: string;
   deploymentId: string;
@@ -29,57 +33,59 @@ export interface ToolSession {
   deepLinking: { returnUrl: string; acceptMultiple: boolean; acceptTypes: string[]; data?: string } | null;
 }
 
-export type NewSession = Omit<ToolSession, '_id' | 'createdAt' | 'expiresAt'>;
+export type NewSession = Omit<ToolSession, '_id' | 'createdAt' | 'expiresAt' | 'lastSeenAt'>;
 
-export const SESSION_LIFETIME_MS = 8 * 3600 * 1000;
-const CACHE_LIMIT = 5000;
-/** A cached session is read again after this long, so one deleted by another process (the CLI) stops working soon. */
-const CACHE_FRESH_MS = 60_000;
+const TOUCH_EVERY_MS = 60_000;
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 
 const sessions = () => collection<ToolSession>('sessions');
 
 export class SessionStore {
-  private readonly cache = new Map<string, { session: ToolSession; readAt: number }>();
+  constructor(private readonly idleTimeoutMs: number = 60 * 60_000) {}
 
   async create(input: NewSession, now = new Date()): Promise<ToolSession> {
     const session: ToolSession = {
       _id: crypto.randomBytes(24).toString('base64url'),
       createdAt: now,
       expiresAt: new Date(now.getTime() + SESSION_LIFETIME_MS),
+      lastSeenAt: now,
       ...input,
     };
     await sessions().insertOne(session);
-    this.remember(session, now);
     return session;
   }
 
-  /** The live session with this id, or null when unknown or expired. */
+  /** The live session with this id, or null when unknown, past its 8 hours, or idle too long. */
   async find(id: string, now = new Date()): Promise<ToolSession | null> {
-    if (!/^[A-Za-z0-9_-]{32}$/.test(id)) return null;
-    const cached = this.cache.get(id);
-    const session = cached && now.getTime() - cached.readAt < CACHE_FRESH_MS ? cached.session : await sessions().findOne({ _id: id });
-    if (!session || session.expiresAt <= now) {
-      this.cache.delete(id);
+    if (!SESSION_ID_PATTERN.test(id)) return null;
+    const session = await sessions().findOne({ _id: id });
+    if (!session) return null;
+    if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() >= this.idleTimeoutMs) {
+      await sessions().deleteOne({ _id: id });
       return null;
     }
-    if (session !== cached?.session) this.remember(session, now);
+    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+      // Two requests may both write "now"; whichever lands, the session was seen then.
+      await sessions().updateOne({ _id: id }, { $set: { lastSeenAt: now } });
+      session.lastSeenAt = now;
+    }
     return session;
+  }
+
+  /** Sign-out: the session is gone for every instance at once. */
+  async end(id: string): Promise<void> {
+    await sessions().deleteOne({ _id: id });
   }
 
   async purgeExpired(now = new Date()): Promise<number> {
-    for (const [id, { session }] of this.cache) if (session.expiresAt <= now) this.cache.delete(id);
-    return (await sessions().deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+    const idleSince = new Date(now.getTime() - this.idleTimeoutMs);
+    const expired = await sessions().deleteMany({ expiresAt: { $lte: now } });
+    const idle = await sessions().deleteMany({ lastSeenAt: { $lte: idleSince } });
+    return expired.deletedCount + idle.deletedCount;
   }
 
   /** Ends every session opened from one platform (the platform is being removed). */
   async deleteForPlatform(issuer: string, clientId: string): Promise<number> {
-    for (const [id, { session }] of this.cache) if (session.issuer === issuer && session.clientId === clientId) this.cache.delete(id);
     return (await sessions().deleteMany({ issuer, clientId })).deletedCount;
-  }
-
-  private remember(session: ToolSession, now: Date): void {
-    this.cache.delete(session._id);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(session._id, { session, readAt: now.getTime() });
   }
 }

@@ -1,12 +1,15 @@
 import path from 'node:path';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { engine } from 'express-handlebars';
+import type { Config } from '../config/env';
 import type { Logger } from '../log/logger';
 import type { PlatformRegistry } from '../lti';
 import type { SessionStore } from '../sessions/store';
+import { allowMethods, noStore, refuseOddPaths } from './edge';
 import { errorHandler, notFound } from './errors';
 import type { FrameAncestors } from './frame-ancestors';
 import { requestLogging } from './request-logging';
+import { rateLimiters } from './rate-limits';
 import { securityHeaders } from './security';
 import { healthRoutes } from './routes/health';
 import { ltiRoutes } from './routes/lti';
@@ -21,6 +24,7 @@ export interface AppDeps {
   sessions: SessionStore;
   frameAncestors: FrameAncestors;
   syncIntervalMs: number;
+  rateLimits: Config['rateLimits'];
   /** The development platform, mounted only outside production. */
   devPlatform?: Router;
 }
@@ -28,6 +32,10 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Before the first route: `/S/<id>` must not be the same page as `/s/<id>`, and a query
+  // string parses flat (`?iss[$regex]=x` stays the text "iss[$regex]", never an object).
+  app.set('case sensitive routing', true);
+  app.set('query parser', 'simple');
   // Behind a TLS-terminating proxy (Canvas needs https), trust the proxy on private networks only.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.engine(
@@ -46,17 +54,40 @@ export function createApp(deps: AppDeps): Express {
   app.set('view engine', 'hbs');
   app.set('views', path.join(ROOT, 'views'));
 
+  const limits = rateLimiters(deps.rateLimits);
   app.use(requestLogging(deps.logger));
+  app.use(refuseOddPaths);
+  app.use(exceptUnder(['/s/', '/dev-platform/'], limits.unauthenticated));
   app.use(healthRoutes());
   if (deps.devPlatform) app.use('/dev-platform', deps.devPlatform);
+  app.use(followPlatformChanges(deps.frameAncestors));
   app.use(securityHeaders(deps.frameAncestors));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
-  app.use('/lti', ltiRoutes({ registry: deps.registry, publicUrl: deps.publicUrl, onRegistered: () => deps.frameAncestors.refresh() }));
-  app.use('/s/:sessionId', pageRoutes({ sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs }));
-  app.get('/', (_req, res) => {
+  app.use('/lti', noStore, ltiRoutes({ registry: deps.registry, publicUrl: deps.publicUrl, limits, onRegistered: () => deps.frameAncestors.follow({ force: true }) }));
+  app.use('/s/:sessionId', noStore, limits.sessionFailures, pageRoutes({ sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs }));
+  app.all('/', allowMethods('GET'), (_req, res) => {
     res.render('pages/about', { title: 'ECF Progress' });
   });
   app.use(notFound);
   app.use(errorHandler(app));
   return app;
+}
+
+/** A launch always looks, so the first launch after `platform add` frames in Canvas. */
+function followPlatformChanges(frameAncestors: FrameAncestors): RequestHandler {
+  return (req, _res, next) => {
+    frameAncestors.follow({ force: req.method === 'POST' && req.path === '/lti/launch' }).then(
+      () => next(),
+      (error: unknown) => {
+        // The list in memory stays as it was; the page still answers.
+        req.log.error({ err: error, event: 'frame_ancestors.refresh_failed' }, 'refreshing frame-ancestors failed');
+        next();
+      },
+    );
+  };
+}
+
+/** Session pages have their own limit (on refusals only); the development platform is not part of production. */
+function exceptUnder(prefixes: string[], handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (prefixes.some((prefix) => req.path.startsWith(prefix)) ? next() : handler(req, res, next));
 }

@@ -7,7 +7,10 @@ const TITLES: Record<number, string> = {
   403: 'You do not have access to this',
   404: 'Page not found',
   409: 'That conflicts with what is already there',
+  405: 'That kind of request is not accepted here',
   413: 'That was too large',
+  415: 'Something was wrong with that request',
+  429: 'Too many requests',
   500: 'Something went wrong on our side',
 };
 
@@ -16,9 +19,13 @@ function normalise(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   const type = (error as { type?: string })?.type;
   if (type === 'entity.too.large') return new PayloadTooLargeError('The request was larger than the tool accepts.');
-  if (type === 'entity.parse.failed' || type === 'charset.unsupported' || type === 'encoding.unsupported') {
+  if (type === 'parameters.too.many') return new PayloadTooLargeError('The request had more fields than the tool accepts.');
+  if (type === 'entity.parse.failed' || type === 'charset.unsupported' || type === 'encoding.unsupported' || type === 'request.aborted' || type === 'request.size.invalid') {
     return new ValidationError('The request could not be read.');
   }
+  // Any other client error from Express's own parts (http-errors marks them `expose`).
+  const { status, expose } = error as { status?: number; expose?: boolean };
+  if (expose === true && typeof status === 'number' && status >= 400 && status < 500) return new AppError('bad_request', status, 'The request could not be read.');
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { PlatformSummary } from '../lti/platforms';
 
 const INSTRUCTURE_ISSUERS = new Set(['https://canvas.instructure.com', 'https://canvas.beta.instructure.com', 'https://canvas.test.instructure.com']);
-const REFRESH_MS = 60_000;
+const CHECK_EVERY_MS = 1000;
 
 function originOf(url: string): string | null {
   try {
@@ -35,27 +35,44 @@ export function frameAncestorsFor(platforms: PlatformSummary[], canvasBaseUrls: 
   return [...sources];
 }
 
-/** Keeps the list in memory, refreshed in the background, so no request waits on the store. */
+/**
+ * Keeps the list in memory so no request waits on the store, and follows platform changes at
+ * once in every instance: before a response, the platforms' change mark (one read by `_id`) is
+ * compared with the one the list was built from, at most once a second, and always for a
+ * launch, so the first launch after `platform add` (from the CLI or another instance) frames.
+ */
 export class FrameAncestors {
   private sources: string[] = ["'self'"];
-  private timer: NodeJS.Timeout | undefined;
+  private builtFrom: string | null | undefined;
+  private checkedAt = 0;
+  private checking: Promise<void> | undefined;
 
-  constructor(private readonly load: () => Promise<string[]>) {}
+  constructor(
+    private readonly load: () => Promise<string[]>,
+    private readonly readMark: () => Promise<string | null>,
+    private readonly checkEveryMs = CHECK_EVERY_MS,
+  ) {}
 
   current(): string[] {
     return this.sources;
   }
 
-  async refresh(): Promise<void> {
-    this.sources = await this.load();
+  /** Rebuilds the list when the platforms changed since it was built. */
+  async follow(options: { now?: number; force?: boolean } = {}): Promise<void> {
+    const now = options.now ?? Date.now();
+    if (!options.force && now - this.checkedAt < this.checkEveryMs) return;
+    this.checking ??= this.check(now).finally(() => {
+      this.checking = undefined;
+    });
+    await this.checking;
   }
 
-  start(onError: (error: unknown) => void): void {
-    this.timer = setInterval(() => this.refresh().catch(onError), REFRESH_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
+  private async check(now: number): Promise<void> {
+    const mark = await this.readMark();
+    if (mark !== this.builtFrom) {
+      this.sources = await this.load();
+      this.builtFrom = mark;
+    }
+    this.checkedAt = now;
   }
 }

@@ -3,9 +3,20 @@ import type { IncomingMessage } from 'node:http';
 import pinoHttp from 'pino-http';
 import type { Logger } from '../log/logger';
 
-/** Session ids travel in page paths; logs keep the route shape and never the id. */
+const SESSION_SEGMENT = /\/+s\/+[^/]*/gi;
+/** A session id, in any spelling, anywhere in a path: 32 base64url characters, some maybe percent-encoded. */
+const ID_LIKE_SEGMENT = /^(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2}){20,}$/;
+
+/**
+ * Session ids travel in page paths; logs keep the route shape and never the id, whatever the
+ * spelling (`/S/<id>`, `//s/<id>`, percent-encoded letters) and wherever it sits. The query goes too.
+ */
 export function redactPath(url: string): string {
-  return url.replace(/^\/s\/[^/?]+/, '/s/:session').replace(/\?.*$/, '');
+  const path = url.replace(/[?#].*$/s, '').replace(SESSION_SEGMENT, '/s/:session');
+  return path
+    .split('/')
+    .map((segment) => (ID_LIKE_SEGMENT.test(segment) ? ':redacted' : segment))
+    .join('/');
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;

@@ -19,11 +19,16 @@ describe('purging expired LTI records (FerretDB has no TTL indexes)', () => {
     await db.collection('idtokens').insertMany([{ user: 'old', createdAt: minutes(24 * 60 + 1) }, { user: 'new', createdAt: minutes(60) }]);
     await db.collection('contexttokens').insertMany([{ user: 'old', createdAt: minutes(24 * 60 + 1) }, { user: 'new', createdAt: minutes(60) }]);
     await db.collection('ecf_launch_nonces').insertMany([{ _id: 'old' as never, seenAt: minutes(11) }, { _id: 'new' as never, seenAt: minutes(1) }]);
-    await db.collection('ecf_sessions').insertMany([{ _id: 'old' as never, expiresAt: minutes(1) }, { _id: 'new' as never, expiresAt: new Date(Date.now() + 60_000) }]);
+    await db.collection('ecf_issued_logins').insertMany([{ _id: 'old' as never, issuedAt: minutes(11) }, { _id: 'new' as never, issuedAt: minutes(1) }]);
+    await db.collection('ecf_sessions').insertMany([
+      { _id: 'old' as never, expiresAt: minutes(1), lastSeenAt: minutes(2) },
+      { _id: 'idle' as never, expiresAt: new Date(Date.now() + 60_000), lastSeenAt: minutes(61) },
+      { _id: 'new' as never, expiresAt: new Date(Date.now() + 60_000), lastSeenAt: minutes(1) },
+    ]);
 
     const deleted = await purgeExpiredLtiRecords(rt.runtime.sessions);
-    expect(deleted).toEqual({ nonces: 1, states: 1, accesstokens: 1, idtokens: 1, contexttokens: 1, launchNonces: 1, sessions: 1 });
-    for (const name of ['nonces', 'states', 'accesstokens', 'idtokens', 'contexttokens', 'ecf_launch_nonces', 'ecf_sessions']) {
+    expect(deleted).toEqual({ nonces: 1, states: 1, accesstokens: 1, idtokens: 1, contexttokens: 1, launchNonces: 1, issuedLogins: 1, sessions: 2 });
+    for (const name of ['nonces', 'states', 'accesstokens', 'idtokens', 'contexttokens', 'ecf_launch_nonces', 'ecf_issued_logins', 'ecf_sessions']) {
       expect(await db.collection(name).countDocuments({})).toBe(1);
     }
   });

@@ -1,13 +1,14 @@
 import { Router } from 'express';
+import { allowMethods } from '../edge';
 import { database } from '../../db/collections';
 
 /** /healthz: the process answers. /readyz: the database answers too. */
 export function healthRoutes(): Router {
-  const router = Router();
-  router.get('/healthz', (_req, res) => {
+  const router = Router({ caseSensitive: true });
+  router.all('/healthz', allowMethods('GET'), (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.all('/readyz', allowMethods('GET'), async (_req, res) => {
     try {
       await database().command({ ping: 1 });
       res.json({ status: 'ready' });

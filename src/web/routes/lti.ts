@@ -1,22 +1,54 @@
 import express, { Router } from 'express';
-import { canvasDeveloperKeyJson, launchGuard, lti, registerDynamically, type PlatformRegistry } from '../../lti';
+import { canvasDeveloperKeyJson, launchGuard, lti, recordIssuedLogin, registerDynamically, toolUrls, type PlatformRegistry } from '../../lti';
 import { ValidationError } from '../../errors';
+import { allowMethods, bodyShape, stringParams } from '../edge';
+import type { RateLimiters } from '../rate-limits';
 
 export const MAX_BODY = '256kb';
 
-/**
- * The LTI edge. Our body parser runs first with the size limit we promise (ltijs's own
- * parsers then see a parsed body and skip), then the launch guard, then ltijs.
- */
-export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string; onRegistered: () => Promise<void> }): Router {
-  const router = Router();
-  router.use(express.urlencoded({ extended: false, limit: MAX_BODY }), express.json({ limit: MAX_BODY }));
+const URL_MAX = 2048;
+const ID_MAX = 512;
 
-  router.get('/canvas.json', (_req, res) => {
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * What Canvas sends to the OIDC login (CANVAS.md §1.2); each one string, or absent. ltijs sends
+ * `target_link_uri` back as the redirect URI, so it must be our own launch URL.
+ */
+const loginParams = (publicUrl: string) => ({
+  iss: { max: URL_MAX, required: true, pattern: /^https?:\/\/\S+$/ },
+  login_hint: { max: ID_MAX, required: true },
+  target_link_uri: { max: URL_MAX, required: true, pattern: new RegExp(`^${escapeRegExp(toolUrls(publicUrl).launch)}(\\?\\S*)?$`) },
+  client_id: { max: ID_MAX },
+  lti_message_hint: { max: 8192 },
+  lti_deployment_id: { max: ID_MAX },
+  lti_storage_target: { max: ID_MAX },
+});
+
+/** What the platform form-posts to the launch URL; the launch guard checks the token itself. */
+const LAUNCH_PARAMS = {
+  id_token: { max: 70 * 1024 },
+  state: { max: 100 },
+  error: { max: ID_MAX },
+  error_description: { max: 2048 },
+  lti_storage_target: { max: ID_MAX },
+};
+
+/**
+ * The LTI edge. ltijs sees only the requests it must handle: login (GET and POST), launch
+ * (POST) and keys (GET). Every other method is answered 405 and every other path 404 before
+ * it; parameters are checked for type and size first, and the launch guard checks the token.
+ * Our body parser runs first with the size limit we promise, so ltijs's own parsers skip.
+ */
+export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string; limits: RateLimiters; onRegistered: () => Promise<void> }): Router {
+  const router = Router({ caseSensitive: true, strict: true });
+  router.use(bodyShape, express.urlencoded({ extended: false, limit: MAX_BODY, parameterLimit: 50 }), express.json({ limit: MAX_BODY, strict: true }));
+
+  router.all('/canvas.json', allowMethods('GET'), (_req, res) => {
     res.json(canvasDeveloperKeyJson(deps.publicUrl));
   });
 
-  router.get('/register', async (req, res, next) => {
+  router.all('/register', allowMethods('GET'), deps.limits.registrations, async (req, res, next) => {
     try {
       const openidConfiguration = req.query.openid_configuration;
       const registrationToken = req.query.registration_token;
@@ -35,7 +67,8 @@ export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string;
     }
   });
 
-  router.post('/launch', launchGuard(deps.registry));
-  router.use(lti.app);
+  router.all('/login', allowMethods('GET', 'POST'), deps.limits.launches, stringParams(loginParams(deps.publicUrl)), recordIssuedLogin, lti.app);
+  router.all('/launch', allowMethods('POST'), deps.limits.launches, stringParams(LAUNCH_PARAMS), launchGuard(deps.registry), lti.app);
+  router.all('/keys', allowMethods('GET'), lti.app);
   return router;
 }

@@ -60,7 +60,7 @@ async function renderHome(res: Response, syncIntervalMs: number): Promise<void> 
 
 /** Pages inside a tool session: `/s/:sessionId/…`. Each declares its access rule. */
 export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string; syncIntervalMs: number }): Router {
-  const router = Router({ mergeParams: true });
+  const router = Router({ mergeParams: true, caseSensitive: true });
   const page = (method: 'get' | 'post', path: string, access: Access, handler: Handler) =>
     router[method](path, requireAccess(access), wrap(handler));
 
@@ -86,6 +86,11 @@ export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string; sy
     const person = presentPerson(sessionOf(res));
     const module = moduleParam(req);
     res.render('pages/session-plans', { title: `Module ${module.number} mentor session plans`, person, module });
+  });
+
+  page('post', '/sign-out', EVERYONE, async (_req, res) => {
+    await deps.sessions.end(sessionOf(res)._id);
+    res.render('pages/signed-out', { title: 'Signed out' });
   });
 
   page('get', '/deep-link', STAFF, (_req, res) => {

@@ -1,0 +1,27 @@
+import crypto from 'node:crypto';
+import { collection } from './collections';
+
+/**
+ * A change mark says "this set of records changed" to every instance and the CLI: a writer
+ * stores a fresh random value under the topic, and a reader compares it with the value it
+ * last saw, with one read by `_id`. Two writers at once may lose one write on FerretDB; either
+ * value differs from the old one, which is all a reader needs.
+ */
+interface ChangeMark {
+  _id: string;
+  value: string;
+  changedAt: Date;
+}
+
+const marks = () => collection<ChangeMark>('change_marks');
+
+export type ChangeTopic = 'platforms';
+
+export async function markChanged(topic: ChangeTopic): Promise<void> {
+  await marks().replaceOne({ _id: topic }, { value: crypto.randomUUID(), changedAt: new Date() }, { upsert: true });
+}
+
+/** The topic's current mark, or null before its first change. */
+export async function currentMark(topic: ChangeTopic): Promise<string | null> {
+  return (await marks().findOne({ _id: topic }))?.value ?? null;
+}
