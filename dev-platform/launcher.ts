@@ -26,6 +26,8 @@ export interface LaunchTamper {
   launchFields?: (fields: Record<string, string>) => Record<string, string>;
   /** Runs just before the launch POST, e.g. `(jar) => jar.delete(/^state/)`. */
   cookies?: (jar: CookieJar) => void;
+  /** Sends the launch with another HTTP method (PUT, PATCH, DELETE, GET with a body…). */
+  launchMethod?: string;
 }
 
 export interface LaunchToolOptions {
@@ -44,7 +46,7 @@ export interface LaunchToolOptions {
 }
 
 export interface LaunchStep {
-  method: 'GET' | 'POST';
+  method: string;
   url: string;
   status: number;
   location?: string;
@@ -129,7 +131,7 @@ export async function launchTool(options: LaunchToolOptions): Promise<LaunchResu
   tamper.cookies?.(jar);
 
   const posted = { idToken: fields.id_token, launchFields: fields };
-  let last = await send('POST', new URL(form.action), fields);
+  let last = await send(tamper.launchMethod ?? 'POST', new URL(form.action), fields);
   for (let hops = 0; last.location && last.location.origin === toolOrigin; hops += 1) {
     if (hops === MAX_REDIRECTS) throw new Error(`the tool redirected more than ${MAX_REDIRECTS} times`);
     last = await send('GET', last.location);

@@ -1,12 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startServiceProcess, runCliProcess, type ServiceProcess } from '../support/processes';
 import { freePort } from '../support/service';
-
-const ROOT = path.join(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'bin', 'ecf-progress.js');
 
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
@@ -18,39 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-/** Starts the service as `npm start` runs it and resolves once it logs that it listens. */
-function startService(): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(TSX, [path.join(ROOT, 'src', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 45_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"event":"service.started"')) {
-        clearTimeout(timer);
-        resolve({ child, log: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`service exited with ${code}:\n${output}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout })));
-}
+const startService = () => startServiceProcess(env);
+const stop = (service: ServiceProcess) => service.stop();
+const cli = (args: string[]) => runCliProcess(args, env);
 
 describe('npm start without MONGODB_URI', () => {
   it('runs an embedded database under DATA_DIR that keeps a platform across a restart', async () => {
@@ -62,13 +28,13 @@ describe('npm start without MONGODB_URI', () => {
 
     const added = await cli(['platform', 'add', '--issuer', 'https://canvas.instructure.com', '--client-id', '170000000000077', '--auth-url', 'https://sso.canvaslms.com/api/lti/authorize_redirect', '--token-url', 'https://sso.canvaslms.com/login/oauth2/token', '--jwks-url', 'https://sso.canvaslms.com/api/lti/security/jwks', '--deployment-id', '3:abc']);
     expect(added.code).toBe(0);
-    expect(await stop(first.child)).toBe(0);
+    expect(await stop(first)).toBe(0);
     expect(fs.existsSync(path.join(dataDir, 'embedded-db.json'))).toBe(false);
 
     const second = await startService();
     const listed = await cli(['platform', 'list', '--json']);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ clientId: '170000000000077', deploymentIds: ['3:abc'] })]);
-    expect(await stop(second.child)).toBe(0);
+    expect(await stop(second)).toBe(0);
   });
 });
