@@ -22,5 +22,8 @@ COPY config ./config
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
+# The process exits non-zero on a fatal error and 0 after SIGTERM; the container's restart
+# policy (docker-compose.yml: restart: unless-stopped; Kubernetes: restartPolicy: Always) starts it again.
+STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 CMD ["node", "dist/main.js"]

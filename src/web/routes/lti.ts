@@ -45,11 +45,11 @@ export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string;
   // After each route's method check, so a wrong method is a 405 whatever its body.
   const parseBody = [bodyShape, express.urlencoded({ extended: false, limit: MAX_BODY, parameterLimit: 50 }), express.json({ limit: MAX_BODY, strict: true })];
 
-  router.all('/canvas.json', allowMethods('GET'), parseBody, (_req, res) => {
+  router.all('/canvas.json', allowMethods('GET'), ...parseBody, (_req, res) => {
     res.json(canvasDeveloperKeyJson(deps.publicUrl));
   });
 
-  router.all('/register', allowMethods('GET'), parseBody, deps.limits.registrations, async (req, res, next) => {
+  router.all('/register', allowMethods('GET'), ...parseBody, deps.limits.registrations, async (req, res, next) => {
     try {
       const openidConfiguration = req.query.openid_configuration;
       const registrationToken = req.query.registration_token;
@@ -68,8 +68,8 @@ export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string;
     }
   });
 
-  router.all('/login', allowMethods('GET', 'POST'), parseBody, deps.limits.launches, stringParams(loginParams(deps.publicUrl)), recordIssuedLogin, lti.app);
-  router.all('/launch', allowMethods('POST'), parseBody, deps.limits.launches, stringParams(LAUNCH_PARAMS), launchGuard(deps.registry), lti.app);
-  router.all('/keys', allowMethods('GET'), parseBody, lti.app);
+  router.all('/login', allowMethods('GET', 'POST'), ...parseBody, deps.limits.launches, stringParams(loginParams(deps.publicUrl)), recordIssuedLogin, lti.app);
+  router.all('/launch', allowMethods('POST'), ...parseBody, deps.limits.launches, stringParams(LAUNCH_PARAMS), launchGuard(deps.registry), lti.app);
+  router.all('/keys', allowMethods('GET'), ...parseBody, lti.app);
   return router;
 }
