@@ -80,7 +80,9 @@ const BODIES: Body[] = [
 /** Raw HTTP, so any method can carry any body (fetch refuses a GET with a body). */
 function send(method: string, path: string, body?: Body, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${t.url}${path}`, { method, headers: { ...headers, ...(body ? { 'content-type': body.type, 'content-length': String(Buffer.byteLength(body.data)) } : {}) } }, (res) => {
+    // Host, port and path apart: a URL would resolve `..` before the tool ever saw it.
+    const { hostname, port } = new URL(t.url);
+    const req = http.request({ hostname, port, path, method, headers: { ...headers, ...(body ? { 'content-type': body.type, 'content-length': String(Buffer.byteLength(body.data)) } : {}) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -123,8 +125,7 @@ describe('hostile input on every route', () => {
     for (const path of spellings) {
       for (const method of ['GET', 'POST']) {
         const status = await send(method, path);
-        expect(status).toBeGreaterThanOrEqual(400);
-        expect(status).toBeLessThan(500);
+        expect({ method, path, refused: status >= 400 && status < 500 }).toEqual({ method, path, refused: true });
       }
     }
     expect(processFailures).toEqual([]);

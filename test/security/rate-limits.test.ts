@@ -37,7 +37,7 @@ describe('rate limits per client address', () => {
 
   it('refuses a flood of LTI logins from one address with 429, a Retry-After and a plain page', async () => {
     let refused: request.Response | undefined;
-    for (let i = 0; i < 700 && !refused; i += 1) {
+    for (let i = 0; i < 2500 && !refused; i += 1) {
       const res = await request(t.url).get('/lti/login').query({ iss: 'https://nobody.example', login_hint: 'x', target_link_uri: `${t.url}/lti/launch` });
       if (res.status === 429) refused = res;
     }
@@ -48,7 +48,7 @@ describe('rate limits per client address', () => {
 
   it('refuses a flood of any unauthenticated request, but a person with a session goes on working', async () => {
     let refusedAfter = 0;
-    for (let i = 0; i < 1300; i += 1) {
+    for (let i = 0; i < 2500; i += 1) {
       if ((await request(t.url).get('/')).status === 429) {
         refusedAfter = i;
         break;
@@ -61,7 +61,7 @@ describe('rate limits per client address', () => {
 
   it('counts refused session lookups, which is what guessing ids looks like', async () => {
     let refused = false;
-    for (let i = 0; i < 1300 && !refused; i += 1) {
+    for (let i = 0; i < 2500 && !refused; i += 1) {
       refused = (await request(t.url).get(`/s/${'A'.repeat(31)}${i % 10}/`)).status === 429;
     }
     expect(refused).toBe(true);

@@ -21,7 +21,7 @@ function mountPath(layer: Layer): string {
   return layer.regexp.source
     .replace(/^\^/, '')
     .replace(/\\\/\?\(\?=\\\/\|\$\)$/, '')
-    .replace(/\(\?:\(\[\^\\\/\]\+\?\)\)/g, () => `:${layer.keys[keyIndex++]?.name ?? 'param'}`)
+    .replace(/\(\?:\\\/\(\[\^\\?\/\]\+\?\)\)/g, () => `/:${layer.keys[keyIndex++]?.name ?? 'param'}`)
     .replace(/\\(.)/g, '$1');
 }
 
