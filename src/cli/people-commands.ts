@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ValidationError } from '../errors';
+import { readImportFile } from '../files';
 import { importRoster, importSchools, ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
@@ -18,10 +18,14 @@ const ROSTER: ImportKind = { label: 'Roster', columns: ROSTER_COLUMNS, run: impo
 
 const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
 
-function readText(file: string): string {
+/** Windows-1252 is said aloud: a person who meant UTF-8 can see their file was read another way. */
+async function readText(file: string, maxBytes: number): Promise<string> {
   try {
-    return fs.readFileSync(file, 'utf8');
+    const { text, encoding } = await readImportFile(file, maxBytes);
+    if (encoding !== 'UTF-8') note(`${file}: not UTF-8, read as ${encoding}.`);
+    return text;
   } catch (error) {
+    if (error instanceof ValidationError) throw new CliError(`${file}: ${error.message}`);
     throw new CliError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
   }
 }
@@ -46,8 +50,8 @@ function present(file: string, kind: ImportKind, report: ImportReport, options: 
 }
 
 async function runImport(withRuntime: WithRuntime, kind: ImportKind, file: string, options: ImportOptions): Promise<void> {
-  const text = readText(file);
-  const report = await withRuntime(async ({ logger }) => {
+  const report = await withRuntime(async ({ config, logger }) => {
+    const text = await readText(file, config.importMaxBytes);
     const result = await kind.run(text, options).catch((error: unknown) => {
       throw error instanceof ValidationError ? new CliError(`${file}: ${error.message}`) : error;
     });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../files';
 import { cohortProgress, PROGRESS_COLUMNS } from '../progress/cohort-report';
 import type { Runtime } from '../service';
 import { createSyncService, type SyncProgress, type CourseRunResult } from '../sync';
@@ -89,7 +89,7 @@ export function registerSyncCommands(program: Command, withRuntime: WithRuntime)
         if (opts.format !== 'csv' && opts.format !== 'json') throw new CliError('--format must be csv or json', 2);
         const rows = await cohortProgress(opts.cohort);
         if (rows.length === 0) throw new CliError(`No participants found for cohort "${opts.cohort}". Check the name with \`ecf-progress programme list\`.`);
-        const text = opts.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : stringify(rows, { header: true, columns: [...PROGRESS_COLUMNS] });
+        const text = opts.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : writeCsv(rows, PROGRESS_COLUMNS);
         if (opts.out) {
           fs.writeFileSync(opts.out, text);
           note(`Wrote ${rows.length} participants to ${opts.out}.`);

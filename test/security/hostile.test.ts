@@ -16,6 +16,7 @@ let platform: DevPlatform;
 let closePlatform: () => Promise<void>;
 let routes: RouteEntry[];
 let sessionId: string;
+let deepLinkingSessionId: string;
 const processFailures: unknown[] = [];
 const recordFailure = (error: unknown) => processFailures.push(error);
 
@@ -31,6 +32,8 @@ beforeAll(async () => {
   routes = routeTable(t.service.server.listeners('request')[0] as Express);
   const launched = await launchTool({ toolUrl: t.url, platform, user: 'facilitator', crossSite: true });
   sessionId = new URL(launched.finalUrl).pathname.split('/')[2];
+  const deepLinking = await launchTool({ toolUrl: t.url, platform, user: 'facilitator', messageType: 'LtiDeepLinkingRequest', crossSite: true });
+  deepLinkingSessionId = new URL(deepLinking.finalUrl).pathname.split('/')[2];
 });
 afterAll(async () => {
   process.off('unhandledRejection', recordFailure);
@@ -43,12 +46,12 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TR
 
 /** The paths to try for one route: its parameters filled with good, bad and hostile values. */
 function concretePaths(route: RouteEntry): string[] {
-  const sessions = [sessionId, 'A'.repeat(32), 'not-a-session', '%00', 'x'.repeat(3000)];
+  const sessions = [sessionId, deepLinkingSessionId, 'A'.repeat(32), 'not-a-session', '%00', 'x'.repeat(3000)];
   const modules = ['3', '0', '10', '-1', 'x', '1e3', '%2e%2e'];
   let paths = [route.path];
   if (paths[0].includes(':sessionId')) paths = paths.flatMap((p) => sessions.map((s) => p.replace(':sessionId', s)));
   if (paths[0].includes(':module')) paths = paths.flatMap((p) => modules.map((m) => p.replace(':module', m)));
-  return paths.filter((p) => !p.endsWith('/sign-out') || !p.includes(sessionId));
+  return paths.filter((p) => !p.endsWith('/sign-out') || (!p.includes(sessionId) && !p.includes(deepLinkingSessionId)));
 }
 
 const QUERIES = [
