@@ -74,14 +74,20 @@ export class DynamicRegistrationService {
 
   constructor(private readonly deps: DynamicRegistrationDeps) {}
 
-  /** The URL Canvas opens (in an iframe) when an admin installs a tool "by URL". */
-  async startUrl(): Promise<string> {
+  /**
+   * The URL Canvas opens (in an iframe) when an admin pastes the tool's registration link into
+   * "+ LTI Registration": the link with the two parameters Canvas appends.
+   */
+  async startUrl(registrationLink: string): Promise<string> {
     const token = await this.deps.secret.sign(
       { uuid: randomUUID(), initiated_at: new Date().toISOString(), user_id: 2004, root_account_global_id: 10_000_000_000_001 },
       REGISTRATION_TOKEN_LIFETIME_S,
     );
     const openidConfiguration = `${this.deps.urls.openidConfiguration}?${new URLSearchParams({ registration_token: token })}`;
-    return `${this.deps.toolUrl}/lti/register?${new URLSearchParams({ openid_configuration: openidConfiguration, registration_token: token })}`;
+    const url = new URL(registrationLink);
+    url.searchParams.set('openid_configuration', openidConfiguration);
+    url.searchParams.set('registration_token', token);
+    return url.href;
   }
 
   async openidConfiguration(token: string | undefined): Promise<JsonReply> {

@@ -135,7 +135,13 @@ ${rows}
 </table>
 </div>
 <form method="post" action="${escapeHtml(urls.startRegistration)}" target="tool-frame">
+<fieldset>
+<legend>Dynamic registration</legend>
+<p><label for="registration-link">Registration link</label><br>
+<input type="url" id="registration-link" name="registration_link" required size="60" placeholder="${escapeHtml(toolUrl)}/lti/register/…" aria-describedby="registration-link-hint"></p>
+<p id="registration-link-hint">The tool registers a platform only through a one-time link its administrator creates with <code>ecf-progress platform registration-link</code>; the demo prints one when it starts.</p>
 <div class="buttons"><button type="submit" class="secondary">Register the tool (dynamic registration)</button></div>
+</fieldset>
 </form>
 <p id="registration-status" role="status" aria-live="polite"></p>
 

@@ -72,7 +72,8 @@ export interface DevPlatform {
   signIdToken(claims: Record<string, unknown>, options?: SignOptions): Promise<string>;
   /** What `/authorize` does; throws `AuthRequestRejected` where Canvas shows its own error page. */
   respondToAuth(params: Record<string, string | undefined>, overrides?: AuthOverrides): Promise<AuthResponse>;
-  startDynamicRegistration(): Promise<string>;
+  /** What Canvas opens for a registration link pasted into "+ LTI Registration". */
+  startDynamicRegistration(registrationLink: string): Promise<string>;
   /** What `/deep-link-return` does; throws `DeepLinkError` when Canvas would refuse the response. */
   verifyDeepLinkingResponse(jwt: string): Promise<DeepLinkResult>;
 }
@@ -159,7 +160,7 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
     buildIdTokenClaims: (input) => launches.buildIdTokenClaims(input),
     signIdToken: sign,
     respondToAuth: (params, overrides) => launches.respondToAuth(params, overrides),
-    startDynamicRegistration: () => dynamicRegistration.startUrl(),
+    startDynamicRegistration: (registrationLink) => dynamicRegistration.startUrl(registrationLink),
     verifyDeepLinkingResponse: (jwt) => deepLinking.verifyResponse(jwt),
   };
 }

@@ -169,8 +169,14 @@ export function createRouter(deps: RouterDeps): express.Router {
 
   router.post(
     '/start-registration',
-    asyncRoute(async (_req, res) => {
-      res.redirect(303, await deps.dynamicRegistration.startUrl());
+    urlencoded,
+    asyncRoute(async (req, res) => {
+      const link = stringParams(req.body).registration_link?.trim() ?? '';
+      const registerUrl = `${deps.toolUrl}/lti/register/`;
+      if (!link.startsWith(registerUrl)) {
+        return sendHtml(res, 400, errorPage(urls, 'No registration link', `Paste the link \`ecf-progress platform registration-link\` printed; it starts with ${registerUrl}`));
+      }
+      res.redirect(303, await deps.dynamicRegistration.startUrl(link));
     }),
   );
 

@@ -9,6 +9,7 @@ import { createDevPlatform } from '../dev-platform';
 import { saveConnection } from '../src/canvas/connections';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
+import { createRegistrationLink } from '../src/lti';
 import { linkCourse } from '../src/programme/link-service';
 import { listCourseLinks } from '../src/programme/links';
 import { importRoster, importSchools } from '../src/people';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   process.env.DATA_DIR ??= path.join('data', 'demo');
   const config = loadConfig();
   const runtime = await openRuntime(config);
+  runtime.registry.registerDynamicPlatformsInWorker({ uri: runtime.database.uri, dbName: runtime.database.dbName, ltiKey: runtime.secrets.ltiKey });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   const platform = await createDevPlatform({ issuer: `${config.publicUrl}${DEV_PLATFORM_PATH}`, toolUrl: config.publicUrl, keyFile: path.join(config.dataDir, 'dev-platform-key.json') });
@@ -95,7 +97,8 @@ async function main(): Promise<void> {
 
   const service = await startService(runtime, { devPlatform: platform.router });
   runtime.logger.info(startupMessage(config, service.url, runtime.database), 'demo started');
-  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator or an admin.\n  Canvas simulator: ${sim.url}\n  Press Ctrl+C to stop.\n`);
+  const registrationLink = await createRegistrationLink(config.publicUrl);
+  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator or an admin.\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n  Press Ctrl+C to stop.\n`);
   const stop = async () => {
     await service.close();
     await sim.close();

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { ValidationError } from '../errors';
+import { createRegistrationLink, parseLinkLifetime, type CreatedLink } from '../lti/registration-links';
 import type { PlatformSummary } from '../lti/platforms';
 import { removePlatformAndData, type PlatformRemoval } from '../retention';
 import type { Runtime } from '../service';
-import { out } from './output';
+import { CliError, out } from './output';
 
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 
@@ -31,6 +33,26 @@ function describeRemoval(platform: { issuer: string; clientId: string }, removed
     `  Recorded Canvas user ids deleted: ${removed.identities}`,
     'Schools and roster rows stay: they belong to cohorts, not to a platform.',
   ].join('\n');
+}
+
+function describeLink(link: CreatedLink, expires: string): string {
+  return [
+    `Registration link, valid once for ${expires} (until ${link.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC):`,
+    '',
+    `  ${link.url}`,
+    '',
+    'Paste it into Canvas: Admin → Developer Keys → + Developer Key → + LTI Registration.',
+    'This is the only time it is shown; the tool keeps only a fingerprint of it.',
+  ].join('\n');
+}
+
+/** A bad --expires is a usage error, found before the database is opened. */
+function linkLifetime(expires: string): number {
+  try {
+    return parseLinkLifetime(expires);
+  } catch (error) {
+    throw error instanceof ValidationError ? new CliError(error.message, 2) : error;
+  }
 }
 
 export function registerPlatformCommands(program: Command, withRuntime: WithRuntime): void {
@@ -77,6 +99,17 @@ export function registerPlatformCommands(program: Command, withRuntime: WithRunt
         out(describeRemoval(opts, removed));
       }),
     );
+
+  platform
+    .command('registration-link')
+    .description('create a one-time link an admin pastes into Canvas for dynamic registration (shown once)')
+    .option('--expires <duration>', 'how long the link works, from 1m to 7d (30m, 24h, 7d)', '24h')
+    .action((opts: { expires: string }) => {
+      const lifetimeMs = linkLifetime(opts.expires);
+      return withRuntime(async ({ config }) => {
+        out(describeLink(await createRegistrationLink(config.publicUrl, lifetimeMs), opts.expires));
+      });
+    });
 
   platform
     .command('deployment')

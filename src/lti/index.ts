@@ -11,7 +11,8 @@ export { launchGuard } from './launch-guard';
 export { startPurgeJob } from './purge';
 export { recordIssuedLogin } from './login-states';
 export { canvasDeveloperKeyJson, toolUrls } from './canvas-config';
-export { registerDynamically } from './dynamic-registration';
+export { registerWithLink, registrationFrameAncestors } from './dynamic-registration';
+export { createRegistrationLink, RegistrationLinkError, LINK_REFUSALS } from './registration-links';
 export type { ProgrammeResolver } from './launch';
 
 /** ltijs's refusals become our LaunchError, keeping its stable code for the logs only. */

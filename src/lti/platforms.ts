@@ -1,6 +1,7 @@
 import { markChanged } from '../db/change-marks';
 import { collection, isDuplicateKey } from '../db/collections';
 import { ValidationError } from '../errors';
+import { ltijsInWorker, type LtijsWorkerSettings } from './ltijs-worker';
 import { lti, type LtiPlatform } from './provider';
 
 /**
@@ -37,6 +38,22 @@ export interface PlatformSummary {
   deploymentIds: string[];
 }
 
+/** What ltijs's `registerPlatform` takes. */
+export interface PlatformForLtijs {
+  url: string;
+  clientId: string;
+  name: string;
+  authenticationEndpoint: string;
+  accesstokenEndpoint: string;
+  authorizationServer: string;
+  authConfig: { method: 'JWK_SET'; key: string };
+}
+
+/** Registers a platform with ltijs, which generates the platform's key pair when it is new. */
+export type RegisterWithLtijs = (platform: PlatformForLtijs) => Promise<unknown>;
+
+const inThisThread: RegisterWithLtijs = (platform) => lti.registerPlatform(platform);
+
 const deployments = () => collection<DeploymentDoc>('deployments');
 const deploymentKey = (issuer: string, clientId: string, deploymentId: string) =>
   JSON.stringify([issuer, clientId, deploymentId]);
@@ -55,9 +72,28 @@ function checkUrl(label: string, value: string, allowHttp: boolean): string {
 }
 
 export class PlatformRegistry {
+  private registerDynamicWithLtijs: RegisterWithLtijs = inThisThread;
+
   constructor(
     private readonly options: { allowHttp: boolean; refusedIssuerPrefix?: string },
   ) {}
+
+  /**
+   * Outside production platforms may be plain http and live on this machine or its network (the
+   * development platform does); in production neither.
+   */
+  get acceptsLocalPlatforms(): boolean {
+    return this.options.allowHttp;
+  }
+
+  /**
+   * The service registers platforms from dynamic registration with ltijs in a worker thread:
+   * ltijs generates a new platform's 4096-bit RSA key synchronously, which would stall every
+   * other request. Until this is called they are registered on this thread, as the CLI does.
+   */
+  registerDynamicPlatformsInWorker(settings: LtijsWorkerSettings): void {
+    this.registerDynamicWithLtijs = ltijsInWorker(settings);
+  }
 
   /** Refuses the development platform's issuer in production. */
   isIssuerRefused(issuer: string): boolean {
@@ -65,12 +101,12 @@ export class PlatformRegistry {
     return prefix !== undefined && issuer.startsWith(prefix);
   }
 
-  async add(input: PlatformInput, source: DeploymentDoc['source'] = 'cli'): Promise<PlatformSummary> {
+  async add(input: PlatformInput, source: DeploymentDoc['source'] = 'cli', registerWithLtijs: RegisterWithLtijs = inThisThread): Promise<PlatformSummary> {
     const { allowHttp } = this.options;
     checkUrl('--issuer', input.issuer, allowHttp);
     if (this.isIssuerRefused(input.issuer)) throw new ValidationError('the development platform cannot be registered in production');
     if (!input.clientId.trim()) throw new ValidationError('--client-id must not be empty');
-    await lti.registerPlatform({
+    await registerWithLtijs({
       url: input.issuer,
       clientId: input.clientId,
       name: input.name ?? new URL(input.issuer).host,
@@ -83,6 +119,11 @@ export class PlatformRegistry {
     for (const deploymentId of input.deploymentIds) await this.addDeployment(input.issuer, input.clientId, deploymentId, source);
     await markChanged('platforms');
     return this.require(input.issuer, input.clientId);
+  }
+
+  /** A platform from dynamic registration, registered with ltijs as the service set up. */
+  addFromDynamicRegistration(input: PlatformInput): Promise<PlatformSummary> {
+    return this.add(input, 'dynamic-registration', this.registerDynamicWithLtijs);
   }
 
   async addDeployment(issuer: string, clientId: string, deploymentId: string, source: DeploymentDoc['source'] = 'cli'): Promise<void> {

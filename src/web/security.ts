@@ -34,3 +34,9 @@ export function allowFormActionTo(res: Response, origin: string): void {
   const policy = String(res.getHeader('Content-Security-Policy') ?? '');
   res.setHeader('Content-Security-Policy', policy.replace(/form-action [^;]*/, `form-action 'self' ${origin}`));
 }
+
+/** Lets `origin` frame this one response: a platform's registration page, before it is registered. */
+export function allowFrameAncestor(res: Response, origin: string): void {
+  const policy = String(res.getHeader('Content-Security-Policy') ?? '');
+  res.setHeader('Content-Security-Policy', policy.replace(/frame-ancestors [^;]*/, (directive) => `${directive} ${origin}`));
+}

@@ -56,9 +56,20 @@ describe('the demo page', () => {
     await request(app).post('/dev-platform/launch').type('form').send({ as: 'root', client_id: platform.clientId }).expect(400);
   });
 
-  it('starts dynamic registration by sending the frame to the tool', async () => {
-    const response = await request(app).post('/dev-platform/start-registration').expect(303);
-    expect(response.headers.location).toMatch(new RegExp(`^${TOOL_URL}/lti/register\\?openid_configuration=.+&registration_token=.+`));
+  it('starts dynamic registration with a pasted registration link by sending the frame to it', async () => {
+    const page = await request(app).get('/dev-platform/').expect(200);
+    expect(page.text).toContain('<input type="url" id="registration-link" name="registration_link" required');
+    expect(page.text).toContain('ecf-progress platform registration-link');
+
+    const link = `${TOOL_URL}/lti/register/${'b'.repeat(43)}`;
+    const response = await request(app).post('/dev-platform/start-registration').type('form').send({ registration_link: link }).expect(303);
+    expect(response.headers.location).toMatch(new RegExp(`^${link}\\?openid_configuration=.+&registration_token=.+`));
+  });
+
+  it('asks for the registration link when none, or another site\'s, is given', async () => {
+    const none = await request(app).post('/dev-platform/start-registration').expect(400);
+    expect(none.text).toContain('ecf-progress platform registration-link');
+    await request(app).post('/dev-platform/start-registration').type('form').send({ registration_link: 'https://elsewhere.example.org/lti/register/x' }).expect(400);
   });
 
   it('serves its scripts and styles from the issuer, and nothing else', async () => {

@@ -42,10 +42,13 @@ function registrationRequest(changes: Record<string, unknown> = {}) {
   };
 }
 
-/** What the tool does with the URL Canvas opens: split it into its two query parameters. */
+const REGISTRATION_LINK = `${TOOL_URL}/lti/register/${'a'.repeat(43)}`;
+
+/** What the tool does with the URL Canvas opens for its registration link: split it into its two query parameters. */
 async function start(): Promise<{ openidConfiguration: string; token: string }> {
-  const url = new URL(await platform.startDynamicRegistration());
-  expect(`${url.origin}${url.pathname}`).toBe(`${TOOL_URL}/lti/register`);
+  const url = new URL(await platform.startDynamicRegistration(REGISTRATION_LINK));
+  expect(`${url.origin}${url.pathname}`).toBe(REGISTRATION_LINK);
+  expect([...url.searchParams.keys()]).toEqual(['openid_configuration', 'registration_token']);
   const openidConfiguration = url.searchParams.get('openid_configuration') ?? '';
   const token = url.searchParams.get('registration_token') ?? '';
   return { openidConfiguration, token };

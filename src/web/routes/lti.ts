@@ -1,8 +1,9 @@
 import express, { Router } from 'express';
-import { canvasDeveloperKeyJson, launchGuard, lti, recordIssuedLogin, registerDynamically, toolUrls, type PlatformRegistry } from '../../lti';
-import { ValidationError } from '../../errors';
+import { canvasDeveloperKeyJson, launchGuard, LINK_REFUSALS, lti, recordIssuedLogin, RegistrationLinkError, registerWithLink, registrationFrameAncestors, toolUrls, type PlatformRegistry } from '../../lti';
+import { AppError } from '../../errors';
 import { allowMethods, bodyShape, stringParams } from '../edge';
 import type { RateLimiters } from '../rate-limits';
+import { allowFrameAncestor } from '../security';
 
 export const MAX_BODY = '256kb';
 
@@ -49,22 +50,36 @@ export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string;
     res.json(canvasDeveloperKeyJson(deps.publicUrl));
   });
 
-  router.all('/register', allowMethods('GET'), ...parseBody, deps.limits.registrations, async (req, res, next) => {
+  /** Refusals name their reason in words for the admin who pasted the link into Canvas. */
+  const refuseRegistration = (req: express.Request, res: express.Response, error: AppError) => {
+    req.log.warn({ event: 'lti.dynamic_registration_refused', reason: error.id, status: error.status }, error.message);
+    const title = error instanceof RegistrationLinkError ? 'This registration link cannot be used' : 'ECF Progress could not be registered';
+    res.status(error.status).render('pages/registration-refused', { title, message: error.message, status: error.status, requestId: req.id });
+  };
+
+  /** Canvas shows every answer, refusals and rate limits included, in its iframe. */
+  const framedByPlatform: express.RequestHandler = (req, res, next) => {
+    for (const origin of registrationFrameAncestors(req.query.openid_configuration, deps.registry.acceptsLocalPlatforms)) allowFrameAncestor(res, origin);
+    next();
+  };
+
+  router.all('/register', allowMethods('GET'), ...parseBody, framedByPlatform, deps.limits.registrations, (req, res) => {
+    refuseRegistration(req, res, LINK_REFUSALS.missing());
+  });
+
+  router.all('/register/:link', allowMethods('GET'), ...parseBody, framedByPlatform, deps.limits.registrations, async (req, res, next) => {
+    const { openid_configuration: openidConfiguration, registration_token: registrationToken } = req.query;
     try {
-      const openidConfiguration = req.query.openid_configuration;
-      const registrationToken = req.query.registration_token;
-      if (typeof openidConfiguration !== 'string') {
-        throw new ValidationError('Open this address from Canvas: Admin → Developer Keys → + LTI Registration.');
-      }
-      const platform = await registerDynamically(deps.registry, deps.publicUrl, {
-        openidConfiguration,
+      const platform = await registerWithLink({ registry: deps.registry, publicUrl: deps.publicUrl, log: req.log }, req.params.link, {
+        openidConfiguration: typeof openidConfiguration === 'string' ? openidConfiguration : undefined,
         registrationToken: typeof registrationToken === 'string' ? registrationToken : undefined,
       });
       await deps.onRegistered();
       req.log.info({ event: 'lti.dynamic_registration', issuer: platform.issuer, clientId: platform.clientId }, 'platform registered');
       res.render('pages/registered', { title: 'ECF Progress is registered', platform });
     } catch (error) {
-      next(error);
+      if (error instanceof AppError) refuseRegistration(req, res, error);
+      else next(error);
     }
   });
 
