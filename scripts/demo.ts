@@ -70,7 +70,6 @@ async function main(): Promise<void> {
   process.env.DATA_DIR ??= path.join('data', 'demo');
   const config = loadConfig();
   const runtime = await openRuntime(config);
-  runtime.registry.registerDynamicPlatformsInWorker({ uri: runtime.database.uri, dbName: runtime.database.dbName, ltiKey: runtime.secrets.ltiKey });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   const platform = await createDevPlatform({ issuer: `${config.publicUrl}${DEV_PLATFORM_PATH}`, toolUrl: config.publicUrl, keyFile: path.join(config.dataDir, 'dev-platform-key.json') });

@@ -4,8 +4,9 @@ import type { Router } from 'express';
 import type { Config } from './config/env';
 import { deriveSecrets, resolveAppSecret, type Secrets } from './config/secrets';
 import { connectDatabase, resolveDatabase, type DatabaseHandle } from './db/connection';
+import { ensureStore } from './db/store-setup';
 import { createLogger, type Logger } from './log/logger';
-import { PlatformRegistry, lti, setupLti, startPurgeJob, toolUrls } from './lti';
+import { PlatformRegistry, lti, ltijsInWorker, setupLti, startPurgeJob, toolUrls } from './lti';
 import { findProgrammeOfCourse } from './programme/links';
 import { SessionStore } from './sessions/store';
 import { createSyncService } from './sync';
@@ -37,9 +38,11 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
   const database = await resolveDatabase(config, say, { shareRunning: options.shareRunningDatabase ?? false });
   try {
     await connectDatabase(database.uri, database.dbName);
+    await ensureStore();
     const registry = new PlatformRegistry({
       allowHttp: !config.isProduction,
       refusedIssuerPrefix: config.isProduction ? `${config.publicUrl}${DEV_PLATFORM_PATH}` : undefined,
+      registerDynamic: ltijsInWorker({ uri: database.uri, dbName: database.dbName, ltiKey: secrets.ltiKey }),
     });
     const sessions = new SessionStore(config.sessionIdleTimeoutMs);
     await setupLti({ ltiKey: secrets.ltiKey, dbUri: database.uri, sessions, registry, resolveProgramme: findProgrammeOfCourse, logger });

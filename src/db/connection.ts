@@ -3,9 +3,11 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Config } from '../config/env';
 import { startEmbeddedServer, EmbeddedDatabaseError } from './embedded';
+import { withFileLock } from './file-lock';
 
 export const DEFAULT_DB_NAME = 'ecf_progress';
 const RECORD_FILE = 'embedded-db.json';
+const START_LOCK = 'embedded-db.lock';
 
 export interface DatabaseHandle {
   readonly uri: string;
@@ -65,6 +67,14 @@ export async function resolveDatabase(config: Config, say: (line: string) => voi
   if (config.mongodbUri) {
     return { uri: config.mongodbUri, dbName: dbNameOf(config.mongodbUri), description: 'MONGODB_URI', release: async () => undefined };
   }
+  // Two servers on one data folder each keep their own view of its files (FerretDB then fails
+  // with "table … already exists"): processes starting at once take turns, and the later one
+  // finds the record of the first one's server.
+  const announceWait = (holder: number) => say(`Waiting for process ${holder}, which is starting the local database in ${config.dataDir}…`);
+  return withFileLock(path.join(config.dataDir, START_LOCK), announceWait, () => openEmbeddedDatabase(config, say, options));
+}
+
+async function openEmbeddedDatabase(config: Config, say: (line: string) => void, options: { shareRunning: boolean }): Promise<DatabaseHandle> {
   const recordFile = path.join(config.dataDir, RECORD_FILE);
   const record = readRecord(recordFile);
   if (record && record.ownerPid !== process.pid && isAlive(record.ownerPid) && (await answers(record.uri))) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cacheDir, startFerretDb } from './ferretdb';
+import { FERRETDB_VERSION, cacheDir, startFerretDb } from './ferretdb';
 import { startMongod } from './mongod';
 import { EmbeddedDatabaseError, type EmbeddedServer } from './embedded-types';
 
@@ -25,8 +25,9 @@ function rememberDownloadFailed(): void {
   fs.writeFileSync(path.join(cacheDir(), DOWNLOAD_FAILED_MARKER), new Date().toISOString());
 }
 
+/** One line: a failed download's message puts its cause on the lines after the first. */
 function reason(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return error instanceof Error ? error.message.split('\n').map((line) => line.trim()).filter(Boolean).join(' ') : String(error);
 }
 
 /**
@@ -40,11 +41,16 @@ export async function startEmbeddedServer(
 ): Promise<EmbeddedServer> {
   const failures: string[] = [];
   if (choice !== 'ferretdb') {
+    const downloadAllowed = choice === 'mongod' || !downloadFailedRecently();
     try {
-      return await startMongod(path.join(dir, 'mongod'), choice === 'mongod' || !downloadFailedRecently());
+      return await startMongod(path.join(dir, 'mongod'), downloadAllowed);
     } catch (error) {
       failures.push(`mongod: ${reason(error)}`);
-      if (choice === 'auto') rememberDownloadFailed();
+      if (choice === 'auto') {
+        rememberDownloadFailed();
+        // Said when a download was tried, at most once a day; later starts skip it quietly.
+        if (downloadAllowed) say(`No MongoDB could be started here (${reason(error)}); using FerretDB ${FERRETDB_VERSION} instead.`);
+      }
     }
   }
   if (choice !== 'mongod') {

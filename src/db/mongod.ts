@@ -18,8 +18,9 @@ function mongodOnPath(): string | undefined {
 export async function startMongod(dir: string, allowDownload: boolean): Promise<EmbeddedServer> {
   const systemBinary = mongodOnPath();
   process.env.MONGOMS_RUNTIME_DOWNLOAD = allowDownload || systemBinary ? 'true' : 'false';
-  // Fails quietly when no binary is at hand; MongoMemoryServer.create would print a warning first.
-  if (!systemBinary && !allowDownload) await MongoBinary.getPath();
+  // Getting the binary first makes a failed download, or no binary at all, fail here quietly:
+  // MongoMemoryServer.create would print its own warning with a stack trace before failing.
+  if (!systemBinary) await MongoBinary.getPath();
   fs.mkdirSync(dir, { recursive: true });
   const server = await MongoMemoryServer.create({
     instance: { dbPath: dir, storageEngine: 'wiredTiger', ip: '127.0.0.1' },

@@ -1,12 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import { LaunchError } from '../errors';
-import type { Logger } from '../log/logger';
 import { createLaunchHandlers, type LaunchDeps } from './launch';
 import { TOKEN_MAX_AGE_S } from './launch-guard';
 import { lti, routeRejectionsToNext, type RefusalCallback } from './provider';
 
 export { lti };
 export { PlatformRegistry } from './platforms';
+export { ltijsInWorker } from './ltijs-worker';
 export { launchGuard } from './launch-guard';
 export { startPurgeJob } from './purge';
 export { recordIssuedLogin } from './login-states';

@@ -1,7 +1,6 @@
 import { markChanged } from '../db/change-marks';
 import { collection, isDuplicateKey } from '../db/collections';
 import { ValidationError } from '../errors';
-import { ltijsInWorker, type LtijsWorkerSettings } from './ltijs-worker';
 import { lti, type LtiPlatform } from './provider';
 
 /**
@@ -71,12 +70,19 @@ function checkUrl(label: string, value: string, allowHttp: boolean): string {
   return value;
 }
 
-export class PlatformRegistry {
-  private registerDynamicWithLtijs: RegisterWithLtijs = inThisThread;
+export interface PlatformRegistryOptions {
+  allowHttp: boolean;
+  refusedIssuerPrefix?: string;
+  /**
+   * How platforms from dynamic registration are registered with ltijs. The service passes
+   * `ltijsInWorker`: ltijs generates a new platform's 4096-bit RSA key synchronously, which
+   * would stall every other request. The CLI registers on its own thread.
+   */
+  registerDynamic?: RegisterWithLtijs;
+}
 
-  constructor(
-    private readonly options: { allowHttp: boolean; refusedIssuerPrefix?: string },
-  ) {}
+export class PlatformRegistry {
+  constructor(private readonly options: PlatformRegistryOptions) {}
 
   /**
    * Outside production platforms may be plain http and live on this machine or its network (the
@@ -84,15 +90,6 @@ export class PlatformRegistry {
    */
   get acceptsLocalPlatforms(): boolean {
     return this.options.allowHttp;
-  }
-
-  /**
-   * The service registers platforms from dynamic registration with ltijs in a worker thread:
-   * ltijs generates a new platform's 4096-bit RSA key synchronously, which would stall every
-   * other request. Until this is called they are registered on this thread, as the CLI does.
-   */
-  registerDynamicPlatformsInWorker(settings: LtijsWorkerSettings): void {
-    this.registerDynamicWithLtijs = ltijsInWorker(settings);
   }
 
   /** Refuses the development platform's issuer in production. */
@@ -123,7 +120,7 @@ export class PlatformRegistry {
 
   /** A platform from dynamic registration, registered with ltijs as the service set up. */
   addFromDynamicRegistration(input: PlatformInput): Promise<PlatformSummary> {
-    return this.add(input, 'dynamic-registration', this.registerDynamicWithLtijs);
+    return this.add(input, 'dynamic-registration', this.options.registerDynamic ?? inThisThread);
   }
 
   async addDeployment(issuer: string, clientId: string, deploymentId: string, source: DeploymentDoc['source'] = 'cli'): Promise<void> {

@@ -60,8 +60,5 @@ export const pathOf = (url: string) => {
 
 /** The test service with dynamic registrations in the ltijs worker, as the service runs them. */
 export async function startRegistrationService(config?: Config): Promise<TestService> {
-  const t = await startTestService({ config });
-  const { database, secrets } = t.runtime;
-  t.runtime.registry.registerDynamicPlatformsInWorker({ uri: database.uri, dbName: database.dbName, ltiKey: secrets.ltiKey });
-  return t;
+  return startTestService({ config });
 }
