@@ -119,7 +119,7 @@ export function startupMessage(config: Config, listeningUrl: string, database: D
     publicUrl: config.publicUrl,
     database: database.description,
     canvasDeveloperKeyJson: urls.canvasJson,
-    dynamicRegistration: urls.register,
+    dynamicRegistration: 'a one-time link from `ecf-progress platform registration-link`',
     jwks: urls.keys,
   };
 }
