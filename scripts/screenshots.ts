@@ -38,12 +38,18 @@ async function main(): Promise<void> {
           await page.goBack();
           await page.click('.module:nth-child(3) >> text=Session plans');
           await page.screenshot({ path: path.join(out, `ect-session-plans-${width}.png`), fullPage: true });
+          await page.click('text=Sign out');
+          await page.waitForURL(/sign-out$/);
+          await page.screenshot({ path: path.join(out, `signed-out-${width}.png`), fullPage: true });
         }
       }
+      await page.goto(`${base}/lti/register`);
+      await page.screenshot({ path: path.join(out, `registration-without-link-${width}.png`), fullPage: true });
       await page.close();
     }
     const framed = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     await launchAs(framed, base, 'ect', true);
+    await framed.waitForLoadState('networkidle');
     await framed.screenshot({ path: path.join(out, 'ect-in-iframe-1280.png'), fullPage: true });
   } finally {
     await browser.close();
