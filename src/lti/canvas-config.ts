@@ -1,3 +1,6 @@
+/** Instructure-hosted Canvas: one issuer for every institution (CANVAS.md §1.1). */
+export const INSTRUCTURE_ISSUERS: ReadonlySet<string> = new Set(['https://canvas.instructure.com', 'https://canvas.beta.instructure.com', 'https://canvas.test.instructure.com']);
+
 export const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
 export const TOOL_TITLE = 'ECF Progress';
 const DESCRIPTION = 'Early Career Framework progress: module progress, module audits and mentor session plans.';

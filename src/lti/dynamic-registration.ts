@@ -3,7 +3,7 @@ import { canvasUserAgent } from '../canvas/connections';
 import { ValidationError } from '../errors';
 import type { Logger } from '../log/logger';
 import { requestOutbound, UnreachableError, type OutboundRequest } from '../net/safe-fetch';
-import { dynamicRegistrationRequest } from './canvas-config';
+import { dynamicRegistrationRequest, INSTRUCTURE_ISSUERS } from './canvas-config';
 import type { PlatformRegistry, PlatformSummary } from './platforms';
 import { checkRegistrationLink, claimRegistrationLink } from './registration-links';
 
@@ -22,8 +22,6 @@ const RegistrationResponse = z.object({
 
 /** Plain http is for the development platform on this machine, and only outside production. */
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
-/** Instructure-hosted Canvas: one issuer for every institution (CANVAS.md §1.1). */
-const INSTRUCTURE_ISSUERS = new Set(['https://canvas.instructure.com', 'https://canvas.beta.instructure.com', 'https://canvas.test.instructure.com']);
 const INSTRUCTURE_HOST = /(^|\.)(instructure|canvaslms)\.com$/;
 const INSTRUCTURE_FRAME_ANCESTORS = ['https://*.instructure.com', 'https://*.canvaslms.com'];
 

@@ -50,6 +50,10 @@ export async function setupLti(deps: LaunchDeps & { ltiKey: string; dbUri: strin
   lti.onSessionTimeout(refuseWith(401, 'Your session has ended. Reopen the tool from Canvas.', 'SESSION_TIMEOUT'));
   lti.onUnregisteredPlatform(refuseWith(400, 'This Canvas is not registered with the tool. Ask your Canvas administrator to install it.', 'UNREGISTERED_PLATFORM'));
   lti.onInactivePlatform(refuseWith(401, 'This Canvas registration is not active yet. Ask your Canvas administrator.', 'PLATFORM_NOT_ACTIVATED'));
+  const ownSigintHandlers = new Set(process.listeners('SIGINT'));
   await lti.deploy({ serverless: true, silent: true });
+  // ltijs adds a SIGINT handler that exits the process as soon as its own connection closes,
+  // before our shutdown has stopped the embedded database (which then outlives us).
+  for (const handler of process.listeners('SIGINT')) if (!ownSigintHandlers.has(handler)) process.off('SIGINT', handler);
   routeRejectionsToNext(lti.app);
 }

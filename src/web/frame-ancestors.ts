@@ -1,6 +1,6 @@
+import { INSTRUCTURE_ISSUERS } from '../lti/canvas-config';
 import type { PlatformSummary } from '../lti/platforms';
 
-const INSTRUCTURE_ISSUERS = new Set(['https://canvas.instructure.com', 'https://canvas.beta.instructure.com', 'https://canvas.test.instructure.com']);
 const CHECK_EVERY_MS = 1000;
 
 function originOf(url: string): string | null {

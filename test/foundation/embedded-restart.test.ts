@@ -37,4 +37,11 @@ describe('npm start without MONGODB_URI', () => {
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ clientId: '170000000000077', deploymentIds: ['3:abc'] })]);
     expect(await stop(second)).toBe(0);
   });
+
+  it('stops its embedded database on Ctrl+C (SIGINT) as on SIGTERM', async () => {
+    const service = await startService();
+    service.child.kill('SIGINT');
+    expect(await service.exited).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'embedded-db.json'))).toBe(false);
+  });
 });
