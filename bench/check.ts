@@ -2,7 +2,7 @@
  * Correctness after a run: the stored per-student module counts against the simulator's
  * ground truth (the logic of `expectStoreMatchesTruth` in test/sync/helpers.ts, without jest).
  */
-import { courseLinkId } from '../src/programme/links';
+import { courseKeyId } from '../src/domain';
 import { readState, readStudents } from '../src/sync/store';
 import type { ExpectedCourse } from './sim-protocol';
 
@@ -26,7 +26,7 @@ export async function checkStore(platform: { issuer: string; clientId: string },
     if (result.examples.length < 5) result.examples.push(line);
   };
   for (const course of expected) {
-    const state = await readState(courseLinkId(platform, course.courseId));
+    const state = await readState(courseKeyId(platform, course.courseId));
     if (!state) {
       note(`course ${course.courseId}: no sync state`);
       result.mismatches += course.students.length - 1;

@@ -6,8 +6,7 @@
  */
 import { CanvasApi, type CanvasClient } from '../src/canvas';
 import type { CourseLink } from '../src/programme/links';
-import { buildCourseStructure } from '../src/programme/modules';
-import { moduleDone, planFor } from '../src/sync/course-plan';
+import { buildCourseStructure, hiddenFrom, planFor, studentModuleCounts } from '../src/completion';
 import { syncedStateChanges } from '../src/sync/course-sync';
 import { listStudentIdentities, type StudentDetail } from '../src/sync/fetch-details';
 import { emptyState, readState, writeGeneration, type StudentRecord } from '../src/sync/store';
@@ -48,6 +47,8 @@ async function naiveCourse(client: CanvasClient, link: CourseLink, runId: string
     const perModule = await Promise.all(canvasModules.map((m) => studentItems(client, link.courseId, m.id, identity.userId)));
     const required = perModule.flat().filter((item) => item.completion_requirement);
     const completions = new Map(required.filter((item) => item.completion_requirement?.completed).map((item) => [item.id, now] as const));
+    const hiddenItemIds = hiddenFrom(plan, required.map((item) => item.id));
+    const counts = studentModuleCounts(plan, completions, hiddenItemIds);
     return {
       userId: identity.userId,
       name: identity.name,
@@ -59,7 +60,9 @@ async function naiveCourse(client: CanvasClient, link: CourseLink, runId: string
       requirementCompleted: completions.size,
       requirementTotal: required.length,
       completions,
-      moduleDone: moduleDone(plan, completions),
+      hiddenItemIds,
+      moduleRequired: counts.required,
+      moduleDone: counts.done,
       fetchedAt: now,
     };
   };

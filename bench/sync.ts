@@ -14,7 +14,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type EmbeddedServer, type EngineChoice } from '../src/db/embedded';
-import { courseLinkId, courseLinks, type CourseLink } from '../src/programme/links';
+import { courseKeyId } from '../src/domain';
+import { courseLinks, type CourseLink } from '../src/programme/links';
 import { checkStore } from './check';
 import { resultsSection, seconds, updateReadme, type BenchResults, type RunKind, type RunResult, type TargetResult } from './report';
 import type { RunJob, RunMeasurement, RunReply } from './run-protocol';
@@ -64,7 +65,7 @@ async function prepare(bench: Bench, name: string, size: number): Promise<Prepar
   const spec: CohortSpec = { seed: bench.seed, courses: COURSES, studentsPerCourse: size / COURSES, modules: MODULES, itemsPerModule: ITEMS_PER_MODULE };
   const started = await bench.sim.start(spec);
   const links = started.courses.map((course, i): CourseLink => ({
-    _id: courseLinkId(PLATFORM, course.id),
+    _id: courseKeyId(PLATFORM, course.id),
     ...PLATFORM,
     courseId: course.id,
     programme: i % 2 === 0 ? 'ect' : 'mentor',

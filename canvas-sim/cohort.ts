@@ -1,7 +1,10 @@
+import { SimulatorUsageError } from './errors';
 import { createRandom, type Random } from './prng';
 
 export type ItemType = 'SubHeader' | 'Page' | 'Quiz' | 'Assignment' | 'ExternalUrl' | 'File';
 export type RequirementType = 'must_view' | 'must_submit' | 'min_score' | 'must_mark_done';
+/** What an item is in programme terms, as the generator made it. */
+export type ItemKind = 'self-study' | 'mentor-meeting' | 'event' | 'audit' | 'header';
 
 export interface CompletionRequirement {
   type: RequirementType;
@@ -19,6 +22,11 @@ export interface SimItem {
   pageUrl?: string;
   externalUrl?: string;
   requirement: CompletionRequirement | null;
+  /**
+   * Recorded when the item is built, never sent to clients: the ground truth counts by it, so
+   * a product that classifies titles wrongly disagrees with the truth.
+   */
+  kind: ItemKind;
 }
 
 export interface SimModule {
@@ -27,6 +35,8 @@ export interface SimModule {
   position: number;
   requireSequentialProgress: boolean;
   items: SimItem[];
+  /** The programme module the generator built this as, or null for course furniture such as "Induction". */
+  programmeModule: number | null;
 }
 
 export interface SimUser {
@@ -61,6 +71,8 @@ export interface SimCourse {
   name: string;
   courseCode: string;
   modules: SimModule[];
+  /** How many modules the programme this course delivers has; the course may build fewer of them. */
+  programmeModuleCount: number;
   sections: SimSection[];
   enrollments: SimEnrollment[];
   /**
@@ -96,6 +108,7 @@ export interface CohortOptions {
   seed: number | string;
   courses: number;
   studentsPerCourse: number;
+  /** Programme modules per course, at most the programme's nine (default all of them). */
   modules?: number;
   itemsPerModule?: number;
   sectionsPerCourse?: number;
@@ -192,6 +205,7 @@ function buildItem(
   cohort: Cohort,
   title: string,
   type: ItemType,
+  kind: ItemKind,
   position: number,
   requirement: CompletionRequirement | null,
 ): SimItem {
@@ -207,18 +221,19 @@ function buildItem(
     pageUrl: type === 'Page' ? title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') : undefined,
     externalUrl: type === 'ExternalUrl' ? `https://media.example.org/ecf/${id}` : undefined,
     requirement,
+    kind,
   };
 }
 
 function buildProgrammeModule(cohort: Cohort, random: Random, n: number, position: number, itemsPerModule: number): SimModule {
-  const title = ECF_MODULE_TITLES[(n - 1) % ECF_MODULE_TITLES.length];
+  const title = ECF_MODULE_TITLES[n - 1];
   const topics = n <= TOPICS.length ? TOPICS[n - 1] : ENQUIRY_TOPICS;
   const items: SimItem[] = [];
-  const add = (itemTitle: string, type: ItemType, requirement: CompletionRequirement | null): void => {
-    items.push(buildItem(cohort, itemTitle, type, items.length + 1, requirement));
+  const add = (itemTitle: string, type: ItemType, kind: ItemKind, requirement: CompletionRequirement | null): void => {
+    items.push(buildItem(cohort, itemTitle, type, kind, items.length + 1, requirement));
   };
 
-  add('Self-directed study', 'SubHeader', null);
+  add('Self-directed study', 'SubHeader', 'header', null);
   const selfStudyCount = Math.max(1, itemsPerModule - 5);
   const kinds: readonly [ItemType, string][] = [
     ['Page', 'Reading'],
@@ -231,27 +246,27 @@ function buildProgrammeModule(cohort: Cohort, random: Random, n: number, positio
     const [type, label] = random.pick(kinds);
     // Downloadable resources are often left optional; a few other items too.
     const optional = type === 'File' ? random.chance(0.5) : random.chance(0.05);
-    add(`${n}.${k} ${label}: ${random.pick(topics)}`, type, optional ? null : requirementFor(type, random));
+    add(`${n}.${k} ${label}: ${random.pick(topics)}`, type, 'self-study', optional ? null : requirementFor(type, random));
   }
   const meetings = random.int(1, 2);
   for (let m = 1; m <= meetings; m += 1) {
-    add(`Mentor meeting ${m}: ${MEETING_TOPICS[(n + m) % MEETING_TOPICS.length]}`, 'Page', { type: 'must_mark_done' });
+    add(`Mentor meeting ${m}: ${MEETING_TOPICS[(n + m) % MEETING_TOPICS.length]}`, 'Page', 'mentor-meeting', { type: 'must_mark_done' });
   }
   // Attendance at events is recorded outside Canvas, so the item carries no requirement.
-  add(`Training event: ${title} (${random.pick(EVENT_KINDS)})`, 'Page', null);
-  add(`Module ${n} audit`, 'Assignment', { type: 'must_submit' });
+  add(`Training event: ${title} (${random.pick(EVENT_KINDS)})`, 'Page', 'event', null);
+  add(`Module ${n} audit`, 'Assignment', 'audit', { type: 'must_submit' });
 
-  return { id: mintId(cohort), name: `Module ${n}: ${title}`, position, requireSequentialProgress: false, items };
+  return { id: mintId(cohort), name: `Module ${n}: ${title}`, position, requireSequentialProgress: false, items, programmeModule: n };
 }
 
 function buildInductionModule(cohort: Cohort): SimModule {
   const items = [
-    buildItem(cohort, 'Welcome', 'SubHeader', 1, null),
-    buildItem(cohort, 'Welcome to the Early Career Framework', 'Page', 2, { type: 'must_view' }),
-    buildItem(cohort, 'How this course works', 'Page', 3, { type: 'must_mark_done' }),
-    buildItem(cohort, 'Programme handbook', 'File', 4, null),
+    buildItem(cohort, 'Welcome', 'SubHeader', 'header', 1, null),
+    buildItem(cohort, 'Welcome to the Early Career Framework', 'Page', 'self-study', 2, { type: 'must_view' }),
+    buildItem(cohort, 'How this course works', 'Page', 'self-study', 3, { type: 'must_mark_done' }),
+    buildItem(cohort, 'Programme handbook', 'File', 'self-study', 4, null),
   ];
-  return { id: mintId(cohort), name: 'Induction', position: 1, requireSequentialProgress: true, items };
+  return { id: mintId(cohort), name: 'Induction', position: 1, requireSequentialProgress: true, items, programmeModule: null };
 }
 
 /** Required items in course order: the order students mostly work through them. */
@@ -292,7 +307,10 @@ function generateProgress(
  */
 export function generateCohort(opts: CohortOptions): Cohort {
   const random = createRandom(opts.seed);
-  const modulesPerCourse = opts.modules ?? 9;
+  const modulesPerCourse = opts.modules ?? ECF_MODULE_TITLES.length;
+  if (modulesPerCourse > ECF_MODULE_TITLES.length) {
+    throw new SimulatorUsageError(`the programme has ${ECF_MODULE_TITLES.length} modules; ${modulesPerCourse} were asked for`);
+  }
   const itemsPerModule = opts.itemsPerModule ?? 15;
   const sectionsPerCourse = opts.sectionsPerCourse ?? Math.max(1, Math.min(8, Math.ceil(opts.studentsPerCourse / 25)));
   const now = (opts.now ?? new Date(Date.UTC(2025, 2, 3, 9, 0, 0))).getTime();
@@ -331,6 +349,7 @@ export function generateCohort(opts: CohortOptions): Cohort {
       name: `Early Career Teacher Development Programme: cohort ${letter}`,
       courseCode: `ECF-TD-${letter}`,
       modules,
+      programmeModuleCount: ECF_MODULE_TITLES.length,
       sections,
       enrollments: [],
       completions: new Map(),

@@ -8,6 +8,7 @@ export {
   type Cohort,
   type CohortOptions,
   type CompletionRequirement,
+  type ItemKind,
   type ItemType,
   type RequirementType,
   type SimCourse,
@@ -18,6 +19,7 @@ export {
   type SimUser,
 } from './cohort';
 export { SimulatorUsageError } from './errors';
+export type { ExpectedCourseProgress, ExpectedModuleProgress, ExpectedStudentProgress } from './expected';
 export type { StudentTruth } from './progress';
 export {
   startCanvasSimulator,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { canvasTime, makeUser, mintId, requiredItems, type Cohort, type SimCourse, type SimUser } from './cohort';
 import { notFound, SimHttpError, SimulatorUsageError } from './errors';
+import { expectedCourseProgress, type ExpectedCourseProgress } from './expected';
 import { createGraphqlExecutor, type GraphqlRequest } from './graphql';
 import { canvasJson } from './json';
 import { createRandom } from './prng';
@@ -72,6 +73,11 @@ export interface CanvasSimulator {
   setCourseFault(courseId: string, fault: CourseFault | null): void;
   /** Per active student of the course: required items met and not met, in course order. */
   truth(courseId: string): Map<string, StudentTruth>;
+  /**
+   * The module progress the course should show, per active student, from what the generator
+   * recorded rather than from titles: both the course-wide and each student's own denominators.
+   */
+  expectedProgress(courseId: string): ExpectedCourseProgress;
   completeItems(courseId: string, userId: string, itemIds: readonly string[]): void;
   uncompleteItems(courseId: string, userId: string, itemIds: readonly string[]): void;
   /** Completes a few more items for `fraction` of the students; returns who changed. */
@@ -385,6 +391,7 @@ export async function startCanvasSimulator(opts: SimulatorOptions): Promise<Canv
       const students = c.enrollments.filter((e) => e.type === 'StudentEnrollment' && e.state === 'active');
       return new Map(students.map((e) => [e.userId, studentTruth(c, e.userId)]));
     },
+    expectedProgress: (courseId) => expectedCourseProgress(course(courseId)),
     completeItems: (courseId, userId, itemIds) => complete(course(courseId), userId, itemIds),
     uncompleteItems: (courseId, userId, itemIds) => {
       const c = course(courseId);

@@ -14,8 +14,7 @@ import { linkCourse } from '../src/programme/link-service';
 import { listCourseLinks } from '../src/programme/links';
 import { importRoster, importSchools } from '../src/people';
 import { unlinkCourseAndData } from '../src/retention';
-import { createSyncService } from '../src/sync';
-import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
+import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage, syncServiceOf } from '../src/service';
 
 const COHORT = 'September 2025';
 const SCHOOLS = [
@@ -91,7 +90,7 @@ async function main(): Promise<void> {
   for (const report of [await importSchools(people.schools), await importRoster(people.roster)]) {
     if (report.bad.length > 0) throw new Error(`demo people have bad rows: ${JSON.stringify(report.bad.slice(0, 3))}`);
   }
-  const run = await createSyncService(runtime).run({ trigger: 'demo', full: true });
+  const run = await syncServiceOf(runtime).run({ trigger: 'demo', full: true });
   say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
 
   const service = await startService(runtime, { devPlatform: platform.router });

@@ -6,10 +6,12 @@ import { deriveSecrets, resolveAppSecret, type Secrets } from './config/secrets'
 import { connectDatabase, resolveDatabase, type DatabaseHandle } from './db/connection';
 import { ensureStore } from './db/store-setup';
 import { createLogger, type Logger } from './log/logger';
-import { PlatformRegistry, lti, ltijsInWorker, setupLti, startPurgeJob, toolUrls } from './lti';
+import { JobRunner } from './jobs';
+import { PURGE_INTERVAL_MS, PlatformRegistry, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
 import { findProgrammeOfCourse } from './programme/links';
 import { SessionStore } from './sessions/store';
-import { createSyncService } from './sync';
+import { refreshCohorts } from './progress/read-model';
+import { createSyncService, type SyncService } from './sync';
 import { listConnections } from './canvas/connections';
 import { currentMark } from './db/change-marks';
 import { createApp } from './web/app';
@@ -69,7 +71,28 @@ export interface RunningService {
   runtime: Runtime;
   server: http.Server;
   url: string;
+  /** The background jobs: `purge`, and `sync` unless SYNC_INTERVAL is off. */
+  jobs: JobRunner;
   close(): Promise<void>;
+}
+
+/**
+ * The sync as the service, the CLI and the demo run it: each run that commits new generations
+ * rebuilds the read model of their cohorts, which every page and export reads.
+ */
+export function syncServiceOf(runtime: Runtime): SyncService {
+  return createSyncService(runtime, { afterCommit: (cohorts) => refreshCohorts(cohorts, { leaseSlotMs: runtime.config.syncLeaseSlotMs }) });
+}
+
+function registerJobs(runtime: Runtime): JobRunner {
+  const { config, logger, sessions } = runtime;
+  const jobs = new JobRunner(logger);
+  jobs.register({ name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => sweepExpiredLtiRecords(sessions, logger) });
+  if (config.syncIntervalMs > 0) {
+    const sync = syncServiceOf(runtime);
+    jobs.register({ name: 'sync', intervalMs: config.syncIntervalMs, run: () => sync.runScheduled() });
+  }
+  return jobs;
 }
 
 /** Starts the HTTP service on an open runtime; `devPlatform` is passed only by demo and tests. */
@@ -80,23 +103,26 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     () => currentMark('platforms'),
   );
   await frameAncestors.follow({ force: true });
-  const stopPurge = startPurgeJob(sessions, logger);
-  const stopSync = config.syncIntervalMs > 0 ? createSyncService(runtime).startSchedule(config.syncIntervalMs) : async () => undefined;
+  const jobs = registerJobs(runtime);
   const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, syncIntervalMs: config.syncIntervalMs, rateLimits: config.rateLimits, devPlatform: options.devPlatform });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, resolve);
   });
+  // Only once listening: a start that fails (port in use) must leave no timers behind.
+  jobs.start();
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
     runtime,
     server,
     url: `http://127.0.0.1:${port}`,
+    jobs,
     close: () => {
       closing ??= (async () => {
-        stopPurge();
+        // Timers stop at once; a sync in progress is awaited below, so it is not cut short.
+        const jobsStopped = jobs.stop();
         // In-flight requests get a few seconds to finish; idle keep-alive sockets close at once.
         const force = setTimeout(() => server.closeAllConnections(), 5000);
         await new Promise<void>((resolve) => {
@@ -104,7 +130,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
           server.closeIdleConnections();
         });
         clearTimeout(force);
-        await stopSync();
+        await jobsStopped;
       })();
       return closing;
     },

@@ -3,6 +3,7 @@ import type { Config } from '../config/env';
 import type { Secrets } from '../config/secrets';
 import { markChanged } from '../db/change-marks';
 import { collection } from '../db/collections';
+import { platformKeyId, type PlatformKey } from '../domain';
 import { AppError, ValidationError } from '../errors';
 import { CanvasApi } from './api';
 import { CanvasClient, type CanvasLogger } from './client';
@@ -15,11 +16,8 @@ import {
   CanvasRequestError,
 } from './errors';
 
-/** A registered LTI platform: Canvas connections are kept per issuer and client id. */
-export interface PlatformKey {
-  issuer: string;
-  clientId: string;
-}
+/** Re-exported only for src/sync/service.ts and src/sync/status.ts until they import it from domain. */
+export type { PlatformKey };
 
 export interface CanvasConnection {
   baseUrl: string;
@@ -49,8 +47,6 @@ export class ConnectionError extends AppError {
 }
 
 const connections = () => collection<ConnectionDoc>('canvas_connections');
-
-export const connectionId = (platform: PlatformKey) => JSON.stringify([platform.issuer, platform.clientId]);
 
 const TOKEN_SHAPE = /^[\x21-\x7e]{1,4096}$/;
 const ENDING_LENGTH = 4;
@@ -106,7 +102,7 @@ export async function saveConnection(
 ): Promise<ConnectionSummary> {
   const baseUrl = normaliseBaseUrl(input.baseUrl, !ctx.config.isProduction);
   const token = normaliseToken(input.token);
-  const _id = connectionId(platform);
+  const _id = platformKeyId(platform);
   const doc: ConnectionDoc = {
     _id,
     issuer: platform.issuer,
@@ -124,14 +120,14 @@ export async function saveConnection(
 
 /** The platform's Canvas address and decrypted token, or null when none was saved. */
 export async function getConnection(ctx: KeyHolder, platform: PlatformKey): Promise<CanvasConnection | null> {
-  const doc = await connections().findOne({ _id: connectionId(platform) });
+  const doc = await connections().findOne({ _id: platformKeyId(platform) });
   if (!doc) return null;
   return { baseUrl: doc.baseUrl, token: await decryptToken(ctx.secrets.tokenEncryptionKey, doc) };
 }
 
 /** @returns false when the platform had no connection. */
 export async function deleteConnection(platform: PlatformKey): Promise<boolean> {
-  const deleted = (await connections().deleteOne({ _id: connectionId(platform) })).deletedCount === 1;
+  const deleted = (await connections().deleteOne({ _id: platformKeyId(platform) })).deletedCount === 1;
   if (deleted) await markChanged('platforms');
   return deleted;
 }

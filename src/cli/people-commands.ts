@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../errors';
 import { readImportFile } from '../files';
 import { importRoster, importSchools, ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
+import { refreshCohorts } from '../progress/read-model';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
 
@@ -10,11 +11,23 @@ type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 interface ImportKind {
   label: string;
   columns: readonly string[];
-  run(text: string, options: ImportOptions): Promise<ImportReport>;
+  /** Imports, and brings the progress read model up to date with what was written. */
+  run(text: string, options: ImportOptions, runtime: Runtime): Promise<ImportReport>;
 }
 
-const SCHOOLS: ImportKind = { label: 'Schools', columns: SCHOOL_COLUMNS, run: importSchools };
-const ROSTER: ImportKind = { label: 'Roster', columns: ROSTER_COLUMNS, run: importRoster };
+const SCHOOLS: ImportKind = { label: 'Schools', columns: SCHOOL_COLUMNS, run: (text, options) => importSchools(text, options) };
+const ROSTER: ImportKind = {
+  label: 'Roster',
+  columns: ROSTER_COLUMNS,
+  run: async (text, options, runtime) => {
+    const report = await importRoster(text, options);
+    if (report.written && report.counts.added + report.counts.updated > 0) {
+      note(`Updating the progress of ${report.cohorts.length} cohort${report.cohorts.length === 1 ? '' : 's'}…`);
+      await refreshCohorts(report.cohorts, { leaseSlotMs: runtime.config.syncLeaseSlotMs });
+    }
+    return report;
+  },
+};
 
 const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
 
@@ -50,9 +63,10 @@ function present(file: string, kind: ImportKind, report: ImportReport, options: 
 }
 
 async function runImport(withRuntime: WithRuntime, kind: ImportKind, file: string, options: ImportOptions): Promise<void> {
-  const report = await withRuntime(async ({ config, logger }) => {
+  const report = await withRuntime(async (runtime) => {
+    const { config, logger } = runtime;
     const text = await readText(file, config.importMaxBytes);
-    const result = await kind.run(text, options).catch((error: unknown) => {
+    const result = await kind.run(text, options, runtime).catch((error: unknown) => {
       throw error instanceof ValidationError ? new CliError(`${file}: ${error.message}`) : error;
     });
     // Counts only: the rows hold names and email addresses.

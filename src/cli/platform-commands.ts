@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { PlatformKey } from '../domain';
 import { ValidationError } from '../errors';
 import { createRegistrationLink, parseLinkLifetime, type CreatedLink } from '../lti/registration-links';
 import type { PlatformSummary } from '../lti/platforms';
@@ -23,7 +24,7 @@ function describe(p: PlatformSummary): string {
   ].join('\n');
 }
 
-function describeRemoval(platform: { issuer: string; clientId: string }, removed: PlatformRemoval): string {
+function describeRemoval(platform: PlatformKey, removed: PlatformRemoval): string {
   const courses = removed.courses.length ? `${removed.courses.length} course link(s) (${removed.courses.join(', ')}) with the synced progress of ${removed.students} student(s)` : 'no course links';
   return [
     `Removed platform ${platform.issuer} (client id ${platform.clientId}) and its deployments.`,

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import type { Programme } from '../lti/roles';
-import { ITEM_CLASSES, parseClassificationOverrides, type ClassificationOverrides, type ItemClass } from '../programme/classify';
+import { ITEM_CLASSES, parseClassificationOverrides, parseModuleMap, type ClassificationOverrides, type ItemClass, type StructureModule } from '../completion';
+import { moduleNumbers } from '../curriculum';
+import { PROGRAMMES, type Programme } from '../domain';
 import { linkCourse, type LinkResult } from '../programme/link-service';
 import { listCourseLinks, type CourseLink } from '../programme/links';
-import { parseModuleMap, type StructureModule } from '../programme/modules';
 import { unlinkCourseAndData } from '../retention';
 import type { Runtime } from '../service';
+import { ValidationError } from '../errors';
 import { CliError, out } from './output';
 import { choosePlatform, type PlatformFlags } from './platform-choice';
 
@@ -100,6 +101,12 @@ function byPlatform(links: CourseLink[]): CourseLink[] {
 
 type LinkOptions = PlatformFlags & { course: string; programme: Programme; cohort: string; moduleMap?: string; classifyFile?: string };
 
+function programmeOption(value: string): Programme {
+  const programme = PROGRAMMES.find((p) => p === value);
+  if (!programme) throw new ValidationError(`--programme must be ${PROGRAMMES.join(' or ')}`);
+  return programme;
+}
+
 export function registerProgrammeCommands(program: Command, withRuntime: WithRuntime): void {
   const programme = program.command('programme').description('link Canvas courses to the ECT and mentor programmes and their cohorts');
 
@@ -121,7 +128,7 @@ export function registerProgrammeCommands(program: Command, withRuntime: WithRun
           courseId: opts.course.trim(),
           programme: opts.programme,
           cohort: opts.cohort,
-          moduleMap: opts.moduleMap === undefined ? undefined : parseModuleMap(opts.moduleMap),
+          moduleMap: opts.moduleMap === undefined ? undefined : parseModuleMap(opts.moduleMap, moduleNumbers(programmeOption(opts.programme))),
           classificationOverrides: opts.classifyFile === undefined ? undefined : readClassifyFile(opts.classifyFile),
         });
         for (const text of describeLink(result)) out(text);

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { writeCsv } from '../files';
-import { cohortProgress, PROGRESS_COLUMNS } from '../progress/cohort-report';
-import type { Runtime } from '../service';
-import { createSyncService, type SyncProgress, type CourseRunResult } from '../sync';
+import { cohortProgress, progressColumns } from '../progress/cohort-report';
+import { knownCohorts, refreshCohort } from '../progress/read-model';
+import { syncServiceOf, type Runtime } from '../service';
+import type { SyncProgress, CourseRunResult } from '../sync';
 import { CliError, note, out } from './output';
 
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
@@ -59,7 +60,7 @@ export function registerSyncCommands(program: Command, withRuntime: WithRuntime)
     .action((opts: { course?: string; full?: boolean; exact?: boolean }) =>
       withRuntime(async (runtime) => {
         const reporter = progressReporter();
-        const run = await createSyncService(runtime).run({
+        const run = await syncServiceOf(runtime).run({
           trigger: 'cli',
           courseId: opts.course,
           full: opts.full,
@@ -78,22 +79,43 @@ export function registerSyncCommands(program: Command, withRuntime: WithRuntime)
       }),
     );
 
-  program
+  const progress = program
     .command('progress')
-    .description("write one row per participant of a cohort from what the store holds now")
-    .requiredOption('--cohort <name>', 'the cohort, e.g. "September 2024"')
+    .description('write one row per participant of a cohort from the progress read model')
+    // Not a required option: commander would then demand it of `progress rebuild` too.
+    .option('--cohort <name>', 'the cohort, e.g. "September 2024" (required)')
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to this file instead of standard output')
-    .action((opts: { cohort: string; format: string; out?: string }) =>
-      withRuntime(async () => {
+    .action((opts: { cohort?: string; format: string; out?: string }) => {
+      const cohort = opts.cohort;
+      if (!cohort) throw new CliError("error: required option '--cohort <name>' not specified", 2);
+      return withRuntime(async () => {
         if (opts.format !== 'csv' && opts.format !== 'json') throw new CliError('--format must be csv or json', 2);
-        const rows = await cohortProgress(opts.cohort);
-        if (rows.length === 0) throw new CliError(`No participants found for cohort "${opts.cohort}". Check the name with \`ecf-progress programme list\`.`);
-        const text = opts.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : writeCsv(rows, PROGRESS_COLUMNS);
+        const rows = await cohortProgress(cohort);
+        if (rows.length === 0) throw new CliError(`No participants found for cohort "${cohort}". Check the name with \`ecf-progress programme list\`.`);
+        const text = opts.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : writeCsv(rows, progressColumns());
         if (opts.out) {
           fs.writeFileSync(opts.out, text);
           note(`Wrote ${rows.length} participants to ${opts.out}.`);
         } else process.stdout.write(text);
+      });
+    });
+
+  progress
+    .command('rebuild')
+    .description('rebuild the progress read model (what pages and exports read) from the synced data and the roster; safe while the service runs')
+    .option('--cohort <name>', 'only this cohort (default: every cohort with a linked course or a roster row)')
+    .action((opts: { cohort?: string }) =>
+      withRuntime(async (runtime) => {
+        const cohorts = opts.cohort ? [opts.cohort] : await knownCohorts();
+        if (cohorts.length === 0) throw new CliError('No cohorts yet: link a course with `ecf-progress programme link` or import a roster.');
+        for (const cohort of cohorts) {
+          const started = Date.now();
+          const pointer = await refreshCohort(cohort, { leaseSlotMs: runtime.config.syncLeaseSlotMs });
+          const seconds = ((Date.now() - started) / 1000).toFixed(1);
+          if (pointer) out(`Cohort "${cohort}": ${pointer.participants} participants in ${pointer.pages} page${pointer.pages === 1 ? '' : 's'}, rebuilt in ${seconds} s.`);
+          else out(`Cohort "${cohort}": another rebuild was running; it includes this request.`);
+        }
       }),
     );
 }

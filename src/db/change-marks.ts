@@ -15,7 +15,7 @@ interface ChangeMark {
 
 const marks = () => collection<ChangeMark>('change_marks');
 
-export type ChangeTopic = 'platforms';
+export type ChangeTopic = 'platforms' | `read-model:${string}`;
 
 export async function markChanged(topic: ChangeTopic): Promise<void> {
   await marks().replaceOne({ _id: topic }, { value: crypto.randomUUID(), changedAt: new Date() }, { upsert: true });

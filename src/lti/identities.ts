@@ -1,4 +1,5 @@
 import { collection, isDuplicateKey } from '../db/collections';
+import { identityKeyId, type PlatformKey } from '../domain';
 import { LaunchError } from '../errors';
 
 /**
@@ -18,7 +19,6 @@ interface KnownIdentity {
 }
 
 const identities = () => collection<KnownIdentity>('identities');
-const identityKey = (issuer: string, clientId: string, sub: string) => JSON.stringify([issuer, clientId, sub]);
 
 export class IdentityMismatchError extends LaunchError {
   constructor() {
@@ -30,8 +30,8 @@ export class IdentityMismatchError extends LaunchError {
  * The Canvas user id for this `sub`: the recorded one, after checking the claimed one agrees;
  * the claimed one when none is recorded yet (then recorded); null when neither is known.
  */
-export async function resolveCanvasUserId(platform: { issuer: string; clientId: string }, sub: string, claimed: string | null): Promise<string | null> {
-  const _id = identityKey(platform.issuer, platform.clientId, sub);
+export async function resolveCanvasUserId(platform: PlatformKey, sub: string, claimed: string | null): Promise<string | null> {
+  const _id = identityKeyId(platform, sub);
   const known = await identities().findOne({ _id });
   if (known) {
     if (claimed !== null && claimed !== known.canvasUserId) throw new IdentityMismatchError();

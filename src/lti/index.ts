@@ -8,7 +8,7 @@ export { lti };
 export { PlatformRegistry } from './platforms';
 export { ltijsInWorker } from './ltijs-worker';
 export { launchGuard } from './launch-guard';
-export { startPurgeJob } from './purge';
+export { PURGE_INTERVAL_MS, sweepExpiredLtiRecords } from './purge';
 export { recordIssuedLogin } from './login-states';
 export { canvasDeveloperKeyJson, toolUrls } from './canvas-config';
 export { registerWithLink, registrationFrameAncestors } from './dynamic-registration';

@@ -1,17 +1,18 @@
 import type { Request, Response, NextFunction } from 'express';
 import { decodeJwt } from 'jose';
 import { collection, database, isDuplicateKey } from '../db/collections';
+import { launchNonceKeyId, type PlatformKey, type Programme } from '../domain';
 import { AuthorizationError, LaunchError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { NewSession, SessionStore } from '../sessions/store';
 import { IdentityMismatchError, resolveCanvasUserId } from './identities';
 import type { PlatformRegistry } from './platforms';
 import type { LtiToken } from './provider';
-import { programmeFromCustom, toolRoleFor, type Programme } from './roles';
+import { programmeFromCustom, toolRoleFor } from './roles';
 import { viewFromCustom } from './views';
 
 /** Finds the programme of a linked Canvas course (ECT or mentor course). */
-export type ProgrammeResolver = (platform: { issuer: string; clientId: string }, canvasCourseId: string) => Promise<Programme | null>;
+export type ProgrammeResolver = (platform: PlatformKey, canvasCourseId: string) => Promise<Programme | null>;
 
 interface SeenNonce {
   _id: string;
@@ -29,8 +30,10 @@ async function useNonceOnce(issuer: string, idToken: unknown): Promise<void> {
   // ltiaas mode would also accept ltijs's own ltik; we only ever open sessions from an id_token.
   if (typeof idToken !== 'string') throw new LaunchError('NO_ID_TOKEN', 'Open the tool from your Canvas course.');
   const nonce = decodeJwt(idToken).nonce;
+  // The guard refused a launch without one; this only tells the compiler so.
+  if (typeof nonce !== 'string') throw new LaunchError('MISSING_NONCE', 'Open the tool from your Canvas course.');
   try {
-    await collection<SeenNonce>('launch_nonces').insertOne({ _id: JSON.stringify([issuer, nonce]), seenAt: new Date() });
+    await collection<SeenNonce>('launch_nonces').insertOne({ _id: launchNonceKeyId(issuer, nonce), seenAt: new Date() });
   } catch (error) {
     if (isDuplicateKey(error)) throw new LaunchError('NONCE_ALREADY_RECEIVED', 'This launch was already used. Reopen the tool from Canvas.');
     throw error;

@@ -1,5 +1,6 @@
 import { markChanged } from '../db/change-marks';
 import { collection, isDuplicateKey } from '../db/collections';
+import { deploymentKeyId } from '../domain';
 import { ValidationError } from '../errors';
 import { lti, type LtiPlatform } from './provider';
 
@@ -54,8 +55,6 @@ export type RegisterWithLtijs = (platform: PlatformForLtijs) => Promise<unknown>
 const inThisThread: RegisterWithLtijs = (platform) => lti.registerPlatform(platform);
 
 const deployments = () => collection<DeploymentDoc>('deployments');
-const deploymentKey = (issuer: string, clientId: string, deploymentId: string) =>
-  JSON.stringify([issuer, clientId, deploymentId]);
 
 function checkUrl(label: string, value: string, allowHttp: boolean): string {
   let url: URL;
@@ -128,7 +127,7 @@ export class PlatformRegistry {
     await this.require(issuer, clientId);
     try {
       await deployments().insertOne({
-        _id: deploymentKey(issuer, clientId, deploymentId),
+        _id: deploymentKeyId({ issuer, clientId }, deploymentId),
         issuer,
         clientId,
         deploymentId,
@@ -141,7 +140,7 @@ export class PlatformRegistry {
   }
 
   async isDeploymentAllowed(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
-    return (await deployments().findOne({ _id: deploymentKey(issuer, clientId, deploymentId) })) !== null;
+    return (await deployments().findOne({ _id: deploymentKeyId({ issuer, clientId }, deploymentId) })) !== null;
   }
 
   async remove(issuer: string, clientId: string): Promise<void> {

@@ -17,6 +17,7 @@ const LTIJS_LIFETIMES_MS: Record<string, number> = {
   contexttokens: 24 * 3600 * 1000,
 };
 
+/** How often the purge job sweeps. */
 export const PURGE_INTERVAL_MS = 60 * 1000;
 
 export async function purgeExpiredLtiRecords(sessions: SessionStore, now = new Date()): Promise<Record<string, number>> {
@@ -32,22 +33,9 @@ export async function purgeExpiredLtiRecords(sessions: SessionStore, now = new D
   return deleted;
 }
 
-/** Runs the sweep every minute; a failed sweep is logged and tried again next time. */
-export function startPurgeJob(sessions: SessionStore, logger: Logger): () => void {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const deleted = await purgeExpiredLtiRecords(sessions);
-      const total = Object.values(deleted).reduce((a, b) => a + b, 0);
-      if (total > 0) logger.info({ event: 'lti.purge', deleted }, 'expired LTI records purged');
-    } catch (error) {
-      logger.error({ event: 'lti.purge_failed', err: error }, 'purging expired LTI records failed');
-    } finally {
-      running = false;
-    }
-  }, PURGE_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+/** The purge job's run; a failed sweep reaches the job runner, which logs it and sweeps again next time. */
+export async function sweepExpiredLtiRecords(sessions: SessionStore, logger: Logger): Promise<void> {
+  const deleted = await purgeExpiredLtiRecords(sessions);
+  const total = Object.values(deleted).reduce((a, b) => a + b, 0);
+  if (total > 0) logger.info({ event: 'lti.purge', deleted }, 'expired LTI records purged');
 }

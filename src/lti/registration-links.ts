@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { collection, isDuplicateKey } from '../db/collections';
+import type { PlatformKey } from '../domain';
 import { AppError, ValidationError } from '../errors';
 import { toolUrls } from './canvas-config';
 
@@ -85,7 +86,7 @@ export interface LinkClaim {
   /** The registration failed before a platform was recorded: the link may be used again. */
   release(): Promise<void>;
   /** A platform was registered: the link can never be used again. */
-  spend(platform: { issuer: string; clientId: string }): Promise<void>;
+  spend(platform: PlatformKey): Promise<void>;
 }
 
 async function findUsable(hash: string): Promise<void> {

@@ -1,6 +1,7 @@
-/** The tool's own roles; Canvas's LTI roles map onto them (CANVAS.md §1.5). */
-export type ToolRole = 'participant' | 'facilitator' | 'admin';
-export type Programme = 'ect' | 'mentor';
+import type { Programme, ToolRole } from '../domain';
+
+/** Re-exported only for src/progress/cohort-model.ts until it imports it from domain. */
+export type { Programme };
 
 const MEMBERSHIP = 'http://purl.imsglobal.org/vocab/lis/v2/membership#';
 const INSTITUTION = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#';

@@ -10,5 +10,5 @@ export {
   type RosterIds,
   type RosterIndex,
 } from './roster';
-export { importRoster, ROSTER_COLUMNS } from './roster-import';
+export { importRoster, ROSTER_COLUMNS, type RosterImportReport } from './roster-import';
 export type { BadRow, ImportCounts, ImportOptions, ImportReport } from './import';

@@ -134,8 +134,13 @@ async function loadContext(): Promise<{ stored: RosterEntry[]; context: Context 
   return { stored, context: { index: buildRosterIndex(stored), schoolUrns: new Set(schoolIds.map((s) => s._id)), cohorts } };
 }
 
+/** What a roster import did, and which cohorts its rows belong to (before and after), whose figures follow it. */
+export interface RosterImportReport extends ImportReport {
+  cohorts: string[];
+}
+
 /** Adds and updates participants from CSV text; people absent from the file are left as they are. */
-export async function importRoster(text: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importRoster(text: string, options: ImportOptions = {}): Promise<RosterImportReport> {
   const csvRows = readCsv(text, ROSTER_COLUMNS);
   const problems = new Problems();
   const parsed = parseRows(csvRows, RosterRow, problems);
@@ -146,5 +151,8 @@ export async function importRoster(text: string, options: ImportOptions = {}): P
   const taken = new Set(stored.map((entry) => entry._id));
   const good = people.filter((p) => !problems.has(p.line));
   const docs = [...good.map((p) => ({ _id: p.existing?._id ?? newKey(p.fields, taken), ...p.fields })), ...followMentorEmailChanges(good, stored)];
-  return finishImport(roster(), docs, stored, csvRows.length, problems, options);
+  const report = await finishImport(roster(), docs, stored, csvRows.length, problems, options);
+  const before = new Map(stored.map((entry) => [entry._id, entry.cohort]));
+  const cohorts = new Set(docs.flatMap((doc) => [doc.cohort, before.get(doc._id)]).filter((c): c is string => c !== undefined));
+  return { ...report, cohorts: [...cohorts].sort() };
 }

@@ -1,12 +1,11 @@
 import { CanvasError } from '../canvas/errors';
-import { canvasUserAgent, explainCanvasFailure, getConnection, openCanvasApi, type PlatformKey } from '../canvas/connections';
+import { canvasUserAgent, explainCanvasFailure, getConnection, openCanvasApi } from '../canvas/connections';
 import type { Config } from '../config/env';
 import type { Secrets } from '../config/secrets';
+import { courseKeyId, type PlatformKey, type Programme } from '../domain';
 import { AppError, ValidationError } from '../errors';
-import type { Programme } from '../lti/roles';
-import { NO_OVERRIDES, type ClassificationOverrides } from './classify';
-import { courseLinkId, courseLinks, getCourseLink, listCourseLinks, normaliseCohortName, type CourseLink } from './links';
-import { buildCourseStructure, unknownMappedModules, type CourseStructure, type ModuleMap } from './modules';
+import { courseLinks, getCourseLink, listCourseLinks, normaliseCohortName, type CourseLink } from './links';
+import { buildCourseStructure, NO_OVERRIDES, unknownMappedModules, type ClassificationOverrides, type CourseStructure, type ModuleMap } from '../completion';
 
 /** Linking cannot go ahead until the person fixes something outside this tool. */
 export class LinkRefusedError extends AppError {
@@ -65,7 +64,7 @@ async function fetchStructure(ctx: LinkContext, request: LinkRequest, overrides:
   const api = openCanvasApi(connection, { userAgent: canvasUserAgent(ctx.config), maxRetries: 2 });
   try {
     const modules = await api.listModules(request.courseId);
-    return buildCourseStructure(modules, { courseId: request.courseId, moduleMap: request.moduleMap, classificationOverrides: overrides });
+    return buildCourseStructure(modules, { courseId: request.courseId, programme: request.programme, moduleMap: request.moduleMap, classificationOverrides: overrides });
   } catch (error) {
     if (error instanceof CanvasError) throw new LinkRefusedError(`Canvas did not list the modules of course ${request.courseId}: ${explainCanvasFailure(error)}.`);
     throw error;
@@ -88,7 +87,7 @@ export async function linkCourse(ctx: LinkContext, request: LinkRequest): Promis
   if (unknown.length > 0) throw new ValidationError(`--module-map names Canvas modules that course ${request.courseId} does not have: ${unknown.join(', ')}`);
   const previous = await getCourseLink(request.platform, request.courseId);
   const link: CourseLink = {
-    _id: courseLinkId(request.platform, request.courseId),
+    _id: courseKeyId(request.platform, request.courseId),
     issuer: request.platform.issuer,
     clientId: request.platform.clientId,
     courseId: request.courseId,
@@ -104,5 +103,5 @@ export async function linkCourse(ctx: LinkContext, request: LinkRequest): Promis
 
 /** @returns false when the course was not linked for this platform. */
 export async function unlinkCourse(platform: PlatformKey, courseId: string): Promise<boolean> {
-  return (await courseLinks().deleteOne({ _id: courseLinkId(platform, courseId) })).deletedCount === 1;
+  return (await courseLinks().deleteOne({ _id: courseKeyId(platform, courseId) })).deletedCount === 1;
 }

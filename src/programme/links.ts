@@ -1,7 +1,6 @@
 import { collection } from '../db/collections';
-import type { Programme } from '../lti/roles';
-import type { ClassificationOverrides } from './classify';
-import type { ModuleMap } from './modules';
+import { courseKeyId, samePlatform, type PlatformKey, type Programme } from '../domain';
+import type { ClassificationOverrides, ModuleMap } from '../completion';
 
 /** A Canvas course linked to a programme and cohort, for one platform (issuer + client id). */
 export interface CourseLink {
@@ -17,23 +16,19 @@ export interface CourseLink {
   linkedAt: Date;
 }
 
-type PlatformKey = { issuer: string; clientId: string };
-
-export const courseLinkId = (platform: PlatformKey, courseId: string) =>
-  JSON.stringify([platform.issuer, platform.clientId, courseId]);
+/** Kept only for src/progress/participant.ts and test/sync until they call courseKeyId from domain. */
+export const courseLinkId = courseKeyId;
 
 export const courseLinks = () => collection<CourseLink>('course_links');
 
 export async function findProgrammeOfCourse(platform: PlatformKey, courseId: string): Promise<Programme | null> {
-  const link = await courseLinks().findOne({ _id: courseLinkId(platform, courseId) });
+  const link = await courseLinks().findOne({ _id: courseKeyId(platform, courseId) });
   return link?.programme ?? null;
 }
 
 export async function getCourseLink(platform: PlatformKey, courseId: string): Promise<CourseLink | null> {
-  return courseLinks().findOne({ _id: courseLinkId(platform, courseId) });
+  return courseLinks().findOne({ _id: courseKeyId(platform, courseId) });
 }
-
-const samePlatform = (a: PlatformKey, b: PlatformKey) => a.issuer === b.issuer && a.clientId === b.clientId;
 
 /**
  * Every link, or one platform's, ordered by cohort then programme. Links are few (two per

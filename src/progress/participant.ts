@@ -1,12 +1,15 @@
-import { courseLinkId } from '../programme/links';
-import { readState, readStudent, type CourseSyncState, type StudentRecord } from '../sync';
+import { courseLinkId, getCourseLink } from '../programme/links';
+import type { ProgrammeProgress } from './cohort-model';
+import { readParticipant } from './read-model';
 
 /**
- * A participant's own synced row in the course they launched from: one pointer and one
- * bucket read by `_id`. Null until that course has been linked and synced with them in it.
+ * A participant's own figures in the course they launched from, from the read model: the course
+ * link, the cohort's pointer and the participant's document, each read by `_id`. Null until
+ * that course has been linked and synced with them in it.
  */
-export async function participantProgress(platform: { issuer: string; clientId: string }, canvasCourseId: string, canvasUserId: string): Promise<{ state: CourseSyncState; student: StudentRecord } | null> {
-  const state = await readState(courseLinkId(platform, canvasCourseId));
-  const student = state ? await readStudent(state, canvasUserId) : null;
-  return state && student ? { state, student } : null;
+export async function participantProgress(platform: { issuer: string; clientId: string }, canvasCourseId: string, canvasUserId: string): Promise<ProgrammeProgress | null> {
+  const link = await getCourseLink(platform, canvasCourseId);
+  if (!link) return null;
+  const progress = (await readParticipant(link.cohort, `canvas:${canvasUserId}`))?.progress;
+  return progress?.courseKey === courseLinkId(platform, canvasCourseId) ? progress : null;
 }

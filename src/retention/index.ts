@@ -1,7 +1,9 @@
-import { deleteConnection, type PlatformKey } from '../canvas/connections';
+import { deleteConnection } from '../canvas/connections';
+import { courseKeyId, type PlatformKey } from '../domain';
 import { deleteIdentitiesOf } from '../lti/identities';
 import type { PlatformRegistry } from '../lti/platforms';
-import { courseLinkId, listCourseLinks, unlinkCourse } from '../programme';
+import { getCourseLink, listCourseLinks, unlinkCourse } from '../programme';
+import { refreshCohort } from '../progress/read-model';
 import type { SessionStore } from '../sessions/store';
 import { deleteCourseData } from '../sync';
 
@@ -18,9 +20,13 @@ export interface UnlinkResult {
 }
 
 export async function unlinkCourseAndData(platform: PlatformKey, courseId: string): Promise<UnlinkResult> {
+  const link = await getCourseLink(platform, courseId);
   const unlinked = await unlinkCourse(platform, courseId);
-  if (!unlinked) return { unlinked, students: 0 };
-  return { unlinked, students: await deleteCourseData(courseLinkId(platform, courseId)) };
+  if (!unlinked || !link) return { unlinked, students: 0 };
+  const students = await deleteCourseData(courseKeyId(platform, courseId));
+  // The cohort's pages and exports must stop showing what was just deleted.
+  await refreshCohort(link.cohort);
+  return { unlinked, students };
 }
 
 export interface PlatformRemoval {

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import { SESSION_LIFETIME_MS } from '../config/env';
 import { collection } from '../db/collections';
-import type { Programme, ToolRole } from '../lti/roles';
-import type { LaunchView } from '../lti/views';
+import type { LaunchView, Programme, ToolRole } from '../domain';
 
 /**
  * A tool session, created by a validated launch. It is carried in the page URL rather than

@@ -1,7 +1,6 @@
 import type { CanvasApi } from '../canvas';
-import { buildCourseStructure } from '../programme/modules';
 import { getCourseLink, type CourseLink } from '../programme/links';
-import { moduleDone, moduleTotals, planFor, type CoursePlan } from './course-plan';
+import { buildCourseStructure, hiddenFrom, moduleTotals, planFor, studentModuleCounts, type CoursePlan } from '../completion';
 import { fetchByGraphQL, fetchByRest, GraphQLUnavailableError, listStudentIdentities, type StudentDetail } from './fetch-details';
 import { emptyState, readState, readStudents, writeGeneration, type CourseSyncState, type StudentRecord } from './store';
 
@@ -57,14 +56,21 @@ async function changedSince(api: CanvasApi, courseId: string, previous: Map<stri
 
 /** Merges what Canvas said with what we had: first-seen times survive, and an item only turns incomplete when Canvas says so. */
 function merge(detail: StudentDetail, before: StudentRecord | undefined, plan: CoursePlan, now: number): StudentRecord {
-  const { completedItemIds, ...identity } = detail;
+  const { completedItemIds, visibleRequiredItemIds, ...identity } = detail;
   const completions = new Map<string, number>();
   if (completedItemIds === null) {
     for (const [id, at] of before?.completions ?? []) completions.set(id, at);
   } else {
     for (const id of completedItemIds) completions.set(id, before?.completions.get(id) ?? now);
   }
-  return { ...identity, completions, moduleDone: moduleDone(plan, completions), fetchedAt: now };
+  const hiddenItemIds = completedItemIds === null ? (before?.hiddenItemIds ?? []) : hiddenFrom(plan, visibleRequiredItemIds);
+  return withModuleCounts({ ...identity, completions, hiddenItemIds, moduleRequired: [], moduleDone: [], fetchedAt: now }, plan);
+}
+
+/** The per-module counts the pages and exports read, worked out once when the generation is written. */
+function withModuleCounts(record: StudentRecord, plan: CoursePlan): StudentRecord {
+  const { required, done } = studentModuleCounts(plan, record.completions, record.hiddenItemIds);
+  return { ...record, moduleRequired: required, moduleDone: done };
 }
 
 interface FetchOutcome {
@@ -124,7 +130,7 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
   if (!full) {
     const { changed, present } = await changedSince(ctx.api, link.courseId, previous);
     const changedIds = new Set(changed);
-    for (const [id, record] of previous) if (present.has(id) && !changedIds.has(id)) records.set(id, { ...record, moduleDone: moduleDone(plan, record.completions) });
+    for (const [id, record] of previous) if (present.has(id) && !changedIds.has(id)) records.set(id, withModuleCounts(record, plan));
     wanted = changed;
   }
   const total = wanted === 'all' ? state.studentCount : wanted.length;

@@ -1,11 +1,16 @@
 import { CanvasForbiddenError, CanvasGraphQLError, CanvasNotFoundError, CanvasRequestError, type CanvasApi, type ProgressionStudent } from '../canvas';
-import { completedFromIncomplete, progressionMatchesPlan, type CoursePlan } from './course-plan';
+import { completedFromIncomplete, progressionMatchesPlan, type CoursePlan } from '../completion';
 import type { StudentIdentity } from './store';
 
 /** What Canvas told us about one student in this run. */
 export interface StudentDetail extends StudentIdentity {
   /** Completed required items, or null when Canvas gave no progression (keep what we had). */
   completedItemIds: string[] | null;
+  /**
+   * The required items Canvas lists for this student, when it may differ from the course's
+   * (read through REST); null when they are the course's (GraphQL agreed with the plan).
+   */
+  visibleRequiredItemIds: string[] | null;
 }
 
 export type DetailSink = (details: StudentDetail[]) => void;
@@ -30,6 +35,7 @@ function fromProgression(student: ProgressionStudent, plan: CoursePlan): Student
     requirementCompleted: progression?.completed ?? 0,
     requirementTotal: progression?.total ?? 0,
     completedItemIds: progression ? completedFromIncomplete(plan, progression.incompleteModules.flatMap((m) => m.incompleteItemIds)) : null,
+    visibleRequiredItemIds: null,
   };
 }
 
@@ -96,7 +102,7 @@ async function restDetail(api: CanvasApi, courseId: string, identity: StudentDet
   const modules = await api.listModules(courseId, { studentId: identity.userId });
   const items = modules.flatMap((m) => m.items).filter((item) => item.completion_requirement);
   const completed = items.filter((item) => item.completion_requirement?.completed).map((item) => item.id);
-  return { ...identity, requirementCompleted: completed.length, requirementTotal: items.length, completedItemIds: completed };
+  return { ...identity, requirementCompleted: completed.length, requirementTotal: items.length, completedItemIds: completed, visibleRequiredItemIds: items.map((item) => item.id) };
 }
 
 /** One modules request per student: exact, and the fallback when GraphQL is unavailable. */
@@ -123,6 +129,7 @@ export async function listStudentIdentities(api: CanvasApi, courseId: string): P
         requirementCompleted: 0,
         requirementTotal: 0,
         completedItemIds: null,
+        visibleRequiredItemIds: null,
       });
     }
   }

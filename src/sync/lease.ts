@@ -25,7 +25,9 @@ export class LeaseLostError extends Error {
 
 export class Lease {
   private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
   private lost = false;
+  private released = false;
 
   private constructor(
     readonly key: string,
@@ -56,20 +58,30 @@ export class Lease {
   /** Gives the slots back so the next run need not wait for them to pass. */
   async release(): Promise<void> {
     clearInterval(this.timer);
+    this.released = true;
+    // A renewal under way may still insert a slot: wait for it, so release deletes that one too.
+    await this.renewing;
     for (let slot = this.heldThrough; slot >= this.heldThrough - 2; slot -= 1) {
       await leases().deleteOne({ _id: `lease:${this.key}:${slot}`, holder: this.holder });
     }
   }
 
   private keepAlive(now: () => number): void {
-    this.timer = setInterval(async () => {
-      const wanted = Math.floor(now() / this.slotMs) + 1;
-      while (!this.lost && this.heldThrough < wanted) {
-        if (await insertSlot(this.key, this.holder, this.heldThrough + 1).catch(() => false)) this.heldThrough += 1;
-        else this.lost = true;
-      }
+    this.timer = setInterval(() => {
+      // One renewal at a time: a second one racing the first would take its own slot for a rival's.
+      this.renewing ??= this.renew(now).finally(() => {
+        this.renewing = undefined;
+      });
     }, Math.max(100, Math.floor(this.slotMs / 4)));
     this.timer.unref();
+  }
+
+  private async renew(now: () => number): Promise<void> {
+    const wanted = Math.floor(now() / this.slotMs) + 1;
+    while (!this.lost && !this.released && this.heldThrough < wanted) {
+      if (await insertSlot(this.key, this.holder, this.heldThrough + 1).catch(() => false)) this.heldThrough += 1;
+      else this.lost = true;
+    }
   }
 }
 

@@ -29,6 +29,12 @@ export interface SyncDeps {
   clientFor: (platform: { issuer: string; clientId: string }) => Promise<CanvasClient | null>;
   now?: () => number;
   leaseSlotMs?: number;
+  /**
+   * Called once a run has committed new generations, with the cohorts they belong to, so the
+   * read model the pages and exports read follows (the composition root wires it; the sync
+   * does not depend on what is built from its data).
+   */
+  afterCommit?: (cohorts: string[]) => Promise<void>;
 }
 
 /** Reconcile: a scheduled incremental run becomes full once a day, catching what counts can't show. */
@@ -100,10 +106,23 @@ export class SyncService {
       }
     };
     await Promise.all(Array.from({ length: COURSES_IN_PARALLEL }, worker));
+    await this.afterCommit(links, run);
     this.finish(run, await settledClients(clients));
     await recordRunEnd(run);
     this.deps.logger.info({ event: 'sync.finished', runId: run._id, courses: run.courses.length, participants: run.participants, requests: run.requests, throttled: run.throttled, errors: run.errors.length }, 'sync finished');
     return run;
+  }
+
+  /** A failure here leaves the synced data stored and current; the next run or `progress rebuild` catches up. */
+  private async afterCommit(links: CourseLink[], run: SyncRun): Promise<void> {
+    const synced = new Set(run.courses.filter((c) => c.status === 'synced').map((c) => c.course));
+    const cohorts = [...new Set(links.filter((l) => synced.has(l._id)).map((l) => l.cohort))];
+    if (!this.deps.afterCommit || cohorts.length === 0) return;
+    try {
+      await this.deps.afterCommit(cohorts);
+    } catch (error) {
+      this.deps.logger.error({ event: 'sync.after_commit_failed', runId: run._id, err: error }, 'updating the read model after the sync failed');
+    }
   }
 
   /** One client per platform per run, shared by its courses, so the limiter and stats see all calls. */
@@ -162,28 +181,11 @@ export class SyncService {
   }
 
   /**
-   * Runs a sync every `intervalMs`, never two at once in this process. The returned stop
-   * waits for a run in progress, so a graceful shutdown does not cut a sync short.
+   * The scheduled sync job's run: incremental, full once a day (see RECONCILE_AFTER_MS), then
+   * old lease slots are cleared. The job runner keeps runs in this process from overlapping.
    */
-  startSchedule(intervalMs: number): () => Promise<void> {
-    let current: Promise<void> | null = null;
-    const tick = async () => {
-      try {
-        await this.run({ trigger: 'schedule' });
-        await purgeOldLeases();
-      } catch (error) {
-        this.deps.logger.error({ event: 'sync.schedule_failed', err: error }, 'scheduled sync failed');
-      } finally {
-        current = null;
-      }
-    };
-    const timer = setInterval(() => {
-      current ??= tick();
-    }, intervalMs);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await current;
-    };
+  async runScheduled(): Promise<void> {
+    await this.run({ trigger: 'schedule' });
+    await purgeOldLeases();
   }
 }

@@ -20,7 +20,11 @@ export interface StudentIdentity {
 /** One student of one course as the store holds them after a sync. */
 export interface StudentRecord extends StudentIdentity {
   completions: Completions;
-  /** Completed required self-study items in programme modules 1–9 (index 0 = module 1). */
+  /** The course's required items Canvas hides from this student (differentiated items). */
+  hiddenItemIds: string[];
+  /** Required self-study items visible to this student per programme module, in the programme's module order; null where no Canvas module matched. */
+  moduleRequired: (number | null)[];
+  /** Completed required self-study items per programme module, in the same order. */
   moduleDone: number[];
   fetchedAt: number;
 }
@@ -41,7 +45,7 @@ export interface CourseSyncState {
   /** The generation the current one replaced: dropped right after the flip, and again by the next run in case the writer died between the two. */
   retired: string | null;
   structureHash: string | null;
-  /** Required self-study items per programme module 1–9; null where no Canvas module matched. */
+  /** Required self-study items per programme module, course-wide, in the programme's module order; null where no Canvas module matched. */
   moduleTotals: (number | null)[];
   studentCount: number;
   syncedAt: Date | null;
@@ -63,6 +67,10 @@ interface StoredStudent {
   rt: number;
   /** Completions packed by packCompletions, base64. */
   done: string;
+  /** Hidden required item ids; absent in generations written before per-student denominators. */
+  h?: string[];
+  /** Per-student required self-study per module; absent in those older generations. */
+  r?: (number | null)[];
   m: number[];
   at: number;
 }
@@ -107,11 +115,11 @@ export async function saveState(state: CourseSyncState): Promise<void> {
 }
 
 function toStored(s: StudentRecord): StoredStudent {
-  return { u: s.userId, n: s.name, e: s.email, s: s.sisId, l: s.loginId, sec: s.section, la: s.lastActivityAt, rc: s.requirementCompleted, rt: s.requirementTotal, done: packCompletions(s.completions).toString('base64'), m: s.moduleDone, at: s.fetchedAt };
+  return { u: s.userId, n: s.name, e: s.email, s: s.sisId, l: s.loginId, sec: s.section, la: s.lastActivityAt, rc: s.requirementCompleted, rt: s.requirementTotal, done: packCompletions(s.completions).toString('base64'), h: s.hiddenItemIds, r: s.moduleRequired, m: s.moduleDone, at: s.fetchedAt };
 }
 
 function fromStored(s: StoredStudent): StudentRecord {
-  return { userId: s.u, name: s.n, email: s.e, sisId: s.s, loginId: s.l, section: s.sec, lastActivityAt: s.la, requirementCompleted: s.rc, requirementTotal: s.rt, completions: unpackCompletions(Buffer.from(s.done, 'base64')), moduleDone: s.m, fetchedAt: s.at };
+  return { userId: s.u, name: s.n, email: s.e, sisId: s.s, loginId: s.l, section: s.sec, lastActivityAt: s.la, requirementCompleted: s.rc, requirementTotal: s.rt, completions: unpackCompletions(Buffer.from(s.done, 'base64')), hiddenItemIds: s.h ?? [], moduleRequired: s.r ?? [], moduleDone: s.m, fetchedAt: s.at };
 }
 
 function unpackBucket(doc: BucketDoc): StoredStudent[] {
@@ -180,5 +188,5 @@ export async function deleteCourseData(course: string): Promise<number> {
 }
 
 export function emptyState(base: Pick<CourseSyncState, '_id' | 'issuer' | 'clientId' | 'courseId' | 'programme' | 'cohort'>): CourseSyncState {
-  return { ...base, generation: null, bucketCount: 0, pending: null, retired: null, structureHash: null, moduleTotals: Array(9).fill(null), studentCount: 0, syncedAt: null, lastFullAt: null, lastAttemptAt: null, lastError: null, lastRunId: null };
+  return { ...base, generation: null, bucketCount: 0, pending: null, retired: null, structureHash: null, moduleTotals: [], studentCount: 0, syncedAt: null, lastFullAt: null, lastAttemptAt: null, lastError: null, lastRunId: null };
 }

@@ -1,7 +1,6 @@
 import type { ToolSession } from '../sessions/store';
-import type { CurriculumModule } from '../programme/curriculum';
-import { modulePercentage, overallPercentage } from '../progress/percentages';
-import type { CourseSyncState, StudentRecord } from '../sync';
+import type { CurriculumModule } from '../curriculum';
+import type { ProgrammeProgress } from '../progress/cohort-model';
 
 const ROLE_LABELS = {
   participant: { ect: 'Early career teacher', mentor: 'Mentor', none: 'Participant' },
@@ -34,14 +33,11 @@ export function presentModuleLink(module: CurriculumModule, base: string) {
 }
 
 /** A participant's module percentages, worded for the page: "no online items" where a module has none. */
-export function presentProgress(state: CourseSyncState, student: StudentRecord, modules: CurriculumModule[]) {
+export function presentProgress(progress: ProgrammeProgress, modules: readonly CurriculumModule[]) {
+  const titles = new Map(modules.map((m) => [m.number, m.title]));
   return {
-    overall: overallPercentage(student.moduleDone, state.moduleTotals),
-    asOf: state.syncedAt ? state.syncedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : null,
-    modules: modules.map((m) => {
-      const total = state.moduleTotals[m.number - 1];
-      const done = student.moduleDone[m.number - 1] ?? 0;
-      return { number: m.number, title: m.title, done, total, percent: modulePercentage(done, total) };
-    }),
+    overall: progress.overall,
+    asOf: progress.dataAsOf ? progress.dataAsOf.replace('T', ' ').slice(0, 16) + ' UTC' : null,
+    modules: progress.modules.map((m) => ({ number: m.number, title: titles.get(m.number) ?? `Module ${m.number}`, done: m.completed, total: m.required, percent: m.percent })),
   };
 }

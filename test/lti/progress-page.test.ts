@@ -4,9 +4,11 @@ import type { DevPlatform } from '../../dev-platform';
 import type { DemoUser } from '../../dev-platform/demo-data';
 import { launchTool } from '../../dev-platform/launcher';
 import { CanvasClient } from '../../src/canvas';
+import { courseKeyId } from '../../src/domain';
 import { createLogger } from '../../src/log/logger';
-import { courseLinkId, courseLinks } from '../../src/programme/links';
+import { courseLinks } from '../../src/programme/links';
 import type { SyncRun } from '../../src/sync/runs';
+import { refreshCohorts } from '../../src/progress/read-model';
 import { SyncService } from '../../src/sync/service';
 import { expectedProgress } from '../support/expected-progress';
 import { startTestService, type TestService } from '../support/service';
@@ -49,12 +51,12 @@ beforeAll(async () => {
   const key = { issuer: platform.issuer, clientId: platform.clientId };
   for (const role of ['ect', 'mentor'] as const) {
     const courseId = platform.users[role].course.canvasCourseId;
-    await courseLinks().insertOne({ _id: courseLinkId(key, courseId), ...key, courseId, programme: role, cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
+    await courseLinks().insertOne({ _id: courseKeyId(key, courseId), ...key, courseId, programme: role, cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
   }
   // Another platform's course in the same run: Canvas has never heard of it, so it fails.
   const other = { issuer: 'https://other-canvas.example.org', clientId: '99' };
-  await courseLinks().insertOne({ _id: courseLinkId(other, OTHER_COURSE), ...other, courseId: OTHER_COURSE, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
-  const sync = new SyncService({ logger: createLogger('silent'), listLinks: () => courseLinks().find({}).toArray(), clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'test' }) });
+  await courseLinks().insertOne({ _id: courseKeyId(other, OTHER_COURSE), ...other, courseId: OTHER_COURSE, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
+  const sync = new SyncService({ logger: createLogger('silent'), listLinks: () => courseLinks().find({}).toArray(), clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'test' }), afterCommit: (cohorts) => refreshCohorts(cohorts) });
   run = await sync.run({ trigger: 'test' });
   expect(run.courses.map((c) => [c.courseId, c.status]).sort()).toEqual([[OTHER_COURSE, 'failed'], [platform.users.ect.course.canvasCourseId, 'synced'], [platform.users.mentor.course.canvasCourseId, 'synced']].sort());
 });
@@ -65,9 +67,8 @@ afterAll(async () => {
 });
 
 function expectedPercentages(role: 'ect' | 'mentor', userId: string): string[] {
-  const expected = expectedProgress(sim, platform.users[role].course.canvasCourseId);
-  const done = expected.students.get(userId)!;
-  return expected.totals.map((total, i) => (total ? `${Math.floor((done[i] * 100) / total)}%` : 'no online items'));
+  const figures = expectedProgress(sim, platform.users[role].course.canvasCourseId).figures.get(userId)!;
+  return figures.modules.map((percent) => (percent === null ? 'no online items' : `${percent}%`));
 }
 
 function shownPercentages(html: string): string[] {

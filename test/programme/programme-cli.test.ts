@@ -137,7 +137,7 @@ describe('programme link', () => {
     [['--course', 'abc', '--programme', 'ect', '--cohort', 'X'], '--course must be a Canvas course id'],
     [['--course', '1', '--programme', 'teacher', '--cohort', 'X'], '--programme must be ect or mentor'],
     [['--course', '1', '--programme', 'ect', '--cohort', '   '], '--cohort must be a name'],
-    [['--course', '1', '--programme', 'ect', '--cohort', 'X', '--module-map', '5=12'], 'module 12 is not a programme module'],
+    [['--course', '1', '--programme', 'ect', '--cohort', 'X', '--module-map', '5=12'], 'module 12 is not a module of this programme'],
     [['--course', '1', '--programme', 'ect', '--cohort', 'X', '--classify-file', '/nonexistent.json'], 'Cannot read --classify-file /nonexistent.json'],
   ])('refuses %j', async (args, message) => {
     const result = await link(...args);

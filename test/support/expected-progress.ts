@@ -1,29 +1,18 @@
 import type { CanvasSimulator } from '../../canvas-sim';
-import { classifyItem, loadClassificationRules } from '../../src/programme/classify';
-import { moduleNumberFromTitle } from '../../src/programme/modules';
 
 /**
- * The simulator's ground truth in the store's terms: required self-study items per programme
- * module, and per student how many of them are done. Worked out from the simulator's own
- * data rather than by the sync's code, so the tests and the benchmark check the sync against it.
+ * The simulator's ground truth in the store's terms: course-wide required self-study items per
+ * programme module (`moduleTotals`), per student how many of them are done (`moduleDone`), and
+ * per student the required items visible to them (`moduleRequired`), with their percentages.
+ * The simulator works it out from what it generated, with nothing from `src/`, so a bug in the
+ * product's classification or module numbering makes the stored numbers disagree with it.
  */
-export function expectedProgress(sim: Pick<CanvasSimulator, 'data' | 'truth'>, courseId: string) {
-  const rules = loadClassificationRules();
-  const course = sim.data.courses.find((c) => c.id === courseId);
-  if (!course) throw new Error(`no course ${courseId} in the simulator`);
-  const selfStudy: (Set<string> | null)[] = Array(9).fill(null);
-  for (const module of course.modules) {
-    const number = moduleNumberFromTitle(module.name);
-    if (!number) continue;
-    const set = (selfStudy[number - 1] ??= new Set());
-    for (const item of module.items) {
-      if (item.requirement && classifyItem({ id: item.id, title: item.title, type: item.type }, rules) === 'self-study') set.add(item.id);
-    }
-  }
-  const students = new Map<string, number[]>();
-  for (const [userId, truth] of sim.truth(courseId)) {
-    const done = new Set(truth.completedItemIds);
-    students.set(userId, selfStudy.map((items) => (items ? [...items].filter((id) => done.has(id)).length : 0)));
-  }
-  return { totals: selfStudy.map((s) => (s ? s.size : null)), students };
+export function expectedProgress(sim: Pick<CanvasSimulator, 'expectedProgress'>, courseId: string) {
+  const { courseRequired, students } = sim.expectedProgress(courseId);
+  return {
+    totals: courseRequired,
+    students: new Map([...students].map(([userId, student]) => [userId, student.modules.map((module) => module?.completed ?? 0)])),
+    required: new Map([...students].map(([userId, student]) => [userId, student.modules.map((module) => module?.required ?? null)])),
+    figures: new Map([...students].map(([userId, student]) => [userId, { modules: student.modules.map((module) => module?.percentage ?? null), overall: student.overall }])),
+  };
 }

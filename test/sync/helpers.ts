@@ -42,7 +42,13 @@ export async function storedProgress(courseId: string) {
   const state = await readState(courseLinkId(PLATFORM, courseId));
   if (!state) throw new Error(`course ${courseId} has no sync state`);
   const students = await readStudents(state);
-  return { state, totals: state.moduleTotals, students: new Map([...students].map(([id, s]) => [id, s.moduleDone])), records: students };
+  return {
+    state,
+    totals: state.moduleTotals,
+    students: new Map([...students].map(([id, s]) => [id, s.moduleDone])),
+    required: new Map([...students].map(([id, s]) => [id, s.moduleRequired])),
+    records: students,
+  };
 }
 
 export async function expectCourseMatchesTruth(sim: CanvasSimulator, courseId: string): Promise<void> {
@@ -50,6 +56,7 @@ export async function expectCourseMatchesTruth(sim: CanvasSimulator, courseId: s
   const stored = await storedProgress(courseId);
   expect(stored.totals).toEqual(expected.totals);
   expect(new Map([...stored.students].sort())).toEqual(new Map([...expected.students].sort()));
+  expect(new Map([...stored.required].sort())).toEqual(new Map([...expected.required].sort()));
 }
 
 export async function expectStoreMatchesTruth(sim: CanvasSimulator): Promise<void> {

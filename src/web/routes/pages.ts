@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response, type NextFunction } from 
 import { NotFoundError, ValidationError } from '../../errors';
 import { lti, toolUrls } from '../../lti';
 import { placeableViews } from '../../lti/views';
-import { loadCurriculum, moduleOf } from '../../programme/curriculum';
+import { loadCurriculum, moduleOf, modulesOf } from '../../curriculum';
 import type { SessionStore, ToolSession } from '../../sessions/store';
 import { participantProgress } from '../../progress/participant';
 import { syncStatusOf } from '../../sync';
@@ -35,7 +35,7 @@ function moduleParam(req: Request) {
 async function progressOf(session: ToolSession) {
   if (!session.canvasCourseId || !session.canvasUserId) return null;
   const found = await participantProgress(session, session.canvasCourseId, session.canvasUserId);
-  return found ? presentProgress(found.state, found.student, loadCurriculum()[found.state.programme].modules) : null;
+  return found ? presentProgress(found, modulesOf(found.programme)) : null;
 }
 
 async function adminSyncStatus(session: ToolSession, syncIntervalMs: number) {

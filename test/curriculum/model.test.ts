@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CURRICULUM_FILE, loadCurriculum, moduleOf, type CurriculumModule } from '../../src/programme/curriculum';
+import { CURRICULUM_FILE, loadCurriculum, moduleOf, type CurriculumModule } from '../../src/curriculum';
 
 const curriculum = loadCurriculum(CURRICULUM_FILE);
 const modulesOf = (programme: 'ect' | 'mentor') => curriculum[programme].modules.map((m) => [m.number, m] as [number, CurriculumModule]);
@@ -68,5 +68,23 @@ describe('a provider curriculum file', () => {
     broken.mentor.modules[2].sessionPlans[0].practiceFocus = '';
     fs.writeFileSync(file, JSON.stringify(broken));
     expect(() => loadCurriculum(file)).toThrow(`${file}: mentor.modules.2.sessionPlans.0.practiceFocus:`);
+  });
+
+  it('may give a programme another number of modules, and the numbers come from the file', () => {
+    const file = path.join(dir, 'six-modules.json');
+    const shorter = structuredClone(curriculum);
+    shorter.mentor.modules = shorter.mentor.modules.slice(0, 6).reverse();
+    fs.writeFileSync(file, JSON.stringify(shorter));
+    const loaded = loadCurriculum(file);
+    expect(loaded.mentor.modules.map((m) => m.number)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(loaded.ect.modules).toHaveLength(9);
+  });
+
+  it('refuses a programme that repeats a module number', () => {
+    const file = path.join(dir, 'repeated.json');
+    const repeated = structuredClone(curriculum);
+    repeated.ect.modules[1].number = 1;
+    fs.writeFileSync(file, JSON.stringify(repeated));
+    expect(() => loadCurriculum(file)).toThrow(/module numbers must be unique/);
   });
 });

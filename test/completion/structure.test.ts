@@ -1,15 +1,17 @@
 import { generateCohort, startCanvasSimulator, type CanvasSimulator } from '../../canvas-sim';
 import { CanvasApi, CanvasClient } from '../../src/canvas';
-import { CLASSIFICATION_FILE, loadClassificationRules } from '../../src/programme/classify';
+import { CLASSIFICATION_FILE, loadClassificationRules } from '../../src/completion/classify';
 import {
   buildCourseStructure,
   moduleNumberFromTitle,
   parseModuleMap,
   unknownMappedModules,
   type CanvasModuleInput,
-} from '../../src/programme/modules';
+} from '../../src/completion/structure';
+import { moduleNumbers } from '../../src/curriculum';
 
 const rules = loadClassificationRules(CLASSIFICATION_FILE);
+const ECT_MODULES = moduleNumbers('ect');
 
 function module(id: string, name: string, position: number, items: CanvasModuleInput['items'] = []): CanvasModuleInput {
   return { id, name, position, items };
@@ -26,28 +28,28 @@ describe('matching a Canvas module title to a programme module', () => {
     ['  module 9:Fulfilling professional responsibilities (II) ', 9],
     ['Module 03: leading zero', 3],
   ])('reads "%s" as module %i', (title, number) => {
-    expect(moduleNumberFromTitle(title)).toBe(number);
+    expect(moduleNumberFromTitle(title, ECT_MODULES)).toBe(number);
   });
 
   it.each(['Induction', 'Module 10: Extension', 'Module 0', 'Module 3 audit', 'Year 1 Module 3', 'Module three: pedagogy'])(
     'does not match "%s"',
     (title) => {
-      expect(moduleNumberFromTitle(title)).toBeNull();
+      expect(moduleNumberFromTitle(title, ECT_MODULES)).toBeNull();
     },
   );
 });
 
 describe('reading --module-map', () => {
   it('reads Canvas module ids and programme module numbers', () => {
-    expect(parseModuleMap('12=1, 13=2,,')).toEqual({ '12': 1, '13': 2 });
+    expect(parseModuleMap('12=1, 13=2,,', ECT_MODULES)).toEqual({ '12': 1, '13': 2 });
   });
 
   it.each([
     ['12:1', /not CANVAS_MODULE_ID=MODULE_NUMBER/],
-    ['12=10', /module 10 is not a programme module/],
+    ['12=10', /module 10 is not a module of this programme/],
     ['12=1,12=2', /Canvas module 12 is mapped twice/],
   ])('refuses %s', (text, message) => {
-    expect(() => parseModuleMap(text)).toThrow(message);
+    expect(() => parseModuleMap(text, ECT_MODULES)).toThrow(message);
   });
 });
 
@@ -67,7 +69,7 @@ describe('building the course structure', () => {
   ];
 
   it('orders modules by position, numbers them by title and classifies their items', () => {
-    const structure = buildCourseStructure(canvasModules, { courseId: '5' }, rules);
+    const structure = buildCourseStructure(canvasModules, { courseId: '5', programme: 'ect' }, rules);
     expect(structure.modules.map((m) => [m.canvasModuleId, m.number, m.matchedBy])).toEqual([
       ['10', null, null],
       ['11', 1, 'title'],
@@ -85,7 +87,7 @@ describe('building the course structure', () => {
   });
 
   it('reports Canvas modules it could not match and programme modules with no Canvas module', () => {
-    const structure = buildCourseStructure(canvasModules, { courseId: '5' }, rules);
+    const structure = buildCourseStructure(canvasModules, { courseId: '5', programme: 'ect' }, rules);
     expect(structure.unmatchedCanvasModules).toEqual([
       { canvasModuleId: '10', name: 'Induction' },
       { canvasModuleId: '30', name: 'Pedagogy block' },
@@ -94,7 +96,7 @@ describe('building the course structure', () => {
   });
 
   it('lets an explicit map win over titles', () => {
-    const structure = buildCourseStructure(canvasModules, { courseId: '5', moduleMap: { '30': 3, '20': 4 } }, rules);
+    const structure = buildCourseStructure(canvasModules, { courseId: '5', programme: 'ect', moduleMap: { '30': 3, '20': 4 } }, rules);
     const numbers = Object.fromEntries(structure.modules.map((m) => [m.canvasModuleId, [m.number, m.matchedBy]]));
     expect(numbers).toEqual({ '10': [null, null], '11': [1, 'title'], '20': [4, 'map'], '30': [3, 'map'] });
     expect(structure.missingProgrammeModules).toEqual([2, 5, 6, 7, 8, 9]);
@@ -102,7 +104,7 @@ describe('building the course structure', () => {
 
   it('applies the link\'s classification overrides', () => {
     const overrides = { items: { '114': 'self-study' as const }, titles: [{ pattern: '^Welcome', class: 'event' as const }] };
-    const structure = buildCourseStructure(canvasModules, { courseId: '5', classificationOverrides: overrides }, rules);
+    const structure = buildCourseStructure(canvasModules, { courseId: '5', programme: 'ect', classificationOverrides: overrides }, rules);
     const classes = Object.fromEntries(structure.modules.flatMap((m) => m.items).map((i) => [i.id, i.class]));
     expect(classes['114']).toBe('self-study');
     expect(classes['101']).toBe('event');
@@ -110,11 +112,11 @@ describe('building the course structure', () => {
   });
 
   it('changes its hash when the structure changes, and only then', () => {
-    const base = buildCourseStructure(canvasModules, { courseId: '5' }, rules).hash;
-    expect(buildCourseStructure([...canvasModules].reverse(), { courseId: '5' }, rules).hash).toBe(base);
-    expect(buildCourseStructure(canvasModules, { courseId: '5', moduleMap: { '30': 3 } }, rules).hash).not.toBe(base);
+    const base = buildCourseStructure(canvasModules, { courseId: '5', programme: 'ect' }, rules).hash;
+    expect(buildCourseStructure([...canvasModules].reverse(), { courseId: '5', programme: 'ect' }, rules).hash).toBe(base);
+    expect(buildCourseStructure(canvasModules, { courseId: '5', programme: 'ect', moduleMap: { '30': 3 } }, rules).hash).not.toBe(base);
     const retitled = canvasModules.map((m) => (m.id === '20' ? { ...m, items: [{ ...m.items[0], completion_requirement: undefined }] } : m));
-    expect(buildCourseStructure(retitled, { courseId: '5' }, rules).hash).not.toBe(base);
+    expect(buildCourseStructure(retitled, { courseId: '5', programme: 'ect' }, rules).hash).not.toBe(base);
   });
 
   it('never counts unpublished items or items of unpublished modules: students cannot see them', () => {
@@ -126,7 +128,7 @@ describe('building the course structure', () => {
         ]), published: true },
         { ...module('50', 'Module 5: Fulfilling professional responsibilities (I)', 2, [{ id: '501', title: 'Reading', type: 'Page', completion_requirement: mustView }]), published: false },
       ],
-      { courseId: '5' },
+      { courseId: '5', programme: 'ect' },
       rules,
     );
     expect(structure.modules.flatMap((m) => m.items.map((i) => [i.id, i.required]))).toEqual([
@@ -138,7 +140,7 @@ describe('building the course structure', () => {
 
   it('names map entries for modules the course does not have', () => {
     const map = { '11': 1, '999': 2 };
-    expect(unknownMappedModules(buildCourseStructure(canvasModules, { courseId: '5', moduleMap: map }, rules), map)).toEqual(['999']);
+    expect(unknownMappedModules(buildCourseStructure(canvasModules, { courseId: '5', programme: 'ect', moduleMap: map }, rules), map)).toEqual(['999']);
   });
 });
 
@@ -152,7 +154,7 @@ describe('a structure built from what the Canvas client lists', () => {
   it('matches all nine modules, leaves Induction out and counts exactly the simulator\'s required items', async () => {
     const course = sim.data.courses[0];
     const api = new CanvasApi(new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'ecf-progress tests' }));
-    const structure = buildCourseStructure(await api.listModules(course.id), { courseId: course.id }, rules);
+    const structure = buildCourseStructure(await api.listModules(course.id), { courseId: course.id, programme: 'ect' }, rules);
 
     expect(structure.unmatchedCanvasModules.map((m) => m.name)).toEqual(['Induction']);
     expect(structure.missingProgrammeModules).toEqual([]);

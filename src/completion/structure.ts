@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { CanvasModule, CanvasModuleItem } from '../canvas';
+import { moduleNumbers } from '../curriculum';
+import type { Programme } from '../domain';
 import { ValidationError } from '../errors';
 import {
   compileClassifier,
@@ -10,9 +12,6 @@ import {
   type ClassificationRules,
   type ItemClass,
 } from './classify';
-
-/** Both programmes have modules 1–9 (the curriculum schema fixes this). */
-export const PROGRAMME_MODULE_NUMBERS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 /** Canvas module id → programme module number. */
 export type ModuleMap = Record<string, number>;
@@ -25,6 +24,7 @@ export type CanvasModuleInput = Pick<CanvasModule, 'id' | 'name' | 'position' | 
 /** The parts of a course link that shape its structure. */
 export interface StructureLink {
   courseId: string;
+  programme: Programme;
   moduleMap?: ModuleMap;
   classificationOverrides?: ClassificationOverrides;
 }
@@ -51,6 +51,8 @@ export interface StructureModule {
 
 export interface CourseStructure {
   courseId: string;
+  /** The linked programme's module numbers, from the curriculum. */
+  moduleNumbers: readonly number[];
   modules: StructureModule[];
   unmatchedCanvasModules: { canvasModuleId: string; name: string }[];
   missingProgrammeModules: number[];
@@ -60,34 +62,34 @@ export interface CourseStructure {
 
 const TITLE_NUMBER = /^\s*module\s+(\d{1,2})\s*(?:[:\-–—.|]|$)/i;
 
-/** "Module 3: …", "Module 3 - …" or "Module 3"; null when the number is not a programme module. */
-export function moduleNumberFromTitle(name: string): number | null {
+/** "Module 3: …", "Module 3 - …" or "Module 3"; null when the number is not one of the programme's modules. */
+export function moduleNumberFromTitle(name: string, numbers: readonly number[]): number | null {
   const match = TITLE_NUMBER.exec(name);
   if (!match) return null;
   const number = Number(match[1]);
-  return PROGRAMME_MODULE_NUMBERS.includes(number) ? number : null;
+  return numbers.includes(number) ? number : null;
 }
 
 /**
  * Reads `--module-map 12=1,13=2`.
  * @throws ValidationError naming the entry at fault.
  */
-export function parseModuleMap(text: string): ModuleMap {
+export function parseModuleMap(text: string, numbers: readonly number[]): ModuleMap {
   const map: ModuleMap = {};
   for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
     const match = /^(\d+)\s*=\s*(\d+)$/.exec(entry);
     if (!match) throw new ValidationError(`--module-map: "${entry}" is not CANVAS_MODULE_ID=MODULE_NUMBER`);
     const [, canvasModuleId, number] = match;
-    if (!PROGRAMME_MODULE_NUMBERS.includes(Number(number))) throw new ValidationError(`--module-map: module ${number} is not a programme module (1–9)`);
+    if (!numbers.includes(Number(number))) throw new ValidationError(`--module-map: module ${number} is not a module of this programme (${numbers.join(', ')})`);
     if (Object.hasOwn(map, canvasModuleId)) throw new ValidationError(`--module-map: Canvas module ${canvasModuleId} is mapped twice`);
     map[canvasModuleId] = Number(number);
   }
   return map;
 }
 
-function programmeNumber(module: CanvasModuleInput, map: ModuleMap): Pick<StructureModule, 'number' | 'matchedBy'> {
+function programmeNumber(module: CanvasModuleInput, map: ModuleMap, numbers: readonly number[]): Pick<StructureModule, 'number' | 'matchedBy'> {
   if (Object.hasOwn(map, module.id)) return { number: map[module.id], matchedBy: 'map' };
-  const number = moduleNumberFromTitle(module.name);
+  const number = moduleNumberFromTitle(module.name, numbers);
   return number === null ? { number: null, matchedBy: null } : { number, matchedBy: 'title' };
 }
 
@@ -124,21 +126,23 @@ export function buildCourseStructure(
   rules: ClassificationRules = loadClassificationRules(),
 ): CourseStructure {
   const classify = compileClassifier(rules, link.classificationOverrides);
+  const numbers = moduleNumbers(link.programme);
   const modules = [...canvasModules]
     .sort((a, b) => a.position - b.position)
     .map((module): StructureModule => ({
       canvasModuleId: module.id,
       name: module.name,
       position: module.position,
-      ...programmeNumber(module, link.moduleMap ?? {}),
+      ...programmeNumber(module, link.moduleMap ?? {}, numbers),
       items: module.items.map((item) => structureItem(item, classify, module.published !== false)),
     }));
   const matched = new Set(modules.map((m) => m.number));
   return {
     courseId: link.courseId,
+    moduleNumbers: numbers,
     modules,
     unmatchedCanvasModules: modules.filter((m) => m.number === null).map((m) => ({ canvasModuleId: m.canvasModuleId, name: m.name })),
-    missingProgrammeModules: PROGRAMME_MODULE_NUMBERS.filter((n) => !matched.has(n)),
+    missingProgrammeModules: numbers.filter((n) => !matched.has(n)),
     hash: structureHash(link.courseId, modules),
   };
 }

@@ -8,7 +8,7 @@ import {
   loadClassificationRules,
   parseClassificationOverrides,
   type ClassifiableItem,
-} from '../../src/programme/classify';
+} from '../../src/completion/classify';
 
 const rules = loadClassificationRules(CLASSIFICATION_FILE);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecf-classify-'));

@@ -1,44 +1,72 @@
 import type { ProgressionStudent } from '../canvas';
-import type { CourseStructure } from '../programme/modules';
+import type { CourseStructure } from './structure';
 
 /** What the sync needs from a course's structure: required items, and self-study per module. */
 export interface CoursePlan {
   hash: string;
+  /** The programme's module numbers; every per-module array below and in the store follows them. */
+  moduleNumbers: readonly number[];
   /** Every item with a completion requirement (any class): completed = these − incomplete. */
   requiredItemIds: Set<string>;
   /** Required items grouped by Canvas module, for reading GraphQL's incomplete lists. */
   requiredByCanvasModule: Map<string, string[]>;
-  /** Required self-study item ids per programme module 1–9 (index 0 = module 1); null where unmatched. */
+  /** Required self-study item ids per programme module, in `moduleNumbers` order; null where no Canvas module matched. */
   selfStudyByModule: (Set<string> | null)[];
 }
 
 export function planFor(structure: CourseStructure): CoursePlan {
   const requiredItemIds = new Set<string>();
   const requiredByCanvasModule = new Map<string, string[]>();
-  const selfStudyByModule: (Set<string> | null)[] = Array(9).fill(null);
+  const selfStudyByModule: (Set<string> | null)[] = structure.moduleNumbers.map(() => null);
   for (const module of structure.modules) {
     const required = module.items.filter((item) => item.required && item.class !== 'header');
     requiredByCanvasModule.set(module.canvasModuleId, required.map((item) => item.id));
     for (const item of required) requiredItemIds.add(item.id);
-    if (module.number === null) continue;
-    const selfStudy = (selfStudyByModule[module.number - 1] ??= new Set());
+    const index = module.number === null ? -1 : structure.moduleNumbers.indexOf(module.number);
+    if (index < 0) continue;
+    const selfStudy = (selfStudyByModule[index] ??= new Set());
     for (const item of required) if (item.class === 'self-study') selfStudy.add(item.id);
   }
-  return { hash: structure.hash, requiredItemIds, requiredByCanvasModule, selfStudyByModule };
+  return { hash: structure.hash, moduleNumbers: structure.moduleNumbers, requiredItemIds, requiredByCanvasModule, selfStudyByModule };
 }
 
-/** Required self-study items per module: the denominators of every percentage. */
+/** Required self-study items per module, course-wide: what a student who sees every item must do. */
 export function moduleTotals(plan: CoursePlan): (number | null)[] {
   return plan.selfStudyByModule.map((items) => (items ? items.size : null));
 }
 
-export function moduleDone(plan: CoursePlan, completions: Map<string, number>): number[] {
-  return plan.selfStudyByModule.map((items) => {
-    if (!items) return 0;
-    let done = 0;
-    for (const id of items) if (completions.has(id)) done += 1;
-    return done;
-  });
+/**
+ * The course's required items that Canvas hides from one student (differentiated items),
+ * given the required items Canvas lists for them; none when Canvas listed no exception.
+ */
+export function hiddenFrom(plan: CoursePlan, visibleRequiredItemIds: readonly string[] | null): string[] {
+  if (visibleRequiredItemIds === null) return [];
+  const visible = new Set(visibleRequiredItemIds);
+  return [...plan.requiredItemIds].filter((id) => !visible.has(id));
+}
+
+/** One student's required and completed self-study per module: items hidden from them do not count against them. */
+export function studentModuleCounts(plan: CoursePlan, completions: ReadonlyMap<string, number>, hiddenItemIds: readonly string[]): { required: (number | null)[]; done: number[] } {
+  const hidden = new Set(hiddenItemIds);
+  const required: (number | null)[] = [];
+  const done: number[] = [];
+  for (const items of plan.selfStudyByModule) {
+    if (!items) {
+      required.push(null);
+      done.push(0);
+      continue;
+    }
+    let visible = 0;
+    let completed = 0;
+    for (const id of items) {
+      if (hidden.has(id)) continue;
+      visible += 1;
+      if (completions.has(id)) completed += 1;
+    }
+    required.push(visible);
+    done.push(completed);
+  }
+  return { required, done };
 }
 
 /** GraphQL lists what is incomplete; everything else required is complete. */

@@ -1,0 +1,10 @@
+export {
+  CURRICULUM_FILE,
+  allModuleNumbers,
+  loadCurriculum,
+  moduleNumbers,
+  moduleOf,
+  modulesOf,
+  type Curriculum,
+  type CurriculumModule,
+} from './model';

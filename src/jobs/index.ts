@@ -1,0 +1,1 @@
+export { JobRunner, JobsStoppedError, UnknownJobError, type JobDefinition } from './runner';

@@ -1,0 +1,167 @@
+import type { ModuleFigure, ModuleState } from '../completion';
+import type { Programme } from '../lti/roles';
+import type { RosterEntry } from '../people';
+import type { CourseSyncState, StudentRecord } from '../sync';
+import { figuresOfStudent } from './student-figures';
+
+/** One synced course of the cohort, with every student of its current generation. */
+export interface SyncedCourse {
+  state: CourseSyncState;
+  students: Iterable<StudentRecord>;
+}
+
+/** A participant's figures in one programme's course, as pages and exports show them. */
+export interface ProgrammeProgress {
+  /** The course link the figures come from (platform and Canvas course). */
+  courseKey: string;
+  courseId: string;
+  programme: Programme;
+  modules: ModuleFigure[];
+  overall: number | null;
+  /** When the sync that produced these figures finished. */
+  dataAsOf: string | null;
+}
+
+/** One participant of a cohort: everyone on its roster, and the Canvas students the roster does not know yet. */
+export interface ParticipantProgress {
+  /** `canvas:<id>` when the Canvas user is known, else `person:<roster key>`: what a page looks up. */
+  key: string;
+  canvasUserId: string | null;
+  name: string | null;
+  email: string | null;
+  role: Programme;
+  schoolUrn: string | null;
+  cohort: string;
+  group: string | null;
+  /** On the roster, or only seen in Canvas. */
+  rostered: boolean;
+  /** The figures of the participant's own programme; null until its course is synced with them in it. */
+  progress: ProgrammeProgress | null;
+}
+
+export type StateCounts = Record<ModuleState, number>;
+
+/** Counts per module and state, for one cohort, school or group of one programme. */
+export interface Rollup {
+  scope: 'cohort' | 'school' | 'group';
+  name: string;
+  programme: Programme;
+  participants: number;
+  /** Participants with synced figures (the rest are on the roster only). */
+  synced: number;
+  modules: { number: number; states: StateCounts }[];
+}
+
+interface Synced {
+  student: StudentRecord;
+  state: CourseSyncState;
+}
+
+function progressOf(synced: Synced): ProgrammeProgress {
+  const figures = figuresOfStudent(synced.state, synced.student);
+  return { courseKey: synced.state._id, courseId: synced.state.courseId, programme: synced.state.programme, modules: figures.modules, overall: figures.overall, dataAsOf: synced.state.syncedAt?.toISOString() ?? null };
+}
+
+/** Canvas students of one programme, findable by the roster's ids in its order of precedence. */
+function indexStudents(synced: readonly Synced[]) {
+  const byCanvasId = new Map<string, Synced>();
+  const bySisId = new Map<string, Synced>();
+  const byEmail = new Map<string, Synced>();
+  for (const s of synced) {
+    byCanvasId.set(s.student.userId, s);
+    if (s.student.sisId) bySisId.set(s.student.sisId, s);
+    for (const address of [s.student.loginId, s.student.email]) if (address) byEmail.set(address.toLowerCase(), s);
+  }
+  return (entry: RosterEntry): Synced | undefined =>
+    (entry.canvasUserId ? byCanvasId.get(entry.canvasUserId) : undefined) ??
+    (entry.sisUserId ? bySisId.get(entry.sisUserId) : undefined) ??
+    (entry.email ? byEmail.get(entry.email.toLowerCase()) : undefined);
+}
+
+const byNameThenId = (a: ParticipantProgress, b: ParticipantProgress) =>
+  (a.name ?? '').localeCompare(b.name ?? '') || (a.canvasUserId ?? '').localeCompare(b.canvasUserId ?? '') || a.key.localeCompare(b.key);
+
+/** Keys are unique within a cohort: a second participant claiming a Canvas id keeps their roster key. */
+function assignKeys(participants: ParticipantProgress[]): void {
+  const taken = new Set<string>();
+  for (const p of participants) {
+    if (taken.has(p.key)) p.key = `${p.key}#${taken.size}`;
+    taken.add(p.key);
+  }
+}
+
+/**
+ * Joins a cohort's roster with its synced courses: one participant per roster entry (found in
+ * their programme's course by Canvas id, then SIS id, then email), plus each Canvas student the
+ * roster does not know. Sorted by name.
+ */
+export function buildParticipants(cohort: string, roster: readonly RosterEntry[], courses: readonly SyncedCourse[]): ParticipantProgress[] {
+  const synced = new Map<Programme, Synced[]>([['ect', []], ['mentor', []]]);
+  for (const course of courses) for (const student of course.students) synced.get(course.state.programme)?.push({ student, state: course.state });
+  const finders = { ect: indexStudents(synced.get('ect') ?? []), mentor: indexStudents(synced.get('mentor') ?? []) };
+  const matched = new Set<StudentRecord>();
+  const participants: ParticipantProgress[] = roster.map((entry) => {
+    const found = finders[entry.role](entry);
+    if (found) matched.add(found.student);
+    const canvasUserId = entry.canvasUserId ?? found?.student.userId ?? null;
+    return {
+      key: canvasUserId ? `canvas:${canvasUserId}` : `person:${entry._id}`,
+      canvasUserId,
+      name: entry.name,
+      email: entry.email,
+      role: entry.role,
+      schoolUrn: entry.schoolUrn,
+      cohort,
+      group: entry.group ?? found?.student.section ?? null,
+      rostered: true,
+      progress: found ? progressOf(found) : null,
+    };
+  });
+  for (const [programme, students] of synced) {
+    for (const s of students) {
+      if (matched.has(s.student)) continue;
+      participants.push({
+        key: `canvas:${s.student.userId}`,
+        canvasUserId: s.student.userId,
+        name: s.student.name,
+        email: s.student.email ?? s.student.loginId,
+        role: programme,
+        schoolUrn: null,
+        cohort,
+        group: s.student.section,
+        rostered: false,
+        progress: progressOf(s),
+      });
+    }
+  }
+  participants.sort(byNameThenId);
+  assignKeys(participants);
+  return participants;
+}
+
+const emptyCounts = (): StateCounts => ({ 'no-online-items': 0, 'not-started': 0, 'in-progress': 0, completed: 0 });
+
+/** Rollups per programme for the cohort, each school and each group: counts per module and state. */
+export function buildRollups(cohort: string, participants: readonly ParticipantProgress[]): Rollup[] {
+  const rollups = new Map<string, Rollup>();
+  const add = (scope: Rollup['scope'], name: string, p: ParticipantProgress) => {
+    const id = JSON.stringify([scope, name, p.role]);
+    const rollup = rollups.get(id) ?? { scope, name, programme: p.role, participants: 0, synced: 0, modules: [] };
+    rollups.set(id, rollup);
+    rollup.participants += 1;
+    if (!p.progress) return;
+    rollup.synced += 1;
+    for (const module of p.progress.modules) {
+      let entry = rollup.modules.find((m) => m.number === module.number);
+      if (!entry) rollup.modules.push((entry = { number: module.number, states: emptyCounts() }));
+      entry.states[module.state] += 1;
+    }
+  };
+  for (const p of participants) {
+    add('cohort', cohort, p);
+    if (p.schoolUrn) add('school', p.schoolUrn, p);
+    if (p.group) add('group', p.group, p);
+  }
+  for (const rollup of rollups.values()) rollup.modules.sort((a, b) => a.number - b.number);
+  return [...rollups.values()];
+}
