@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const root = import.meta.dirname;
+const root = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * The folder graph of src/, lowest layer first (README "Architecture" lists the same). A folder,
