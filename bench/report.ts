@@ -129,15 +129,22 @@ export function resultsSection(results: BenchResults): string {
   ].join('\n');
 }
 
-const START = '<!-- results:start -->';
-const END = '<!-- results:end -->';
-
-/** Replaces the generated part of the README, leaving the hand-written explanation alone. */
-export function updateReadme(file: string, results: BenchResults): void {
-  const section = `${START}\n${resultsSection(results)}\n${END}`;
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  const next = start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + END.length) : `${text.trimEnd()}\n\n${section}\n`;
+/**
+ * Replaces what lies between `<!-- NAME:start -->` and `<!-- NAME:end -->` in the README,
+ * leaving the hand-written explanation alone; appends the markers when they are missing.
+ */
+export function replaceGenerated(file: string, name: string, body: string): void {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const section = `${start}\n${body}\n${end}`;
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${start}\n${end}\n`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  const next = from >= 0 && to > from ? text.slice(0, from) + section + text.slice(to + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(file, next);
+}
+
+/** Replaces the generated part of the sync's results in the README. */
+export function updateReadme(file: string, results: BenchResults): void {
+  replaceGenerated(file, 'results', resultsSection(results));
 }

@@ -10,67 +10,14 @@ import { courseLinks } from '../src/programme/links';
 import { newRunId } from '../src/sync/runs';
 import { SyncService } from '../src/sync/service';
 import { runNaive } from './naive';
-import { mib, seconds, type CourseTiming, type RunResult } from './report';
+import { MemorySampler, StoreMonitor } from './measure';
+import { mib, seconds, type CourseTiming } from './report';
 import type { RunJob, RunMeasurement, RunReply } from './run-protocol';
 
-const SAMPLE_EVERY_MS = 50;
 const TICK_EVERY_MS = 10_000;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const int = (n: number) => n.toLocaleString('en-GB');
-
-class MemorySampler {
-  private readonly timer: NodeJS.Timeout;
-  private readonly startRss: number;
-  private peakRss: number;
-  private peakHeapUsed = 0;
-  private samples = 0;
-
-  constructor() {
-    this.startRss = process.memoryUsage().rss;
-    this.peakRss = this.startRss;
-    this.timer = setInterval(() => this.sample(), SAMPLE_EVERY_MS);
-  }
-
-  private sample(): void {
-    const usage = process.memoryUsage();
-    this.samples += 1;
-    this.peakRss = Math.max(this.peakRss, usage.rss);
-    this.peakHeapUsed = Math.max(this.peakHeapUsed, usage.heapUsed);
-  }
-
-  stop(): RunResult['memory'] {
-    clearInterval(this.timer);
-    this.sample();
-    return { startRss: this.startRss, peakRss: this.peakRss, increase: this.peakRss - this.startRss, peakHeapUsed: this.peakHeapUsed, samples: this.samples };
-  }
-}
-
-/** Store command counts and durations, from the driver's command monitoring. */
-class StoreMonitor {
-  private commands: Record<string, { count: number; ms: number }> = {};
-
-  constructor() {
-    const client = mongoose.connection.getClient();
-    client.on('commandSucceeded', (e) => this.add(e.commandName, e.duration));
-    client.on('commandFailed', (e) => this.add(e.commandName, e.duration));
-  }
-
-  private add(name: string, ms: number): void {
-    const entry = (this.commands[name] ??= { count: 0, ms: 0 });
-    entry.count += 1;
-    entry.ms += ms;
-  }
-
-  reset(): void {
-    this.commands = {};
-  }
-
-  snapshot(): RunResult['store'] {
-    const commands = Object.fromEntries(Object.entries(this.commands).map(([k, v]) => [k, { count: v.count, ms: Math.round(v.ms) }]));
-    return { commands, totalMs: Object.values(commands).reduce((n, c) => n + c.ms, 0) };
-  }
-}
 
 /** Progress lines while the run goes, and when each course's fetching and writing ended. */
 class Ticker {

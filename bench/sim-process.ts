@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { SimulatorStats } from '../canvas-sim';
-import type { CohortSpec, ExpectedCourse, SimRequest, SimResponse, SimStarted } from './sim-protocol';
+import type { CohortSpec, CourseTruth, ExpectedCourse, SimRequest, SimResponse, SimStarted, SimStudent } from './sim-protocol';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 type Command = SimRequest extends infer R ? (R extends SimRequest ? Omit<R, 'id'> : never) : never;
@@ -65,6 +65,16 @@ export class SimProcess {
 
   expected(): Promise<ExpectedCourse[]> {
     return this.call({ cmd: 'expected' });
+  }
+
+  /** Module percentages and overall per active student of each course (canvas-sim/expected.ts). */
+  truth(): Promise<CourseTruth[]> {
+    return this.call({ cmd: 'truth' });
+  }
+
+  /** Each course's active students, to write a roster from. */
+  students(): Promise<{ courseId: string; students: SimStudent[] }[]> {
+    return this.call({ cmd: 'students' });
   }
 
   rss(): Promise<number> {

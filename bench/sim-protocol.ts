@@ -21,12 +21,37 @@ export interface ExpectedCourse {
   students: [userId: string, moduleDone: number[]][];
 }
 
+/** An active student of one course, as a roster file would know them. */
+export interface SimStudent {
+  userId: string;
+  name: string;
+  email: string;
+  sisUserId: string;
+  section: string;
+}
+
+/**
+ * The simulator's own figures for one student (canvas-sim/expected.ts): the percentage per
+ * programme module 1–9 (null when the module requires nothing of them) and overall.
+ */
+export interface TruthFigures {
+  modules: (number | null)[];
+  overall: number | null;
+}
+
+export interface CourseTruth {
+  courseId: string;
+  students: [userId: string, figures: TruthFigures][];
+}
+
 type Command =
   | { cmd: 'start'; spec: CohortSpec }
   | { cmd: 'stats' }
   | { cmd: 'resetStats' }
   | { cmd: 'changeStudents'; courseId: string; fraction: number; seed: number | string }
   | { cmd: 'expected' }
+  | { cmd: 'truth' }
+  | { cmd: 'students' }
   | { cmd: 'memory' }
   | { cmd: 'stop' };
 

@@ -5,7 +5,7 @@
  */
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type Cohort } from '../canvas-sim';
 import { expectedProgress } from '../test/support/expected-progress';
-import type { CohortSpec, ExpectedCourse, SimRequest, SimResponse, SimStarted } from './sim-protocol';
+import type { CohortSpec, CourseTruth, ExpectedCourse, SimRequest, SimResponse, SimStarted, SimStudent } from './sim-protocol';
 
 const cohorts = new Map<string, Cohort>();
 let sim: CanvasSimulator | null = null;
@@ -31,6 +31,28 @@ function expected(courseId: string): ExpectedCourse {
   return { courseId, totals, students: [...students] };
 }
 
+/** Module percentages and overall per student, straight from the simulator's `expectedProgress`. */
+function truth(courseId: string): CourseTruth {
+  const students = [...running().expectedProgress(courseId).students].map(([userId, student]): CourseTruth['students'][number] => [userId, { modules: student.modules.map((module) => module?.percentage ?? null), overall: student.overall }]);
+  return { courseId, students };
+}
+
+/** Each course's active students with their ids, names and sections, to write a roster from. */
+function students(): { courseId: string; students: SimStudent[] }[] {
+  const { courses, users } = running().data;
+  return courses.map((course) => {
+    const sections = new Map(course.sections.map((section) => [section.id, section.name]));
+    const active = course.enrollments.filter((e) => e.type === 'StudentEnrollment' && e.state === 'active');
+    return {
+      courseId: course.id,
+      students: active.map((e): SimStudent => {
+        const user = users.get(e.userId)!;
+        return { userId: user.id, name: user.name, email: user.email, sisUserId: user.sisUserId, section: sections.get(e.sectionId) ?? '' };
+      }),
+    };
+  });
+}
+
 async function handle(request: SimRequest): Promise<unknown> {
   switch (request.cmd) {
     case 'start': {
@@ -49,6 +71,10 @@ async function handle(request: SimRequest): Promise<unknown> {
       return running().changeStudents(request.courseId, request.fraction, request.seed);
     case 'expected':
       return running().data.courses.map((c) => expected(c.id));
+    case 'truth':
+      return running().data.courses.map((c) => truth(c.id));
+    case 'students':
+      return students();
     case 'memory':
       return process.memoryUsage().rss;
     case 'stop':

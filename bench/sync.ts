@@ -14,19 +14,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type EmbeddedServer, type EngineChoice } from '../src/db/embedded';
-import { courseKeyId } from '../src/domain';
-import { courseLinks, type CourseLink } from '../src/programme/links';
 import { checkStore } from './check';
+import { COURSES, ITEMS_PER_MODULE, MODULES_DESCRIPTION, PLATFORM, SIMULATOR_DESCRIPTION, prepareCohort, type PreparedCohort } from './cohort';
+import { cpuMsOf } from './measure';
 import { resultsSection, seconds, updateReadme, type BenchResults, type RunKind, type RunResult, type TargetResult } from './report';
 import type { RunJob, RunMeasurement, RunReply } from './run-protocol';
 import { SimProcess } from './sim-process';
-import type { CohortSpec, SimStarted } from './sim-protocol';
 
-const PLATFORM = { issuer: 'https://canvas.instructure.com', clientId: '10000000000001' };
-const COHORT_NAME = 'September 2025';
-const COURSES = 4;
-const MODULES = 9;
-const ITEMS_PER_MODULE = 15;
 const INCREMENTAL_FRACTION = 0.05;
 const USER_AGENT = 'ecf-progress-bench/0.1 (bench/sync.ts)';
 
@@ -50,46 +44,9 @@ interface Bench {
   runs: RunResult[];
 }
 
-interface Prepared {
-  dbName: string;
-  started: SimStarted;
-  links: CourseLink[];
-}
-
 /** A fresh database on the one server, a fresh simulator from the seeded cohort, and the four course links. */
-async function prepare(bench: Bench, name: string, size: number): Promise<Prepared> {
-  const dbName = `bench_${name.replace(/[^a-z0-9]/gi, '_')}_${Date.now()}`;
-  await mongoose.disconnect();
-  mongoose.set('strictQuery', true);
-  await mongoose.connect(bench.server.uri, { dbName, serverSelectionTimeoutMS: 5000 });
-  const spec: CohortSpec = { seed: bench.seed, courses: COURSES, studentsPerCourse: size / COURSES, modules: MODULES, itemsPerModule: ITEMS_PER_MODULE };
-  const started = await bench.sim.start(spec);
-  const links = started.courses.map((course, i): CourseLink => ({
-    _id: courseKeyId(PLATFORM, course.id),
-    ...PLATFORM,
-    courseId: course.id,
-    programme: i % 2 === 0 ? 'ect' : 'mentor',
-    cohort: COHORT_NAME,
-    moduleMap: {},
-    classificationOverrides: { items: {}, titles: [] },
-    linkedAt: new Date(),
-  }));
-  await courseLinks().insertMany(links);
-  return { dbName, started, links };
-}
-
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** CPU time (user + system) of another process so far, from /proc on Linux; null elsewhere. */
-function cpuMsOf(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
+function prepare(bench: Bench, name: string, size: number): Promise<PreparedCohort> {
+  return prepareCohort(bench.server.uri, bench.sim, bench.seed, name, size);
 }
 
 /** Runs the job in a fresh process (bench/run-worker.ts); reads the simulator's and the store's CPU time while its clock runs. */
@@ -118,7 +75,7 @@ function runInProcess(bench: Bench, job: RunJob): Promise<{ measured: Omit<RunMe
   });
 }
 
-async function measure(bench: Bench, kind: RunKind, size: number, prepared: Prepared, changed?: number): Promise<RunResult> {
+async function measure(bench: Bench, kind: RunKind, size: number, prepared: PreparedCohort, changed?: number): Promise<RunResult> {
   const label = LABELS[kind];
   say(`\n▶ ${label}, ${size.toLocaleString('en-GB')} participants (bench elapsed ${elapsed()})`);
   await bench.sim.resetStats();
@@ -264,10 +221,10 @@ async function main(): Promise<number> {
     settings: {
       seed,
       courses: COURSES,
-      modules: `${MODULES} programme modules of ${ITEMS_PER_MODULE} items, plus a 4-item Induction module`,
+      modules: MODULES_DESCRIPTION,
       itemsPerModule: ITEMS_PER_MODULE,
       sizes,
-      simulator: 'defaults (latency 40 ms + 1 ms per student evaluated; cost 0.03 + 0.004 per student; bucket high-water 600, up-front 50, outflow 10/s), in its own process',
+      simulator: SIMULATOR_DESCRIPTION,
       client: 'CanvasClient defaults (adaptive limiter up to 8 in flight, 5 retries); each run in a fresh Node process',
       incrementalFraction: INCREMENTAL_FRACTION,
     },

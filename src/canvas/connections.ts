@@ -16,8 +16,6 @@ import {
   CanvasRequestError,
 } from './errors';
 
-/** Re-exported only for src/sync/service.ts and src/sync/status.ts until they import it from domain. */
-export type { PlatformKey };
 
 export interface CanvasConnection {
   baseUrl: string;

@@ -1,8 +1,5 @@
 import type { Programme, ToolRole } from '../domain';
 
-/** Re-exported only for src/progress/cohort-model.ts until it imports it from domain. */
-export type { Programme };
-
 const MEMBERSHIP = 'http://purl.imsglobal.org/vocab/lis/v2/membership#';
 const INSTITUTION = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#';
 const SYSTEM = 'http://purl.imsglobal.org/vocab/lis/v2/system/person#';

@@ -16,9 +16,6 @@ export interface CourseLink {
   linkedAt: Date;
 }
 
-/** Kept only for src/progress/participant.ts and test/sync until they call courseKeyId from domain. */
-export const courseLinkId = courseKeyId;
-
 export const courseLinks = () => collection<CourseLink>('course_links');
 
 export async function findProgrammeOfCourse(platform: PlatformKey, courseId: string): Promise<Programme | null> {

@@ -1,5 +1,5 @@
 import type { ModuleFigure, ModuleState } from '../completion';
-import type { Programme } from '../lti/roles';
+import type { Programme } from '../domain';
 import type { RosterEntry } from '../people';
 import type { CourseSyncState, StudentRecord } from '../sync';
 import { figuresOfStudent } from './student-figures';

@@ -1,4 +1,5 @@
-import { courseLinkId, getCourseLink } from '../programme/links';
+import { courseKeyId } from '../domain';
+import { getCourseLink } from '../programme/links';
 import type { ProgrammeProgress } from './cohort-model';
 import { readParticipant } from './read-model';
 
@@ -11,5 +12,5 @@ export async function participantProgress(platform: { issuer: string; clientId: 
   const link = await getCourseLink(platform, canvasCourseId);
   if (!link) return null;
   const progress = (await readParticipant(link.cohort, `canvas:${canvasUserId}`))?.progress;
-  return progress?.courseKey === courseLinkId(platform, canvasCourseId) ? progress : null;
+  return progress?.courseKey === courseKeyId(platform, canvasCourseId) ? progress : null;
 }

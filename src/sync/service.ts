@@ -1,6 +1,6 @@
 import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
-import type { PlatformKey } from '../canvas/connections';
+import { platformKeyId, type PlatformKey } from '../domain';
 import { getCourseLink, type CourseLink } from '../programme/links';
 import { CourseUnlinkedError, syncCourse, type CourseSyncOptions } from './course-sync';
 import { Lease, LeaseLostError, purgeOldLeases } from './lease';
@@ -43,7 +43,7 @@ export const RECONCILE_AFTER_MS = 24 * 3600 * 1000;
 const COURSES_IN_PARALLEL = 4;
 
 function platformKey(link: CourseLink): string {
-  return JSON.stringify([link.issuer, link.clientId]);
+  return platformKeyId(link);
 }
 
 /** Each platform's client for one run, created when its first course needs it. */

@@ -1,4 +1,4 @@
-import type { PlatformKey } from '../canvas/connections';
+import type { PlatformKey } from '../domain';
 import { listStates, type CourseSyncState } from './store';
 import { latestRuns, type CourseRunResult, type SyncRun } from './runs';
 

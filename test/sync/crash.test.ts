@@ -3,7 +3,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
 import { saveConnection } from '../../src/canvas/connections';
-import { courseLinkId } from '../../src/programme/links';
+import { courseKeyId } from '../../src/domain';
 import { readState } from '../../src/sync/store';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
 import { PLATFORM, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress } from './helpers';
@@ -103,7 +103,7 @@ describe('killing the sync at any point and running it again', () => {
     expect(final.output).toContain('2 of 2 courses synced');
     await expectStoreMatchesTruth(sim);
     expect(await snapshot()).toEqual(reference);
-    const states = await Promise.all(sim.data.courses.map((c) => readState(courseLinkId(PLATFORM, c.id))));
+    const states = await Promise.all(sim.data.courses.map((c) => readState(courseKeyId(PLATFORM, c.id))));
     expect(states.every((s) => s?.pending === null)).toBe(true);
     const generations = await generationCollections(sim.data.courses.map((c) => c.id));
     expect(generations.existing).toEqual(generations.current);

@@ -1,7 +1,8 @@
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimulatorOptions } from '../../canvas-sim';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
-import { courseLinkId, courseLinks, type CourseLink } from '../../src/programme/links';
+import { courseLinks, type CourseLink } from '../../src/programme/links';
+import { courseKeyId } from '../../src/domain';
 import { SyncService } from '../../src/sync/service';
 import mongoose from 'mongoose';
 import { readState, readStudents } from '../../src/sync/store';
@@ -16,7 +17,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> & { stud
 
 export async function linkCourses(sim: CanvasSimulator, cohort = 'September 2025'): Promise<CourseLink[]> {
   const links = sim.data.courses.map((course, i): CourseLink => ({
-    _id: courseLinkId(PLATFORM, course.id),
+    _id: courseKeyId(PLATFORM, course.id),
     ...PLATFORM,
     courseId: course.id,
     programme: i % 2 === 0 ? 'ect' : 'mentor',
@@ -39,7 +40,7 @@ export function syncService(sim: CanvasSimulator, options: { leaseSlotMs?: numbe
 }
 
 export async function storedProgress(courseId: string) {
-  const state = await readState(courseLinkId(PLATFORM, courseId));
+  const state = await readState(courseKeyId(PLATFORM, courseId));
   if (!state) throw new Error(`course ${courseId} has no sync state`);
   const students = await readStudents(state);
   return {
@@ -66,7 +67,7 @@ export async function expectStoreMatchesTruth(sim: CanvasSimulator): Promise<voi
 /** The generation collections that exist, and those the course pointers name (current and pending). */
 export async function generationCollections(courseIds: string[]) {
   const existing = (await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('ecf_progress_')).sort();
-  const states = await Promise.all(courseIds.map((id) => readState(courseLinkId(PLATFORM, id))));
+  const states = await Promise.all(courseIds.map((id) => readState(courseKeyId(PLATFORM, id))));
   const current = states.map((s) => (s?.generation ? `ecf_${s.generation}` : null)).filter((n): n is string => n !== null).sort();
   const pending = states.flatMap((s) => [s?.pending, s?.retired]).filter((n): n is string => Boolean(n)).map((n) => `ecf_${n}`);
   return { existing, current, pending };

@@ -2,7 +2,8 @@ import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
 import { JobRunner } from '../../src/jobs';
 import { createLogger } from '../../src/log/logger';
-import { courseLinkId, courseLinks } from '../../src/programme/links';
+import { courseLinks } from '../../src/programme/links';
+import { courseKeyId } from '../../src/domain';
 import { unlinkCourseAndData } from '../../src/retention';
 import { readState } from '../../src/sync/store';
 import { latestRuns } from '../../src/sync/runs';
@@ -142,7 +143,7 @@ describe('sync', () => {
     const run = await syncService(sim).run({ trigger: 'test' });
     expect(run.courses.find((c) => c.courseId === bad)!.status).toBe('failed');
     expect(run.courses.find((c) => c.courseId !== bad)!.status).toBe('synced');
-    expect((await readState(courseLinkId(PLATFORM, bad)))?.lastError).toMatch(reason);
+    expect((await readState(courseKeyId(PLATFORM, bad)))?.lastError).toMatch(reason);
     expect(run.errors).toEqual([expect.stringContaining(bad)]);
     await expectCourseMatchesTruth(sim, sim.data.courses[0].id);
   });
@@ -161,7 +162,7 @@ describe('sync', () => {
     const run = await syncService(sim, { listLinks: unlinkAfterListing }).run({ trigger: 'test' });
     expect(run.courses.find((c) => c.courseId === gone)!.status).toBe(fails ? 'failed' : 'skipped');
     expect(run.courses.find((c) => c.courseId !== gone)!.status).toBe('synced');
-    expect(await readState(courseLinkId(PLATFORM, gone))).toBeNull();
+    expect(await readState(courseKeyId(PLATFORM, gone))).toBeNull();
     const { existing, current } = await generationCollections(sim.data.courses.map((c) => c.id));
     expect(existing).toEqual(current);
     expect(existing).toHaveLength(1);
