@@ -61,7 +61,7 @@ export interface StoreTargetFigures {
  */
 function collectionKind(name: unknown): string {
   if (typeof name !== 'string') return '?';
-  return name.replace(/^(progress|readmodel)_.*$/, '$1_*');
+  return name.replace(/^(ecf_)?(progress|readmodel)_.*$/, '$1$2_*');
 }
 
 const TARGET_FIELD: Record<string, string> = { find: 'find', insert: 'insert', update: 'update', delete: 'delete', drop: 'drop', getMore: 'collection', count: 'count', aggregate: 'aggregate' };
