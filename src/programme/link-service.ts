@@ -107,9 +107,4 @@ export class LinkService {
     await this.deps.links.save(link);
     return { link, structure, previous };
   }
-
-  /** @returns false when the course was not linked for this platform. */
-  async unlink(platform: PlatformKey, courseId: string): Promise<boolean> {
-    return this.deps.links.delete(platform, courseId);
-  }
 }
