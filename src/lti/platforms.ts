@@ -85,7 +85,7 @@ export class PlatformRegistry {
   constructor(private readonly options: PlatformRegistryOptions) {}
 
   /** The deployments allowed to launch, in `ecf_deployments`; ltijs keeps the platforms. */
-  private get this.deployments {
+  private get deployments() {
     return this.options.store.collection<DeploymentDoc>('deployments');
   }
 

@@ -43,7 +43,7 @@ export class SessionStore {
     private readonly idleTimeoutMs: number = 60 * 60_000,
   ) {}
 
-  private get this.sessions {
+  private get sessions() {
     return this.store.collection<ToolSession>('sessions');
   }
 
