@@ -32,7 +32,7 @@ function clock(at: 'start' | 'end'): Promise<void> {
 }
 
 /**
- * The full sync as `syncServiceOf` wires it (src/service.ts): the read model of the synced
+ * The full sync as `openRuntime` wires it (src/service.ts): the read model of the synced
  * cohorts is rebuilt by `afterCommit` before `run()` returns. The Canvas client is built as
  * bench/run-worker.ts builds it (URL, token, User-Agent), since the bench has no stored connection.
  */

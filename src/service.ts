@@ -116,7 +116,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
   }
 }
 
-/** Builds every store class on the one Store: the only place that does. */
+/** Builds every store class on the one Store (for `openRuntime`; tests and benchmarks build theirs with it too). */
 export function openStores(store: Store, config: Pick<Config, 'isProduction' | 'sessionIdleTimeoutMs'>, secrets: Pick<Secrets, 'tokenEncryptionKey'>): Stores {
   const marks = new ChangeMarks(store);
   const links = new CourseLinks(store);

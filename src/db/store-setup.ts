@@ -10,6 +10,7 @@ export const TOOL_COLLECTIONS = [
   'identities',
   'issued_logins',
   'launch_nonces',
+  'read_models',
   'registration_links',
   'roster',
   'schools',

@@ -28,7 +28,7 @@ function refuseWith(status: number, message: string, fallbackCode: string): Refu
 /**
  * Sets up ltijs in "ltiaas" mode: it validates the launch and hands over the token without a
  * redirect or a session cookie of its own; our launch handler then opens a tool session.
- * Call `connectDatabase` first: ltijs reuses that mongoose connection.
+ * Call `connectDatabase` first: ltijs reuses the connection it opened (see `openRuntime`).
  */
 export async function setupLti(deps: LaunchDeps & { ltiKey: string; dbUri: string }): Promise<void> {
   lti.setup(
