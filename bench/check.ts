@@ -3,7 +3,7 @@
  * ground truth (the logic of `expectStoreMatchesTruth` in test/sync/helpers.ts, without jest).
  */
 import { courseKeyId } from '../src/domain';
-import { readState, readStudents } from '../src/sync/store';
+import { benchStores } from './stores';
 import type { ExpectedCourse } from './sim-protocol';
 
 export interface CheckResult {
@@ -26,7 +26,7 @@ export async function checkStore(platform: { issuer: string; clientId: string },
     if (result.examples.length < 5) result.examples.push(line);
   };
   for (const course of expected) {
-    const state = await readState(courseKeyId(platform, course.courseId));
+    const state = await benchStores().sync.readState(courseKeyId(platform, course.courseId));
     if (!state) {
       note(`course ${course.courseId}: no sync state`);
       result.mismatches += course.students.length - 1;
@@ -34,7 +34,7 @@ export async function checkStore(platform: { issuer: string; clientId: string },
       continue;
     }
     if (!same(state.moduleTotals, course.totals)) note(`course ${course.courseId}: module totals ${JSON.stringify(state.moduleTotals)}, expected ${JSON.stringify(course.totals)}`);
-    const stored = await readStudents(state);
+    const stored = await benchStores().sync.readStudents(state);
     for (const [userId, done] of course.students) {
       result.checked += 1;
       const record = stored.get(userId);

@@ -5,7 +5,8 @@
  */
 import mongoose from 'mongoose';
 import { courseKeyId } from '../src/domain';
-import { courseLinks, type CourseLink } from '../src/programme/links';
+import type { CourseLink } from '../src/programme/links';
+import { benchStores } from './stores';
 import type { SimProcess } from './sim-process';
 import type { CohortSpec, SimStarted } from './sim-protocol';
 
@@ -47,6 +48,6 @@ export async function prepareCohort(uri: string, sim: SimProcess, seed: number, 
     classificationOverrides: { items: {}, titles: [] },
     linkedAt: new Date(),
   }));
-  await courseLinks().insertMany(links);
+  await benchStores().store.collection<CourseLink>('course_links').insertMany(links);
   return { dbName, started, links };
 }

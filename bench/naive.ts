@@ -9,7 +9,8 @@ import type { CourseLink } from '../src/programme/links';
 import { buildCourseStructure, hiddenFrom, planFor, studentModuleCounts } from '../src/completion';
 import { syncedStateChanges } from '../src/sync/course-sync';
 import { listStudentIdentities, type StudentDetail } from '../src/sync/fetch-details';
-import { emptyState, readState, writeGeneration, type StudentRecord } from '../src/sync/store';
+import { emptyState, type StudentRecord } from '../src/sync/store';
+import { benchStores } from './stores';
 
 /** As the sync: two courses at a time, 16 students of a course at a time; the client's limiter caps requests in flight. */
 const COURSES_IN_PARALLEL = 2;
@@ -38,7 +39,7 @@ async function studentItems(client: CanvasClient, courseId: string, moduleId: st
 async function naiveCourse(client: CanvasClient, link: CourseLink, runId: string, now: number, onProgress: (done: number) => void): Promise<NaiveCourseResult> {
   const started = performance.now();
   const api = new CanvasApi(client);
-  const state = (await readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
+  const state = (await benchStores().sync.readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
   const canvasModules = await api.listModules(link.courseId);
   const plan = planFor(buildCourseStructure(canvasModules, link));
   const identities = await listStudentIdentities(api, link.courseId);
@@ -74,7 +75,7 @@ async function naiveCourse(client: CanvasClient, link: CourseLink, runId: string
   }
   const fetched = performance.now();
   records.sort((a, b) => a.userId.localeCompare(b.userId));
-  await writeGeneration(state, runId, records, syncedStateChanges(link, plan, runId, now, new Date(now)));
+  await benchStores().sync.writeGeneration(state, runId, records, syncedStateChanges(link, plan, runId, now, new Date(now)));
   return { courseId: link.courseId, students: records.length, modules: canvasModules.length, fetchMs: fetched - started, writeMs: performance.now() - fetched };
 }
 

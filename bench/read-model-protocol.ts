@@ -38,7 +38,7 @@ export type ReadModelJob = SyncJob | RefreshJob | ReadsJob;
 
 export interface SyncOutcome {
   kind: 'sync';
-  /** From the start of `run()` to its end, the hook included (as `syncServiceOf` runs it). */
+  /** From the start of `run()` to its end, the hook included (as `openRuntime` wires it). */
   wallMs: number;
   /** The `afterCommit` hook alone: the first build of the cohort's read model. */
   hookMs: number | null;

@@ -119,7 +119,7 @@ export function readModelSection(results: ReadModelResults): string {
     `Cohort: seed ${s.seed}, ${int(s.participants)} participants in ${s.courses} courses, ${s.modules}; roster: ${s.roster} (imported in ${seconds(results.setup.rosterImportMs)}); simulator ${s.simulator}.`,
   ];
   if (sync) {
-    parts.push(`Full sync (GraphQL, as \`syncServiceOf\` runs it): ${seconds(sync.wallMs)} for ${int(sync.participants)} participants, ${int(sync.apiCalls)} Canvas calls, ${sync.throttled} throttled, paths ${[...new Set(sync.paths)].join(', ')}${sync.errors.length ? `, **errors: ${sync.errors.join('; ')}**` : ''}; of that, the read-model hook ${sync.hookMs === null ? '–' : seconds(sync.hookMs)}${sync.hookError ? ` (**failed: ${sync.hookError}**)` : ''}.`);
+    parts.push(`Full sync (GraphQL, as \`openRuntime\` wires it): ${seconds(sync.wallMs)} for ${int(sync.participants)} participants, ${int(sync.apiCalls)} Canvas calls, ${sync.throttled} throttled, paths ${[...new Set(sync.paths)].join(', ')}${sync.errors.length ? `, **errors: ${sync.errors.join('; ')}**` : ''}; of that, the read-model hook ${sync.hookMs === null ? '–' : seconds(sync.hookMs)}${sync.hookError ? ` (**failed: ${sync.hookError}**)` : ''}.`);
   }
   parts.push('', writeTable(results), '');
   if (results.reads) parts.push(readsTable(results.reads, s.participants), '');

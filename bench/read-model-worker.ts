@@ -8,10 +8,10 @@ import mongoose from 'mongoose';
 import { createRandom } from '../canvas-sim/prng';
 import { CanvasClient } from '../src/canvas';
 import { createLogger } from '../src/log/logger';
-import { listCourseLinks } from '../src/programme';
-import { readPage, readParticipant, readPointer, refreshCohort, refreshCohorts } from '../src/progress/read-model';
+import type { ReadModelPointer } from '../src/progress/read-model';
 import { SyncService } from '../src/sync/service';
 import { distribution, MemorySampler, StoreMonitor } from './measure';
+import { benchStores } from './stores';
 import type { ReadModelJob, ReadModelReply, ReadsJob, ReadsOutcome, RefreshJob, RefreshOutcome, SyncJob, SyncOutcome } from './read-model-protocol';
 import { mib, seconds } from './report';
 
@@ -23,7 +23,7 @@ async function connect(job: ReadModelJob, monitorCommands: boolean): Promise<voi
   mongoose.set('strictQuery', true);
   await mongoose.connect(job.uri, { dbName: job.dbName, serverSelectionTimeoutMS: 5000, monitorCommands });
   // Warms the connection (and the driver) before any clock starts.
-  await readPointer(job.cohort);
+  await benchStores().readModel.readPointer(job.cohort);
 }
 
 /** Tells the driver the clock starts or stops; resolves once the message is out. */
@@ -32,7 +32,7 @@ function clock(at: 'start' | 'end'): Promise<void> {
 }
 
 /**
- * The full sync as `syncServiceOf` wires it (src/service.ts): the read model of the synced
+ * The full sync as `openRuntime` wires it (src/service.ts): the read model of the synced
  * cohorts is rebuilt by `afterCommit` before `run()` returns. The Canvas client is built as
  * bench/run-worker.ts builds it (URL, token, User-Agent), since the bench has no stored connection.
  */
@@ -41,14 +41,16 @@ async function sync(job: SyncJob): Promise<SyncOutcome> {
   let client: CanvasClient | null = null;
   let hookMs: number | null = null;
   let hookError: string | null = null;
+  const stores = benchStores();
   const service = new SyncService({
     logger: createLogger('silent'),
-    listLinks: () => listCourseLinks(),
+    stores,
+    listLinks: () => stores.links.list(),
     clientFor: async () => (client = new CanvasClient({ baseUrl: job.canvas.url, token: job.canvas.token, userAgent: job.userAgent })),
     afterCommit: async (cohorts) => {
       const started = performance.now();
       try {
-        await refreshCohorts(cohorts);
+        await stores.readModel.refreshCohorts(cohorts);
       } catch (error) {
         // The service only logs a failed hook; the bench must see it.
         hookError = messageOf(error);
@@ -92,10 +94,10 @@ async function refresh(job: RefreshJob): Promise<RefreshOutcome> {
   const cpuAtStart = process.cpuUsage();
   const memory = new MemorySampler();
   const started = performance.now();
-  let pointer: Awaited<ReturnType<typeof refreshCohort>> = null;
+  let pointer: ReadModelPointer | null = null;
   let error: string | null = null;
   try {
-    pointer = await refreshCohort(job.cohort);
+    pointer = await benchStores().readModel.refreshCohort(job.cohort);
     if (!pointer) error = 'another build held the cohort (refreshCohort returned null)';
   } catch (caught) {
     error = messageOf(caught);
@@ -128,13 +130,13 @@ async function refresh(job: RefreshJob): Promise<RefreshOutcome> {
 async function reads(job: ReadsJob): Promise<ReadsOutcome> {
   await connect(job, false);
   const random = createRandom(job.seed);
-  const pointer = await readPointer(job.cohort);
+  const pointer = await benchStores().readModel.readPointer(job.cohort);
   if (!pointer?.generation) throw new Error(`cohort ${job.cohort} has no read model`);
   // Every page once, untimed: the keys to pick participants from, and the pages' size.
   const keys: string[] = [];
   let pageBytes = 0;
   for (let n = 0; n < pointer.pages; n += 1) {
-    const page = await readPage(pointer, n);
+    const page = await benchStores().readModel.readPage(pointer, n);
     pageBytes += Buffer.byteLength(JSON.stringify(page));
     for (const participant of page) keys.push(participant.key);
   }
@@ -145,9 +147,9 @@ async function reads(job: ReadsJob): Promise<ReadsOutcome> {
   for (let i = 0; i < job.pageReads; i += 1) {
     const n = random.int(0, pointer.pages - 1);
     const started = performance.now();
-    const current = await readPointer(job.cohort);
+    const current = await benchStores().readModel.readPointer(job.cohort);
     const pointerDone = performance.now();
-    const page = await readPage(current!, n);
+    const page = await benchStores().readModel.readPage(current!, n);
     const done = performance.now();
     if (page.length === 0) throw new Error(`page ${n} read back empty`);
     pageRead.push(done - started);
@@ -158,7 +160,7 @@ async function reads(job: ReadsJob): Promise<ReadsOutcome> {
   for (let i = 0; i < job.participantReads; i += 1) {
     const key = random.pick(keys);
     const started = performance.now();
-    const participant = await readParticipant(job.cohort, key);
+    const participant = await benchStores().readModel.readParticipant(job.cohort, key);
     participantRead.push(performance.now() - started);
     if (!participant) throw new Error(`participant ${key} read back null`);
   }
@@ -177,9 +179,9 @@ async function reads(job: ReadsJob): Promise<ReadsOutcome> {
     });
     client.on('commandSucceeded', (e) => finds.push({ target: targets.get(e.requestId) ?? '', ms: e.duration }));
     for (let i = 0; i < job.monitoredReads; i += 1) {
-      const current = await readPointer(job.cohort);
-      await readPage(current!, random.int(0, pointer.pages - 1));
-      await readParticipant(job.cohort, random.pick(keys));
+      const current = await benchStores().readModel.readPointer(job.cohort);
+      await benchStores().readModel.readPage(current!, random.int(0, pointer.pages - 1));
+      await benchStores().readModel.readParticipant(job.cohort, random.pick(keys));
     }
     const of = (target: string) => finds.filter((f) => f.target === target).map((f) => f.ms);
     monitored = { pageFindMs: distribution(of('find:page')), participantFindMs: distribution(of('find:participant')), pointerFindMs: distribution(of(`find:${job.cohort}`)) };

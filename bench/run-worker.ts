@@ -6,7 +6,8 @@
 import mongoose from 'mongoose';
 import { CanvasClient } from '../src/canvas';
 import { createLogger } from '../src/log/logger';
-import { courseLinks } from '../src/programme/links';
+import type { CourseLink } from '../src/programme/links';
+import { benchStores } from './stores';
 import { newRunId } from '../src/sync/runs';
 import { SyncService } from '../src/sync/service';
 import { runNaive } from './naive';
@@ -66,9 +67,11 @@ interface Outcome {
 
 /** Our sync through SyncService, as the CLI runs it. */
 async function ourSync(job: RunJob, ticker: Ticker, newClient: () => CanvasClient): Promise<Outcome> {
+  const stores = benchStores();
   const service = new SyncService({
     logger: createLogger('silent'),
-    listLinks: async () => courseLinks().find({}).toArray(),
+    stores,
+    listLinks: async () => stores.store.collection<CourseLink>('course_links').find({}).toArray(),
     clientFor: async () => newClient(),
   });
   const run = await service.run({
@@ -86,7 +89,7 @@ async function ourSync(job: RunJob, ticker: Ticker, newClient: () => CanvasClien
 }
 
 async function naive(ticker: Ticker, client: CanvasClient): Promise<Outcome> {
-  const links = await courseLinks().find({}).toArray();
+  const links = await benchStores().store.collection<CourseLink>('course_links').find({}).toArray();
   const results = await runNaive(
     client,
     links,
@@ -101,7 +104,7 @@ async function measure(job: RunJob): Promise<RunMeasurement> {
   mongoose.set('strictQuery', true);
   await mongoose.connect(job.uri, { dbName: job.dbName, serverSelectionTimeoutMS: 5000, monitorCommands: true });
   const store = new StoreMonitor();
-  await courseLinks().countDocuments({}); // warm the connection before the clock starts
+  await benchStores().store.collection<CourseLink>('course_links').countDocuments({}); // warm the connection before the clock starts
   store.reset();
   let client: CanvasClient | null = null;
   // As production builds it (createSyncService): URL, token and User-Agent; everything else default.

@@ -6,15 +6,9 @@
 import path from 'node:path';
 import { generateCohort, startCanvasSimulator, type Cohort } from '../canvas-sim';
 import { createDevPlatform } from '../dev-platform';
-import { saveConnection } from '../src/canvas/connections';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
-import { createRegistrationLink } from '../src/lti';
-import { linkCourse } from '../src/programme/link-service';
-import { listCourseLinks } from '../src/programme/links';
-import { importRoster, importSchools } from '../src/people';
-import { unlinkCourseAndData } from '../src/retention';
-import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage, syncServiceOf } from '../src/service';
+import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
 
 const COHORT = 'September 2025';
 const SCHOOLS = [
@@ -79,23 +73,23 @@ async function main(): Promise<void> {
   adoptDemoIds(cohort, { ectCourseId: ect.course.canvasCourseId, mentorCourseId: mentor.course.canvasCourseId, ectUserId: ect.canvasUserId, mentorUserId: mentor.canvasUserId });
   const sim = await startCanvasSimulator({ data: cohort, latencyMs: 5 });
   const key = { issuer: platform.issuer, clientId: platform.clientId };
-  await saveConnection(runtime, key, { baseUrl: sim.url, token: sim.token });
+  await runtime.stores.connections.save(key, { baseUrl: sim.url, token: sim.token });
   // A demo database from an earlier version may hold links to other course ids.
   const demoCourseIds = new Set(cohort.courses.map((course) => course.id));
-  for (const link of await listCourseLinks(key)) if (!demoCourseIds.has(link.courseId)) await unlinkCourseAndData(key, link.courseId);
+  for (const link of await runtime.stores.links.list(key)) if (!demoCourseIds.has(link.courseId)) await runtime.retention.unlinkCourseAndData(key, link.courseId);
   for (const [i, course] of cohort.courses.entries()) {
-    await linkCourse(runtime, { platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
+    await runtime.linking.link({ platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
   }
   const people = demoPeople(cohort);
-  for (const report of [await importSchools(people.schools), await importRoster(people.roster)]) {
+  for (const report of [await runtime.stores.schools.import(people.schools), await runtime.stores.roster.import(people.roster)]) {
     if (report.bad.length > 0) throw new Error(`demo people have bad rows: ${JSON.stringify(report.bad.slice(0, 3))}`);
   }
-  const run = await syncServiceOf(runtime).run({ trigger: 'demo', full: true });
+  const run = await runtime.syncService.run({ trigger: 'demo', full: true });
   say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
 
   const service = await startService(runtime, { devPlatform: platform.router });
   runtime.logger.info(startupMessage(config, service.url, runtime.database), 'demo started');
-  const registrationLink = await createRegistrationLink(config.publicUrl);
+  const registrationLink = await runtime.stores.registrationLinks.create(config.publicUrl);
   say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator or an admin.\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n  Press Ctrl+C to stop.\n`);
   const stop = async () => {
     await service.close();

@@ -3,27 +3,59 @@ import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type { Config } from './config/env';
 import { deriveSecrets, resolveAppSecret, type Secrets } from './config/secrets';
+import { ChangeMarks } from './db/change-marks';
 import { connectDatabase, resolveDatabase, type DatabaseHandle } from './db/connection';
+import { Store } from './db/store';
 import { ensureStore } from './db/store-setup';
 import { createLogger, type Logger } from './log/logger';
 import { JobRunner } from './jobs';
-import { PURGE_INTERVAL_MS, PlatformRegistry, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
-import { findProgrammeOfCourse } from './programme/links';
+import { Connections } from './canvas/connections';
+import { Identities, IssuedLogins, LaunchRecords, PURGE_INTERVAL_MS, PlatformRegistry, RegistrationLinks, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
+import { Roster, Schools } from './people';
+import { CourseLinks, LinkService } from './programme';
+import { CohortReport } from './progress/cohort-report';
+import { OwnProgress } from './progress/participant';
+import { ReadModel } from './progress/read-model';
+import { Retention } from './retention';
 import { SessionStore } from './sessions/store';
-import { refreshCohorts } from './progress/read-model';
-import { createSyncService, type SyncService } from './sync';
-import { listConnections } from './canvas/connections';
-import { currentMark } from './db/change-marks';
+import { createSyncService, Leases, RunRecords, SyncStore, type SyncService } from './sync';
 import { createApp } from './web/app';
 import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
+
+/** Every store class, each built once on the one `Store`. */
+export interface Stores {
+  store: Store;
+  marks: ChangeMarks;
+  links: CourseLinks;
+  schools: Schools;
+  roster: Roster;
+  sync: SyncStore;
+  runs: RunRecords;
+  leases: Leases;
+  readModel: ReadModel;
+  identities: Identities;
+  logins: IssuedLogins;
+  launches: LaunchRecords;
+  registrationLinks: RegistrationLinks;
+  connections: Connections;
+  sessions: SessionStore;
+}
 
 export interface Runtime {
   config: Config;
   logger: Logger;
   secrets: Secrets;
   database: DatabaseHandle;
+  stores: Stores;
   registry: PlatformRegistry;
   sessions: SessionStore;
+  /** Links courses to programmes (reads their modules through Canvas first). */
+  linking: LinkService;
+  /** The sync; each run that commits rebuilds the read model of its cohorts. */
+  syncService: SyncService;
+  retention: Retention;
+  cohortReport: CohortReport;
+  ownProgress: OwnProgress;
   close(): Promise<void>;
 }
 
@@ -39,22 +71,39 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
   const secrets = deriveSecrets(resolveAppSecret(config));
   const database = await resolveDatabase(config, say, { shareRunning: options.shareRunningDatabase ?? false });
   try {
-    await connectDatabase(database.uri, database.dbName);
-    await ensureStore();
+    // The one use of mongoose's process-wide connection: ltijs shares it by its own design
+    // (it opens its models on mongoose's default connection), and our Store wraps its db.
+    const { connection } = await connectDatabase(database.uri, database.dbName);
+    if (!connection.db) throw new Error('database is not connected');
+    const store = new Store(connection.db);
+    await ensureStore(store.db);
+    const stores = openStores(store, config, secrets);
     const registry = new PlatformRegistry({
+      store,
+      marks: stores.marks,
       allowHttp: !config.isProduction,
       refusedIssuerPrefix: config.isProduction ? `${config.publicUrl}${DEV_PLATFORM_PATH}` : undefined,
       registerDynamic: ltijsInWorker({ uri: database.uri, dbName: database.dbName, ltiKey: secrets.ltiKey }),
     });
-    const sessions = new SessionStore(config.sessionIdleTimeoutMs);
-    await setupLti({ ltiKey: secrets.ltiKey, dbUri: database.uri, sessions, registry, resolveProgramme: findProgrammeOfCourse, logger });
+    const { sessions, links, identities, launches } = stores;
+    await setupLti({ ltiKey: secrets.ltiKey, dbUri: database.uri, sessions, registry, identities, launches, resolveProgramme: (platform, courseId) => links.findProgrammeOfCourse(platform, courseId), logger });
+    const syncService = createSyncService(
+      { config, logger, stores },
+      { afterCommit: (cohorts) => stores.readModel.refreshCohorts(cohorts, { leaseSlotMs: config.syncLeaseSlotMs }) },
+    );
     return {
       config,
       logger,
       secrets,
       database,
+      stores,
       registry,
       sessions,
+      linking: new LinkService({ links, connections: stores.connections, config }),
+      syncService,
+      retention: new Retention({ registry, sessions, identities, connections: stores.connections, links, sync: stores.sync, readModel: stores.readModel }),
+      cohortReport: new CohortReport(stores.readModel),
+      ownProgress: new OwnProgress(links, stores.readModel),
       close: async () => {
         // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
         await lti.close({ silent: true });
@@ -67,6 +116,33 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
   }
 }
 
+/** Builds every store class on the one Store (for `openRuntime`; tests and benchmarks build theirs with it too). */
+export function openStores(store: Store, config: Pick<Config, 'isProduction' | 'sessionIdleTimeoutMs'>, secrets: Pick<Secrets, 'tokenEncryptionKey'>): Stores {
+  const marks = new ChangeMarks(store);
+  const links = new CourseLinks(store);
+  const schools = new Schools(store);
+  const roster = new Roster(store, schools, links);
+  const sync = new SyncStore(store);
+  const leases = new Leases(store);
+  return {
+    store,
+    marks,
+    links,
+    schools,
+    roster,
+    sync,
+    runs: new RunRecords(store),
+    leases,
+    readModel: new ReadModel(store, { marks, leases, links, roster, sync }),
+    identities: new Identities(store),
+    logins: new IssuedLogins(store),
+    launches: new LaunchRecords(store),
+    registrationLinks: new RegistrationLinks(store),
+    connections: new Connections({ store, marks, secrets, config }),
+    sessions: new SessionStore(store, config.sessionIdleTimeoutMs),
+  };
+}
+
 export interface RunningService {
   runtime: Runtime;
   server: http.Server;
@@ -76,35 +152,40 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/**
- * The sync as the service, the CLI and the demo run it: each run that commits new generations
- * rebuilds the read model of their cohorts, which every page and export reads.
- */
-export function syncServiceOf(runtime: Runtime): SyncService {
-  return createSyncService(runtime, { afterCommit: (cohorts) => refreshCohorts(cohorts, { leaseSlotMs: runtime.config.syncLeaseSlotMs }) });
-}
-
 function registerJobs(runtime: Runtime): JobRunner {
-  const { config, logger, sessions } = runtime;
+  const { config, logger, stores, syncService } = runtime;
   const jobs = new JobRunner(logger);
-  jobs.register({ name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => sweepExpiredLtiRecords(sessions, logger) });
+  jobs.register({ name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => sweepExpiredLtiRecords(stores, logger) });
   if (config.syncIntervalMs > 0) {
-    const sync = syncServiceOf(runtime);
-    jobs.register({ name: 'sync', intervalMs: config.syncIntervalMs, run: () => sync.runScheduled() });
+    jobs.register({ name: 'sync', intervalMs: config.syncIntervalMs, run: () => syncService.runScheduled() });
   }
   return jobs;
 }
 
 /** Starts the HTTP service on an open runtime; `devPlatform` is passed only by demo and tests. */
 export async function startService(runtime: Runtime, options: { devPlatform?: Router } = {}): Promise<RunningService> {
-  const { config, logger, registry, sessions } = runtime;
+  const { config, logger, registry, sessions, stores } = runtime;
   const frameAncestors = new FrameAncestors(
-    async () => frameAncestorsFor(await registry.list(), (await listConnections()).map((c) => c.baseUrl)),
-    () => currentMark('platforms'),
+    async () => frameAncestorsFor(await registry.list(), (await stores.connections.list()).map((c) => c.baseUrl)),
+    () => stores.marks.currentMark('platforms'),
   );
   await frameAncestors.follow({ force: true });
   const jobs = registerJobs(runtime);
-  const app = createApp({ logger, publicUrl: config.publicUrl, registry, sessions, frameAncestors, syncIntervalMs: config.syncIntervalMs, rateLimits: config.rateLimits, devPlatform: options.devPlatform });
+  const app = createApp({
+    logger,
+    publicUrl: config.publicUrl,
+    registry,
+    sessions,
+    store: stores.store,
+    logins: stores.logins,
+    registrationLinks: stores.registrationLinks,
+    ownProgress: runtime.ownProgress,
+    sync: runtime.syncService,
+    frameAncestors,
+    syncIntervalMs: config.syncIntervalMs,
+    rateLimits: config.rateLimits,
+    devPlatform: options.devPlatform,
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

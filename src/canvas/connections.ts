@@ -1,8 +1,8 @@
 import { CompactEncrypt, compactDecrypt, type CompactDecryptResult } from 'jose';
 import type { Config } from '../config/env';
 import type { Secrets } from '../config/secrets';
-import { markChanged } from '../db/change-marks';
-import { collection } from '../db/collections';
+import type { ChangeMarks } from '../db/change-marks';
+import type { Store } from '../db/store';
 import { platformKeyId, type PlatformKey } from '../domain';
 import { AppError, ValidationError } from '../errors';
 import { CanvasApi } from './api';
@@ -35,7 +35,6 @@ interface ConnectionDoc extends ConnectionSummary {
   encryptedToken: string;
 }
 
-type KeyHolder = { secrets: Pick<Secrets, 'tokenEncryptionKey'> };
 
 /** The stored token cannot be used as it is; the fix is to connect again. */
 export class ConnectionError extends AppError {
@@ -43,8 +42,6 @@ export class ConnectionError extends AppError {
     super('canvas_connection', 500, message);
   }
 }
-
-const connections = () => collection<ConnectionDoc>('canvas_connections');
 
 const TOKEN_SHAPE = /^[\x21-\x7e]{1,4096}$/;
 const ENDING_LENGTH = 4;
@@ -93,49 +90,58 @@ const summary = ({ issuer, clientId, baseUrl, tokenEnding, savedAt }: Connection
  * Stores (or replaces) the platform's Canvas address and API token, the token encrypted.
  * @throws ValidationError for a base URL or token that cannot work.
  */
-export async function saveConnection(
-  ctx: KeyHolder & { config: Pick<Config, 'isProduction'> },
-  platform: PlatformKey,
-  input: CanvasConnection,
-): Promise<ConnectionSummary> {
-  const baseUrl = normaliseBaseUrl(input.baseUrl, !ctx.config.isProduction);
-  const token = normaliseToken(input.token);
-  const _id = platformKeyId(platform);
-  const doc: ConnectionDoc = {
-    _id,
-    issuer: platform.issuer,
-    clientId: platform.clientId,
-    baseUrl,
-    encryptedToken: await encryptToken(ctx.secrets.tokenEncryptionKey, _id, token),
-    tokenEnding: token.slice(-ENDING_LENGTH),
-    savedAt: new Date(),
-  };
-  await connections().replaceOne({ _id }, doc, { upsert: true });
-  // Its base URL may frame the tool (a Canvas on its own domain): tell every instance.
-  await markChanged('platforms');
-  return summary(doc);
+export interface ConnectionsDeps {
+  store: Store;
+  marks: ChangeMarks;
+  secrets: Pick<Secrets, 'tokenEncryptionKey'>;
+  config: Pick<Config, 'isProduction'>;
 }
 
-/** The platform's Canvas address and decrypted token, or null when none was saved. */
-export async function getConnection(ctx: KeyHolder, platform: PlatformKey): Promise<CanvasConnection | null> {
-  const doc = await connections().findOne({ _id: platformKeyId(platform) });
-  if (!doc) return null;
-  return { baseUrl: doc.baseUrl, token: await decryptToken(ctx.secrets.tokenEncryptionKey, doc) };
+/** Each platform's Canvas connection, its token encrypted, in `ecf_canvas_connections`. */
+export class Connections {
+  constructor(private readonly deps: ConnectionsDeps) {}
+
+  private get connections() {
+    return this.deps.store.collection<ConnectionDoc>('canvas_connections');
+  }
+
+  async save(platform: PlatformKey, input: CanvasConnection): Promise<ConnectionSummary> {
+    const baseUrl = normaliseBaseUrl(input.baseUrl, !this.deps.config.isProduction);
+    const token = normaliseToken(input.token);
+    const _id = platformKeyId(platform);
+    const doc: ConnectionDoc = {
+      _id,
+      issuer: platform.issuer,
+      clientId: platform.clientId,
+      baseUrl,
+      encryptedToken: await encryptToken(this.deps.secrets.tokenEncryptionKey, _id, token),
+      tokenEnding: token.slice(-ENDING_LENGTH),
+      savedAt: new Date(),
+    };
+    await this.connections.replaceOne({ _id }, doc, { upsert: true });
+    // Its base URL may frame the tool (a Canvas on its own domain): tell every instance.
+    await this.deps.marks.markChanged('platforms');
+    return summary(doc);
+  }
+
+  async get(platform: PlatformKey): Promise<CanvasConnection | null> {
+    const doc = await this.connections.findOne({ _id: platformKeyId(platform) });
+    if (!doc) return null;
+    return { baseUrl: doc.baseUrl, token: await decryptToken(this.deps.secrets.tokenEncryptionKey, doc) };
+  }
+
+  async delete(platform: PlatformKey): Promise<boolean> {
+    const deleted = (await this.connections.deleteOne({ _id: platformKeyId(platform) })).deletedCount === 1;
+    if (deleted) await this.deps.marks.markChanged('platforms');
+    return deleted;
+  }
+
+  async list(): Promise<ConnectionSummary[]> {
+    const docs = await this.connections.find({}).toArray();
+    return docs.map(summary).sort((a, b) => a.issuer.localeCompare(b.issuer) || a.clientId.localeCompare(b.clientId));
+  }
 }
 
-/** @returns false when the platform had no connection. */
-export async function deleteConnection(platform: PlatformKey): Promise<boolean> {
-  const deleted = (await connections().deleteOne({ _id: platformKeyId(platform) })).deletedCount === 1;
-  if (deleted) await markChanged('platforms');
-  return deleted;
-}
-
-export async function listConnections(): Promise<ConnectionSummary[]> {
-  const docs = await connections().find({}).toArray();
-  return docs.map(summary).sort((a, b) => a.issuer.localeCompare(b.issuer) || a.clientId.localeCompare(b.clientId));
-}
-
-/** Canvas refuses API calls without a User-Agent; this one names the tool and where it runs. */
 export function canvasUserAgent(config: Pick<Config, 'publicUrl'>): string {
   return `ecf-progress (+${config.publicUrl})`;
 }

@@ -4,14 +4,10 @@ import type { Command } from 'commander';
 import {
   canvasUserAgent,
   checkCanvasAccess,
-  getConnection,
-  listConnections,
   openCanvasApi,
-  saveConnection,
   type AccessReport,
   type CheckResult,
 } from '../canvas/connections';
-import { listCourseLinks } from '../programme/links';
 import type { Runtime } from '../service';
 import { CliError, out } from './output';
 import { choosePlatform, type PlatformFlags } from './platform-choice';
@@ -79,7 +75,7 @@ export function registerCanvasCommands(program: Command, withRuntime: WithRuntim
       withRuntime(async (runtime) => {
         const platform = await choosePlatform(runtime.registry, opts);
         const token = await readToken(opts.tokenFile);
-        const saved = await saveConnection(runtime, platform, { baseUrl: opts.baseUrl, token });
+        const saved = await runtime.stores.connections.save(platform, { baseUrl: opts.baseUrl, token });
         out(`Saved the Canvas connection for ${saved.issuer} (client id ${saved.clientId}): ${saved.baseUrl}, token ending "${saved.tokenEnding}".`);
         out('Check it with `ecf-progress canvas check`.');
       }),
@@ -89,8 +85,8 @@ export function registerCanvasCommands(program: Command, withRuntime: WithRuntim
     .command('list')
     .description('list saved Canvas connections (tokens are never shown)')
     .action(() =>
-      withRuntime(async () => {
-        const saved = await listConnections();
+      withRuntime(async (runtime) => {
+        const saved = await runtime.stores.connections.list();
         if (saved.length === 0) return out('No Canvas connections are saved yet. Add one with `ecf-progress canvas connect`.');
         for (const c of saved) out(`${c.issuer} (client id ${c.clientId}): ${c.baseUrl}, token ending "${c.tokenEnding}", saved ${c.savedAt.toISOString()}`);
       }),
@@ -104,9 +100,9 @@ export function registerCanvasCommands(program: Command, withRuntime: WithRuntim
     .action((opts: PlatformFlags) =>
       withRuntime(async (runtime) => {
         const platform = await choosePlatform(runtime.registry, opts);
-        const connection = await getConnection(runtime, platform);
+        const connection = await runtime.stores.connections.get(platform);
         if (!connection) throw new CliError(`No Canvas connection is saved for ${platform.issuer} (client id ${platform.clientId}). Save one with \`ecf-progress canvas connect\`.`);
-        const courseIds = (await listCourseLinks(platform)).map((link) => link.courseId);
+        const courseIds = (await runtime.stores.links.list(platform)).map((link) => link.courseId);
         out(`Checking ${connection.baseUrl} for ${platform.issuer} (client id ${platform.clientId})`);
         const api = openCanvasApi(connection, { userAgent: canvasUserAgent(runtime.config), maxRetries: 1, timeoutMs: 15_000 });
         const report = await checkCanvasAccess(api, courseIds);

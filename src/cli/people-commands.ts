@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../errors';
 import { readImportFile } from '../files';
-import { importRoster, importSchools, ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
-import { refreshCohorts } from '../progress/read-model';
+import { ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
 
@@ -15,15 +14,15 @@ interface ImportKind {
   run(text: string, options: ImportOptions, runtime: Runtime): Promise<ImportReport>;
 }
 
-const SCHOOLS: ImportKind = { label: 'Schools', columns: SCHOOL_COLUMNS, run: (text, options) => importSchools(text, options) };
+const SCHOOLS: ImportKind = { label: 'Schools', columns: SCHOOL_COLUMNS, run: (text, options, runtime) => runtime.stores.schools.import(text, options) };
 const ROSTER: ImportKind = {
   label: 'Roster',
   columns: ROSTER_COLUMNS,
   run: async (text, options, runtime) => {
-    const report = await importRoster(text, options);
+    const report = await runtime.stores.roster.import(text, options);
     if (report.written && report.counts.added + report.counts.updated > 0) {
       note(`Updating the progress of ${report.cohorts.length} cohort${report.cohorts.length === 1 ? '' : 's'}…`);
-      await refreshCohorts(report.cohorts, { leaseSlotMs: runtime.config.syncLeaseSlotMs });
+      await runtime.stores.readModel.refreshCohorts(report.cohorts, { leaseSlotMs: runtime.config.syncLeaseSlotMs });
     }
     return report;
   },

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { PlatformKey } from '../domain';
 import { ValidationError } from '../errors';
-import { createRegistrationLink, parseLinkLifetime, type CreatedLink } from '../lti/registration-links';
+import { parseLinkLifetime, type CreatedLink } from '../lti/registration-links';
 import type { PlatformSummary } from '../lti/platforms';
-import { removePlatformAndData, type PlatformRemoval } from '../retention';
+import type { PlatformRemoval } from '../retention';
 import type { Runtime } from '../service';
 import { CliError, out } from './output';
 
@@ -96,7 +96,7 @@ export function registerPlatformCommands(program: Command, withRuntime: WithRunt
     .requiredOption('--client-id <id>', 'the developer key client id')
     .action((opts: { issuer: string; clientId: string }) =>
       withRuntime(async (runtime) => {
-        const removed = await removePlatformAndData(runtime, opts);
+        const removed = await runtime.retention.removePlatformAndData(opts);
         out(describeRemoval(opts, removed));
       }),
     );
@@ -107,8 +107,8 @@ export function registerPlatformCommands(program: Command, withRuntime: WithRunt
     .option('--expires <duration>', 'how long the link works, from 1m to 7d (30m, 24h, 7d)', '24h')
     .action((opts: { expires: string }) => {
       const lifetimeMs = linkLifetime(opts.expires);
-      return withRuntime(async ({ config }) => {
-        out(describeLink(await createRegistrationLink(config.publicUrl, lifetimeMs), opts.expires));
+      return withRuntime(async ({ config, stores }) => {
+        out(describeLink(await stores.registrationLinks.create(config.publicUrl, lifetimeMs), opts.expires));
       });
     });
 

@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { ITEM_CLASSES, parseClassificationOverrides, parseModuleMap, type ClassificationOverrides, type ItemClass, type StructureModule } from '../completion';
 import { moduleNumbers } from '../curriculum';
 import { PROGRAMMES, type Programme } from '../domain';
-import { linkCourse, type LinkResult } from '../programme/link-service';
-import { listCourseLinks, type CourseLink } from '../programme/links';
-import { unlinkCourseAndData } from '../retention';
+import type { LinkResult } from '../programme/link-service';
+import type { CourseLink } from '../programme/links';
 import type { Runtime } from '../service';
 import { ValidationError } from '../errors';
 import { CliError, out } from './output';
@@ -123,7 +122,7 @@ export function registerProgrammeCommands(program: Command, withRuntime: WithRun
     .action((opts: LinkOptions) =>
       withRuntime(async (runtime) => {
         const platform = await choosePlatform(runtime.registry, opts);
-        const result = await linkCourse(runtime, {
+        const result = await runtime.linking.link({
           platform,
           courseId: opts.course.trim(),
           programme: opts.programme,
@@ -140,8 +139,8 @@ export function registerProgrammeCommands(program: Command, withRuntime: WithRun
     .description('list linked courses with their programme and cohort')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
-      withRuntime(async () => {
-        const links = byPlatform(await listCourseLinks());
+      withRuntime(async (runtime) => {
+        const links = byPlatform(await runtime.stores.links.list());
         if (opts.json) return out(JSON.stringify(links, null, 2));
         if (links.length === 0) return out('No courses are linked yet. Link one with `ecf-progress programme link`.');
         for (const text of describeLinks(links)) out(text);
@@ -157,7 +156,7 @@ export function registerProgrammeCommands(program: Command, withRuntime: WithRun
     .action((opts: PlatformFlags & { course: string }) =>
       withRuntime(async (runtime) => {
         const platform = await choosePlatform(runtime.registry, opts);
-        const result = await unlinkCourseAndData(platform, opts.course.trim());
+        const result = await runtime.retention.unlinkCourseAndData(platform, opts.course.trim());
         if (!result.unlinked) throw new CliError(`Course ${opts.course} is not linked for ${platform.issuer} (client id ${platform.clientId}).`);
         out(`Unlinked course ${opts.course.trim()} (${platform.issuer}, client id ${platform.clientId}) and deleted its synced progress (${result.students} student(s)).`);
       }),

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { writeCsv } from '../files';
-import { cohortProgress, progressColumns } from '../progress/cohort-report';
-import { knownCohorts, refreshCohort } from '../progress/read-model';
-import { syncServiceOf, type Runtime } from '../service';
+import { progressColumns } from '../progress/cohort-report';
+import type { Runtime } from '../service';
 import type { SyncProgress, CourseRunResult } from '../sync';
 import { CliError, note, out } from './output';
 
@@ -60,7 +59,7 @@ export function registerSyncCommands(program: Command, withRuntime: WithRuntime)
     .action((opts: { course?: string; full?: boolean; exact?: boolean }) =>
       withRuntime(async (runtime) => {
         const reporter = progressReporter();
-        const run = await syncServiceOf(runtime).run({
+        const run = await runtime.syncService.run({
           trigger: 'cli',
           courseId: opts.course,
           full: opts.full,
@@ -89,9 +88,9 @@ export function registerSyncCommands(program: Command, withRuntime: WithRuntime)
     .action((opts: { cohort?: string; format: string; out?: string }) => {
       const cohort = opts.cohort;
       if (!cohort) throw new CliError("error: required option '--cohort <name>' not specified", 2);
-      return withRuntime(async () => {
+      return withRuntime(async (runtime) => {
         if (opts.format !== 'csv' && opts.format !== 'json') throw new CliError('--format must be csv or json', 2);
-        const rows = await cohortProgress(cohort);
+        const rows = await runtime.cohortReport.cohortProgress(cohort);
         if (rows.length === 0) throw new CliError(`No participants found for cohort "${cohort}". Check the name with \`ecf-progress programme list\`.`);
         const text = opts.format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : writeCsv(rows, progressColumns());
         if (opts.out) {
@@ -107,11 +106,11 @@ export function registerSyncCommands(program: Command, withRuntime: WithRuntime)
     .option('--cohort <name>', 'only this cohort (default: every cohort with a linked course or a roster row)')
     .action((opts: { cohort?: string }) =>
       withRuntime(async (runtime) => {
-        const cohorts = opts.cohort ? [opts.cohort] : await knownCohorts();
+        const cohorts = opts.cohort ? [opts.cohort] : await runtime.stores.readModel.knownCohorts();
         if (cohorts.length === 0) throw new CliError('No cohorts yet: link a course with `ecf-progress programme link` or import a roster.');
         for (const cohort of cohorts) {
           const started = Date.now();
-          const pointer = await refreshCohort(cohort, { leaseSlotMs: runtime.config.syncLeaseSlotMs });
+          const pointer = await runtime.stores.readModel.refreshCohort(cohort, { leaseSlotMs: runtime.config.syncLeaseSlotMs });
           const seconds = ((Date.now() - started) / 1000).toFixed(1);
           if (pointer) out(`Cohort "${cohort}": ${pointer.participants} participants in ${pointer.pages} page${pointer.pages === 1 ? '' : 's'}, rebuilt in ${seconds} s.`);
           else out(`Cohort "${cohort}": another rebuild was running; it includes this request.`);

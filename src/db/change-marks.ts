@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { collection } from './collections';
+import type { Store } from './store';
 
 /**
  * A change mark says "this set of records changed" to every instance and the CLI: a writer
@@ -13,15 +13,21 @@ interface ChangeMark {
   changedAt: Date;
 }
 
-const marks = () => collection<ChangeMark>('change_marks');
-
 export type ChangeTopic = 'platforms' | `read-model:${string}`;
 
-export async function markChanged(topic: ChangeTopic): Promise<void> {
-  await marks().replaceOne({ _id: topic }, { value: crypto.randomUUID(), changedAt: new Date() }, { upsert: true });
-}
+export class ChangeMarks {
+  constructor(private readonly store: Store) {}
 
-/** The topic's current mark, or null before its first change. */
-export async function currentMark(topic: ChangeTopic): Promise<string | null> {
-  return (await marks().findOne({ _id: topic }))?.value ?? null;
+  private get marks() {
+    return this.store.collection<ChangeMark>('change_marks');
+  }
+
+  async markChanged(topic: ChangeTopic): Promise<void> {
+    await this.marks.replaceOne({ _id: topic }, { value: crypto.randomUUID(), changedAt: new Date() }, { upsert: true });
+  }
+
+  /** The topic's current mark, or null before its first change. */
+  async currentMark(topic: ChangeTopic): Promise<string | null> {
+    return (await this.marks.findOne({ _id: topic }))?.value ?? null;
+  }
 }

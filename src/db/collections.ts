@@ -1,21 +1,4 @@
-import mongoose, { mongo } from 'mongoose';
-
-export type Collection<T extends mongo.Document> = mongo.Collection<T>;
-
-/**
- * Our own collections, reached through the mongoose connection ltijs shares. Names are
- * prefixed so none can collide with ltijs's models (platform, nonce, state, …).
- */
-export function collection<T extends mongo.Document>(name: string): Collection<T> {
-  return database().collection<T>(`ecf_${name}`);
-}
-
-/** The connected database; ltijs's own collections are reached through it too. */
-export function database(): mongo.Db {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('database is not connected');
-  return db;
-}
+export type { Collection } from './store';
 
 /** FerretDB reports a duplicate through an update as code 1 "UNIQUE constraint failed"; MongoDB as 11000. */
 export function isDuplicateKey(error: unknown): boolean {

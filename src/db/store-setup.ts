@@ -1,7 +1,6 @@
 import mongoose, { mongo } from 'mongoose';
-import { database } from './collections';
 
-/** Our own collections, named as `collection()` names them (it adds the `ecf_` prefix). */
+/** Our own collections, named as `Store.collection()` names them (it adds the `ecf_` prefix). */
 export const TOOL_COLLECTIONS = [
   'canvas_connections',
   'change_marks',
@@ -11,6 +10,7 @@ export const TOOL_COLLECTIONS = [
   'identities',
   'issued_logins',
   'launch_nonces',
+  'read_models',
   'registration_links',
   'roster',
   'schools',
@@ -90,7 +90,7 @@ async function isFerretDb(db: mongo.Db): Promise<boolean> {
  * on every start, by several processes at once. Generation collections of the sync are not
  * here: each is created by the one run that owns it.
  */
-export async function ensureStore(db: mongo.Db = database()): Promise<void> {
+export async function ensureStore(db: mongo.Db): Promise<void> {
   // ltijs's models would otherwise re-issue all this in the background after every start,
   // where mongoose swallows failures (FerretDB refuses the TTL indexes) and races other work.
   mongoose.set('autoCreate', false);

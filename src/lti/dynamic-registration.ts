@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger';
 import { requestOutbound, UnreachableError, type OutboundRequest } from '../net/safe-fetch';
 import { dynamicRegistrationRequest, INSTRUCTURE_ISSUERS } from './canvas-config';
 import type { PlatformRegistry, PlatformSummary } from './platforms';
-import { checkRegistrationLink, claimRegistrationLink } from './registration-links';
+import type { RegistrationLinks } from './registration-links';
 
 const PlatformConfiguration = z.object({
   issuer: z.string().url(),
@@ -165,10 +165,10 @@ async function registerDynamically(deps: RegistrationDeps, configUrl: URL, regis
  * link is claimed; a registration that fails before a platform is recorded releases the link
  * so the admin can retry with it, and a successful one spends it for good.
  */
-export async function registerWithLink(deps: RegistrationDeps, link: string, params: RegistrationParams): Promise<PlatformSummary> {
-  await checkRegistrationLink(link);
+export async function registerWithLink(deps: RegistrationDeps & { links: Pick<RegistrationLinks, 'check' | 'claim'> }, link: string, params: RegistrationParams): Promise<PlatformSummary> {
+  await deps.links.check(link);
   const configUrl = configurationUrl(params.openidConfiguration, deps.registry.acceptsLocalPlatforms);
-  const claim = await claimRegistrationLink(link);
+  const claim = await deps.links.claim(link);
   let platform: PlatformSummary;
   try {
     platform = await registerDynamically(deps, configUrl, params.registrationToken);

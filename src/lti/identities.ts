@@ -1,4 +1,5 @@
-import { collection, isDuplicateKey } from '../db/collections';
+import { isDuplicateKey } from '../db/collections';
+import type { Store } from '../db/store';
 import { identityKeyId, type PlatformKey } from '../domain';
 import { LaunchError } from '../errors';
 
@@ -18,37 +19,44 @@ interface KnownIdentity {
   recordedAt: Date;
 }
 
-const identities = () => collection<KnownIdentity>('identities');
-
 export class IdentityMismatchError extends LaunchError {
   constructor() {
     super('IDENTITY_MISMATCH', 'Canvas sent a user id that does not match your account, so the tool cannot show your data. Tell your Canvas administrator.', 403);
   }
 }
 
-/**
- * The Canvas user id for this `sub`: the recorded one, after checking the claimed one agrees;
- * the claimed one when none is recorded yet (then recorded); null when neither is known.
- */
-export async function resolveCanvasUserId(platform: PlatformKey, sub: string, claimed: string | null): Promise<string | null> {
-  const _id = identityKeyId(platform, sub);
-  const known = await identities().findOne({ _id });
-  if (known) {
-    if (claimed !== null && claimed !== known.canvasUserId) throw new IdentityMismatchError();
-    return known.canvasUserId;
-  }
-  if (claimed === null) return null;
-  try {
-    await identities().insertOne({ _id, issuer: platform.issuer, clientId: platform.clientId, sub, canvasUserId: claimed, recordedAt: new Date() });
-    return claimed;
-  } catch (error) {
-    // Two first launches at once: the other one recorded first, so compare with what it wrote.
-    if (!isDuplicateKey(error)) throw error;
-    return resolveCanvasUserId(platform, sub, claimed);
-  }
-}
+/** Each person's Canvas user id as first recorded (`ecf_identities`). */
+export class Identities {
+  constructor(private readonly store: Store) {}
 
-/** The platform is being removed: what it told us about its people goes with it. */
-export async function deleteIdentitiesOf(issuer: string, clientId: string): Promise<number> {
-  return (await identities().deleteMany({ issuer, clientId })).deletedCount;
+  private get identities() {
+    return this.store.collection<KnownIdentity>('identities');
+  }
+
+  /**
+   * The Canvas user id for this `sub`: the recorded one, after checking the claimed one agrees;
+   * the claimed one when none is recorded yet (then recorded); null when neither is known.
+   */
+  async resolveCanvasUserId(platform: PlatformKey, sub: string, claimed: string | null): Promise<string | null> {
+    const _id = identityKeyId(platform, sub);
+    const known = await this.identities.findOne({ _id });
+    if (known) {
+      if (claimed !== null && claimed !== known.canvasUserId) throw new IdentityMismatchError();
+      return known.canvasUserId;
+    }
+    if (claimed === null) return null;
+    try {
+      await this.identities.insertOne({ _id, issuer: platform.issuer, clientId: platform.clientId, sub, canvasUserId: claimed, recordedAt: new Date() });
+      return claimed;
+    } catch (error) {
+      // Two first launches at once: the other one recorded first, so compare with what it wrote.
+      if (!isDuplicateKey(error)) throw error;
+      return this.resolveCanvasUserId(platform, sub, claimed);
+    }
+  }
+
+  /** The platform is being removed: what it told us about its people goes with it. */
+  async deleteOf(issuer: string, clientId: string): Promise<number> {
+    return (await this.identities.deleteMany({ issuer, clientId })).deletedCount;
+  }
 }

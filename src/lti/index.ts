@@ -8,11 +8,13 @@ export { lti };
 export { PlatformRegistry } from './platforms';
 export { ltijsInWorker } from './ltijs-worker';
 export { launchGuard } from './launch-guard';
-export { PURGE_INTERVAL_MS, sweepExpiredLtiRecords } from './purge';
-export { recordIssuedLogin } from './login-states';
+export { PURGE_INTERVAL_MS, purgeExpiredLtiRecords, sweepExpiredLtiRecords, type PurgeDeps } from './purge';
+export { IssuedLogins } from './login-states';
+export { Identities } from './identities';
+export { LaunchRecords } from './launch';
 export { canvasDeveloperKeyJson, toolUrls } from './canvas-config';
 export { registerWithLink, registrationFrameAncestors } from './dynamic-registration';
-export { createRegistrationLink, RegistrationLinkError, LINK_REFUSALS } from './registration-links';
+export { RegistrationLinks, RegistrationLinkError, LINK_REFUSALS } from './registration-links';
 export type { ProgrammeResolver } from './launch';
 
 /** ltijs's refusals become our LaunchError, keeping its stable code for the logs only. */
@@ -26,7 +28,7 @@ function refuseWith(status: number, message: string, fallbackCode: string): Refu
 /**
  * Sets up ltijs in "ltiaas" mode: it validates the launch and hands over the token without a
  * redirect or a session cookie of its own; our launch handler then opens a tool session.
- * Call `connectDatabase` first: ltijs reuses that mongoose connection.
+ * Call `connectDatabase` first: ltijs reuses the connection it opened (see `openRuntime`).
  */
 export async function setupLti(deps: LaunchDeps & { ltiKey: string; dbUri: string }): Promise<void> {
   lti.setup(

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { LaunchError, PayloadTooLargeError, ValidationError } from '../errors';
-import { checkIssuedNonce, STATE_PATTERN } from './login-states';
+import { STATE_PATTERN, type IssuedLogins } from './login-states';
 import type { PlatformRegistry } from './platforms';
 
 export const MAX_ID_TOKEN_BYTES = 64 * 1024;
@@ -57,7 +57,7 @@ function checkMessage(payload: Record<string, unknown>): void {
  * algorithm pinning, `iat` in the future, size, the nonce bound to the login that issued it)
  * and stop bad launches before anything is stored.
  */
-export function launchGuard(registry: PlatformRegistry) {
+export function launchGuard(registry: PlatformRegistry, logins: Pick<IssuedLogins, 'check'>) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const body = (req.body ?? {}) as Record<string, unknown>;
@@ -87,7 +87,7 @@ export function launchGuard(registry: PlatformRegistry) {
       }
       const state = body.state;
       if (typeof state !== 'string' || !STATE_PATTERN.test(state)) refuse('MALFORMED_STATE');
-      await checkIssuedNonce(state, payload.nonce);
+      await logins.check(state, payload.nonce);
       next();
     } catch (error) {
       next(error);

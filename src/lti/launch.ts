@@ -1,11 +1,12 @@
 import type { Request, Response, NextFunction } from 'express';
 import { decodeJwt } from 'jose';
-import { collection, database, isDuplicateKey } from '../db/collections';
+import { isDuplicateKey } from '../db/collections';
+import type { Store } from '../db/store';
 import { launchNonceKeyId, type PlatformKey, type Programme } from '../domain';
 import { AuthorizationError, LaunchError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { NewSession, SessionStore } from '../sessions/store';
-import { IdentityMismatchError, resolveCanvasUserId } from './identities';
+import { IdentityMismatchError, type Identities } from './identities';
 import type { PlatformRegistry } from './platforms';
 import type { LtiToken } from './provider';
 import { programmeFromCustom, toolRoleFor } from './roles';
@@ -23,26 +24,48 @@ interface SeenNonce {
 export const NONCE_RETENTION_MS = 10 * 60 * 1000;
 
 /**
- * Records the id_token's nonce once. ltijs keeps nonces for 10 s only (a TTL index, where
- * TTL exists), less than the 60 s token age Canvas needs, so we keep our own record.
+ * The launch nonces seen (`ecf_launch_nonces`), kept ten minutes so a token is used once, and
+ * ltijs's own copies of a launch's tokens, which are removed once the tool session is open.
  */
-async function useNonceOnce(issuer: string, idToken: unknown): Promise<void> {
-  // ltiaas mode would also accept ltijs's own ltik; we only ever open sessions from an id_token.
-  if (typeof idToken !== 'string') throw new LaunchError('NO_ID_TOKEN', 'Open the tool from your Canvas course.');
-  const nonce = decodeJwt(idToken).nonce;
-  // The guard refused a launch without one; this only tells the compiler so.
-  if (typeof nonce !== 'string') throw new LaunchError('MISSING_NONCE', 'Open the tool from your Canvas course.');
-  try {
-    await collection<SeenNonce>('launch_nonces').insertOne({ _id: launchNonceKeyId(issuer, nonce), seenAt: new Date() });
-  } catch (error) {
-    if (isDuplicateKey(error)) throw new LaunchError('NONCE_ALREADY_RECEIVED', 'This launch was already used. Reopen the tool from Canvas.');
-    throw error;
-  }
-}
+export class LaunchRecords {
+  constructor(private readonly store: Store) {}
 
-export async function purgeSeenNonces(now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - NONCE_RETENTION_MS);
-  return (await collection<SeenNonce>('launch_nonces').deleteMany({ seenAt: { $lt: cutoff } })).deletedCount;
+  private get nonces() {
+    return this.store.collection<SeenNonce>('launch_nonces');
+  }
+
+  /**
+   * Records the id_token's nonce once. ltijs keeps nonces for 10 s only (a TTL index, where
+   * TTL exists), less than the 60 s token age Canvas needs, so we keep our own record.
+   */
+  async useNonceOnce(issuer: string, idToken: unknown): Promise<void> {
+    // ltiaas mode would also accept ltijs's own ltik; we only ever open sessions from an id_token.
+    if (typeof idToken !== 'string') throw new LaunchError('NO_ID_TOKEN', 'Open the tool from your Canvas course.');
+    const nonce = decodeJwt(idToken).nonce;
+    // The guard refused a launch without one; this only tells the compiler so.
+    if (typeof nonce !== 'string') throw new LaunchError('MISSING_NONCE', 'Open the tool from your Canvas course.');
+    try {
+      await this.nonces.insertOne({ _id: launchNonceKeyId(issuer, nonce), seenAt: new Date() });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new LaunchError('NONCE_ALREADY_RECEIVED', 'This launch was already used. Reopen the tool from Canvas.');
+      throw error;
+    }
+  }
+
+  async purgeSeenNonces(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - NONCE_RETENTION_MS);
+    return (await this.nonces.deleteMany({ seenAt: { $lt: cutoff } })).deletedCount;
+  }
+
+  /**
+   * ltijs stores the launch's id token (with the person's name and email) and context for a day,
+   * for its own ltik-based APIs, which this tool does not use: it keeps what the pages need in
+   * its session. Deleting them after the launch, accepted or refused, keeps no more personal data than that.
+   */
+  async forgetLtijsCopies(token: LtiToken): Promise<void> {
+    await this.store.raw('idtokens').deleteMany({ iss: token.iss, clientId: token.clientId, deploymentId: token.deploymentId, user: token.user });
+    if (token.platformContext.contextId) await this.store.raw('contexttokens').deleteMany({ contextId: token.platformContext.contextId, user: token.user });
+  }
 }
 
 function customOf(token: LtiToken): Record<string, unknown> {
@@ -69,17 +92,6 @@ export function sessionPath(sessionId: string, view: NewSession['view'] | 'deep-
   }
 }
 
-/**
- * ltijs stores the launch's id token (with the person's name and email) and context for a day,
- * for its own ltik-based APIs, which this tool does not use: it keeps what the pages need in
- * its session. Deleting them after the launch, accepted or refused, keeps no more personal data than that.
- */
-async function forgetLtijsCopies(token: LtiToken): Promise<void> {
-  const db = database();
-  await db.collection('idtokens').deleteMany({ iss: token.iss, clientId: token.clientId, deploymentId: token.deploymentId, user: token.user });
-  if (token.platformContext.contextId) await db.collection('contexttokens').deleteMany({ contextId: token.platformContext.contextId, user: token.user });
-}
-
 /** The guard checked the deployment from the unverified token; this is the verified one's. */
 async function requireDeployment(registry: Pick<PlatformRegistry, 'isDeploymentAllowed'>, token: LtiToken): Promise<void> {
   if (typeof token.deploymentId !== 'string' || !(await registry.isDeploymentAllowed(token.iss, token.clientId, token.deploymentId))) {
@@ -89,6 +101,8 @@ async function requireDeployment(registry: Pick<PlatformRegistry, 'isDeploymentA
 
 export interface LaunchDeps {
   sessions: SessionStore;
+  identities: Pick<Identities, 'resolveCanvasUserId'>;
+  launches: LaunchRecords;
   registry: Pick<PlatformRegistry, 'isDeploymentAllowed'>;
   resolveProgramme: ProgrammeResolver;
   logger: Logger;
@@ -96,7 +110,7 @@ export interface LaunchDeps {
 
 export function createLaunchHandlers(deps: LaunchDeps) {
   async function openToolSession(token: LtiToken, req: Request, deepLinking: boolean): Promise<{ id: string; session: NewSession }> {
-    await useNonceOnce(token.iss, (req.body as Record<string, unknown> | undefined)?.id_token);
+    await deps.launches.useNonceOnce(token.iss, (req.body as Record<string, unknown> | undefined)?.id_token);
     await requireDeployment(deps.registry, token);
     const ctx = token.platformContext;
     const role = toolRoleFor(ctx.roles ?? []);
@@ -106,7 +120,7 @@ export function createLaunchHandlers(deps: LaunchDeps) {
     const canvasCourseId = expanded(custom.canvas_course_id);
     const platform = { issuer: token.iss, clientId: token.clientId };
     const linkedProgramme = canvasCourseId ? await deps.resolveProgramme(platform, canvasCourseId) : null;
-    const canvasUserId = await resolveCanvasUserId(platform, token.user, expanded(custom.canvas_user_id)).catch((error: unknown) => {
+    const canvasUserId = await deps.identities.resolveCanvasUserId(platform, token.user, expanded(custom.canvas_user_id)).catch((error: unknown) => {
       if (error instanceof IdentityMismatchError) deps.logger.warn({ event: 'lti.identity_mismatch', issuer: token.iss, clientId: token.clientId, reqId: req.id }, 'launch refused: the Canvas user id does not match the one recorded for this person');
       throw error;
     });
@@ -145,7 +159,7 @@ export function createLaunchHandlers(deps: LaunchDeps) {
       const { id, session } = await openToolSession(token, req, deepLinking);
       return sessionPath(id, deepLinking ? 'deep-link' : session.view);
     } finally {
-      await forgetLtijsCopies(token);
+      await deps.launches.forgetLtijsCopies(token);
     }
   }
 

@@ -1,5 +1,6 @@
-import { markChanged } from '../db/change-marks';
-import { collection, isDuplicateKey } from '../db/collections';
+import type { ChangeMarks } from '../db/change-marks';
+import { isDuplicateKey } from '../db/collections';
+import type { Store } from '../db/store';
 import { deploymentKeyId } from '../domain';
 import { ValidationError } from '../errors';
 import { lti, type LtiPlatform } from './provider';
@@ -54,8 +55,6 @@ export type RegisterWithLtijs = (platform: PlatformForLtijs) => Promise<unknown>
 
 const inThisThread: RegisterWithLtijs = (platform) => lti.registerPlatform(platform);
 
-const deployments = () => collection<DeploymentDoc>('deployments');
-
 function checkUrl(label: string, value: string, allowHttp: boolean): string {
   let url: URL;
   try {
@@ -70,6 +69,8 @@ function checkUrl(label: string, value: string, allowHttp: boolean): string {
 }
 
 export interface PlatformRegistryOptions {
+  store: Store;
+  marks: ChangeMarks;
   allowHttp: boolean;
   refusedIssuerPrefix?: string;
   /**
@@ -82,6 +83,11 @@ export interface PlatformRegistryOptions {
 
 export class PlatformRegistry {
   constructor(private readonly options: PlatformRegistryOptions) {}
+
+  /** The deployments allowed to launch, in `ecf_deployments`; ltijs keeps the platforms. */
+  private get deployments() {
+    return this.options.store.collection<DeploymentDoc>('deployments');
+  }
 
   /**
    * Outside production platforms may be plain http and live on this machine or its network (the
@@ -113,7 +119,7 @@ export class PlatformRegistry {
       authConfig: { method: 'JWK_SET', key: checkUrl('--jwks-url', input.jwksUrl, allowHttp) },
     });
     for (const deploymentId of input.deploymentIds) await this.addDeployment(input.issuer, input.clientId, deploymentId, source);
-    await markChanged('platforms');
+    await this.options.marks.markChanged('platforms');
     return this.require(input.issuer, input.clientId);
   }
 
@@ -126,7 +132,7 @@ export class PlatformRegistry {
     if (!deploymentId.trim()) throw new ValidationError('a deployment id must not be empty');
     await this.require(issuer, clientId);
     try {
-      await deployments().insertOne({
+      await this.deployments.insertOne({
         _id: deploymentKeyId({ issuer, clientId }, deploymentId),
         issuer,
         clientId,
@@ -140,18 +146,18 @@ export class PlatformRegistry {
   }
 
   async isDeploymentAllowed(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
-    return (await deployments().findOne({ _id: deploymentKeyId({ issuer, clientId }, deploymentId) })) !== null;
+    return (await this.deployments.findOne({ _id: deploymentKeyId({ issuer, clientId }, deploymentId) })) !== null;
   }
 
   async remove(issuer: string, clientId: string): Promise<void> {
     await this.require(issuer, clientId);
     await lti.deletePlatform(issuer, clientId);
-    await deployments().deleteMany({ issuer, clientId });
-    await markChanged('platforms');
+    await this.deployments.deleteMany({ issuer, clientId });
+    await this.options.marks.markChanged('platforms');
   }
 
   async list(): Promise<PlatformSummary[]> {
-    const [platforms, allDeployments] = await Promise.all([lti.getAllPlatforms(), deployments().find({}).toArray()]);
+    const [platforms, allDeployments] = await Promise.all([lti.getAllPlatforms(), this.deployments.find({}).toArray()]);
     const summaries = await Promise.all(platforms.map((p) => summarise(p, allDeployments)));
     return summaries.sort((a, b) => a.issuer.localeCompare(b.issuer) || a.clientId.localeCompare(b.clientId));
   }
@@ -159,7 +165,7 @@ export class PlatformRegistry {
   async find(issuer: string, clientId: string): Promise<PlatformSummary | undefined> {
     const platform = await lti.getPlatform(issuer, clientId);
     if (!platform || Array.isArray(platform)) return undefined;
-    return summarise(platform, await deployments().find({ issuer, clientId }).toArray());
+    return summarise(platform, await this.deployments.find({ issuer, clientId }).toArray());
   }
 
   private async require(issuer: string, clientId: string): Promise<PlatformSummary> {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { collection, isDuplicateKey } from '../db/collections';
+import { isDuplicateKey } from '../db/collections';
+import type { Store } from '../db/store';
 import type { PlatformKey } from '../domain';
 import { AppError, ValidationError } from '../errors';
 import { toolUrls } from './canvas-config';
@@ -20,8 +21,6 @@ interface LinkDoc {
   issuer?: string;
   clientId?: string;
 }
-
-const links = () => collection<LinkDoc>('registration_links');
 
 const DEFAULT_LIFETIME_MS = 24 * 3_600_000;
 const MAX_LIFETIME_MS = 7 * 24 * 3_600_000;
@@ -73,14 +72,6 @@ export interface CreatedLink {
   expiresAt: Date;
 }
 
-/** Creates a link; its token exists only in the returned URL, which the caller shows once. */
-export async function createRegistrationLink(publicUrl: string, lifetimeMs = DEFAULT_LIFETIME_MS, now = new Date()): Promise<CreatedLink> {
-  const token = crypto.randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + lifetimeMs);
-  await links().insertOne({ _id: hashOf(token), createdAt: now, expiresAt });
-  return { url: `${toolUrls(publicUrl).register}/${token}`, expiresAt };
-}
-
 /** A link held by one registration: it ends either spent or released. */
 export interface LinkClaim {
   /** The registration failed before a platform was recorded: the link may be used again. */
@@ -89,36 +80,53 @@ export interface LinkClaim {
   spend(platform: PlatformKey): Promise<void>;
 }
 
-async function findUsable(hash: string): Promise<void> {
-  const [link, spent] = await Promise.all([links().findOne({ _id: hash }), links().findOne({ _id: `spent:${hash}` })]);
-  if (!link) throw LINK_REFUSALS.unknown();
-  if (spent) throw LINK_REFUSALS.used();
-  if (!link.expiresAt || link.expiresAt.getTime() <= Date.now()) throw LINK_REFUSALS.expired();
-}
+/** One-time dynamic registration links, stored by the hash of their token (`ecf_registration_links`). */
+export class RegistrationLinks {
+  constructor(private readonly store: Store) {}
 
-/** Refuses a link that cannot be used, without claiming it. */
-export async function checkRegistrationLink(token: string): Promise<void> {
-  if (!LINK_TOKEN.test(token)) throw LINK_REFUSALS.unknown();
-  await findUsable(hashOf(token));
-}
-
-/** Takes the link for one registration; of several at once, exactly one gets it. */
-export async function claimRegistrationLink(token: string): Promise<LinkClaim> {
-  await checkRegistrationLink(token);
-  const hash = hashOf(token);
-  try {
-    await links().insertOne({ _id: `claim:${hash}`, createdAt: new Date() });
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    if (await links().findOne({ _id: `spent:${hash}` })) throw LINK_REFUSALS.used();
-    throw LINK_REFUSALS.inUse();
+  private get links() {
+    return this.store.collection<LinkDoc>('registration_links');
   }
-  return {
-    release: async () => {
-      await links().deleteOne({ _id: `claim:${hash}` });
-    },
-    spend: async ({ issuer, clientId }) => {
-      await links().insertOne({ _id: `spent:${hash}`, createdAt: new Date(), issuer, clientId });
-    },
-  };
+
+  /** Creates a link; its token exists only in the returned URL, which the caller shows once. */
+  async create(publicUrl: string, lifetimeMs = DEFAULT_LIFETIME_MS, now = new Date()): Promise<CreatedLink> {
+    const token = crypto.randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + lifetimeMs);
+    await this.links.insertOne({ _id: hashOf(token), createdAt: now, expiresAt });
+    return { url: `${toolUrls(publicUrl).register}/${token}`, expiresAt };
+  }
+
+  private async findUsable(hash: string): Promise<void> {
+    const [link, spent] = await Promise.all([this.links.findOne({ _id: hash }), this.links.findOne({ _id: `spent:${hash}` })]);
+    if (!link) throw LINK_REFUSALS.unknown();
+    if (spent) throw LINK_REFUSALS.used();
+    if (!link.expiresAt || link.expiresAt.getTime() <= Date.now()) throw LINK_REFUSALS.expired();
+  }
+
+  /** Refuses a link that cannot be used, without claiming it. */
+  async check(token: string): Promise<void> {
+    if (!LINK_TOKEN.test(token)) throw LINK_REFUSALS.unknown();
+    await this.findUsable(hashOf(token));
+  }
+
+  /** Takes the link for one registration; of several at once, exactly one gets it. */
+  async claim(token: string): Promise<LinkClaim> {
+    await this.check(token);
+    const hash = hashOf(token);
+    try {
+      await this.links.insertOne({ _id: `claim:${hash}`, createdAt: new Date() });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      if (await this.links.findOne({ _id: `spent:${hash}` })) throw LINK_REFUSALS.used();
+      throw LINK_REFUSALS.inUse();
+    }
+    return {
+      release: async () => {
+        await this.links.deleteOne({ _id: `claim:${hash}` });
+      },
+      spend: async ({ issuer, clientId }) => {
+        await this.links.insertOne({ _id: `spent:${hash}`, createdAt: new Date(), issuer, clientId });
+      },
+    };
+  }
 }

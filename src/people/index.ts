@@ -1,7 +1,6 @@
-export { loadSchools, importSchools, SCHOOL_COLUMNS, type School } from './schools';
+export { Schools, SCHOOL_COLUMNS, type School } from './schools';
 export {
   buildRosterIndex,
-  loadRoster,
   ROLES,
   STATUSES,
   type ParticipantStatus,
@@ -10,5 +9,5 @@ export {
   type RosterIds,
   type RosterIndex,
 } from './roster';
-export { importRoster, ROSTER_COLUMNS, type RosterImportReport } from './roster-import';
+export { Roster, ROSTER_COLUMNS, type RosterImportReport } from './roster-import';
 export type { BadRow, ImportCounts, ImportOptions, ImportReport } from './import';

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { cohortsWithLinks, normaliseCohortName } from '../programme';
+import type { Store } from '../db/store';
+import { normaliseCohortName, type CourseLinks } from '../programme';
 import { readCsv } from './csv';
 import { listOf, oneOf, optionalCanvasId, optionalEmail, optionalText, requiredText, urn } from './fields';
 import { finishImport, flagRepeats, parseRows, Problems, type ImportOptions, type ImportReport } from './import';
-import { buildRosterIndex, loadRoster, roster, ROLES, STATUSES, type RosterEntry, type RosterIds, type RosterIndex } from './roster';
-import { schools } from './schools';
+import { buildRosterIndex, ROLES, STATUSES, type RosterEntry, type RosterIds, type RosterIndex } from './roster';
+import type { Schools } from './schools';
 
 export const ROSTER_COLUMNS = ['canvas_user_id', 'sis_user_id', 'email', 'name', 'role', 'school_urn', 'cohort', 'group', 'mentor_email', 'status'] as const;
 
@@ -129,30 +130,47 @@ function newKey(fields: PersonFields, taken: Set<string>): string {
   return key;
 }
 
-async function loadContext(): Promise<{ stored: RosterEntry[]; context: Context }> {
-  const [stored, schoolIds, cohorts] = await Promise.all([loadRoster(), schools().find({}, { projection: { _id: 1 } }).toArray(), cohortsWithLinks()]);
-  return { stored, context: { index: buildRosterIndex(stored), schoolUrns: new Set(schoolIds.map((s) => s._id)), cohorts } };
-}
-
-/** What a roster import did, and which cohorts its rows belong to (before and after), whose figures follow it. */
 export interface RosterImportReport extends ImportReport {
   cohorts: string[];
 }
 
-/** Adds and updates participants from CSV text; people absent from the file are left as they are. */
-export async function importRoster(text: string, options: ImportOptions = {}): Promise<RosterImportReport> {
-  const csvRows = readCsv(text, ROSTER_COLUMNS);
-  const problems = new Problems();
-  const parsed = parseRows(csvRows, RosterRow, problems);
-  const { stored, context } = await loadContext();
-  const people = parsed.map((p) => resolve(p, context, problems));
-  flagRepeats(people, (p) => p.line, idKeys, problems, 'same person');
-  flagUnknownMentors(people, stored, problems);
-  const taken = new Set(stored.map((entry) => entry._id));
-  const good = people.filter((p) => !problems.has(p.line));
-  const docs = [...good.map((p) => ({ _id: p.existing?._id ?? newKey(p.fields, taken), ...p.fields })), ...followMentorEmailChanges(good, stored)];
-  const report = await finishImport(roster(), docs, stored, csvRows.length, problems, options);
-  const before = new Map(stored.map((entry) => [entry._id, entry.cohort]));
-  const cohorts = new Set(docs.flatMap((doc) => [doc.cohort, before.get(doc._id)]).filter((c): c is string => c !== undefined));
-  return { ...report, cohorts: [...cohorts].sort() };
+/** The roster, in `ecf_roster`, and its CSV import (which checks schools and linked cohorts). */
+export class Roster {
+  constructor(
+    private readonly store: Store,
+    private readonly schools: Pick<Schools, 'urns'>,
+    private readonly links: Pick<CourseLinks, 'cohortsWithLinks'>,
+  ) {}
+
+  get collection() {
+    return this.store.collection<RosterEntry>('roster');
+  }
+
+  /** The whole roster in one read: 10,000 people is a few seconds on FerretDB, and no filter would be indexed. */
+  async load(): Promise<RosterEntry[]> {
+    return this.collection.find({}).toArray();
+  }
+
+  private async loadContext(): Promise<{ stored: RosterEntry[]; context: Context }> {
+    const [stored, schoolUrns, cohorts] = await Promise.all([this.load(), this.schools.urns(), this.links.cohortsWithLinks()]);
+    return { stored, context: { index: buildRosterIndex(stored), schoolUrns, cohorts } };
+  }
+
+  /** Adds and updates participants from CSV text; people absent from the file are left as they are. */
+  async import(text: string, options: ImportOptions = {}): Promise<RosterImportReport> {
+    const csvRows = readCsv(text, ROSTER_COLUMNS);
+    const problems = new Problems();
+    const parsed = parseRows(csvRows, RosterRow, problems);
+    const { stored, context } = await this.loadContext();
+    const people = parsed.map((p) => resolve(p, context, problems));
+    flagRepeats(people, (p) => p.line, idKeys, problems, 'same person');
+    flagUnknownMentors(people, stored, problems);
+    const taken = new Set(stored.map((entry) => entry._id));
+    const good = people.filter((p) => !problems.has(p.line));
+    const docs = [...good.map((p) => ({ _id: p.existing?._id ?? newKey(p.fields, taken), ...p.fields })), ...followMentorEmailChanges(good, stored)];
+    const report = await finishImport(this.collection, docs, stored, csvRows.length, problems, options);
+    const before = new Map(stored.map((entry) => [entry._id, entry.cohort]));
+    const cohorts = new Set(docs.flatMap((doc) => [doc.cohort, before.get(doc._id)]).filter((c): c is string => c !== undefined));
+    return { ...report, cohorts: [...cohorts].sort() };
+  }
 }

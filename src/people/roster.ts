@@ -1,4 +1,3 @@
-import { collection } from '../db/collections';
 
 export const ROLES = ['ect', 'mentor'] as const;
 export const STATUSES = ['active', 'deferred', 'withdrawn'] as const;
@@ -27,13 +26,6 @@ export interface RosterEntry {
   mentorEmail: string | null;
   status: ParticipantStatus;
   updatedAt: Date;
-}
-
-export const roster = () => collection<RosterEntry>('roster');
-
-/** The whole roster in one read: 10,000 people is a few seconds on FerretDB, and no filter would be indexed. */
-export async function loadRoster(): Promise<RosterEntry[]> {
-  return roster().find({}).toArray();
 }
 
 export interface RosterIds {

@@ -1,9 +1,2 @@
-export {
-  cohortsWithLinks,
-  findProgrammeOfCourse,
-  getCourseLink,
-  listCourseLinks,
-  normaliseCohortName,
-  type CourseLink,
-} from './links';
-export { LinkRefusedError, linkCourse, unlinkCourse, type LinkRequest, type LinkResult } from './link-service';
+export { CourseLinks, normaliseCohortName, type CourseLink } from './links';
+export { LinkRefusedError, LinkService, type LinkRequest, type LinkResult } from './link-service';

@@ -1,10 +1,9 @@
 import { CanvasError } from '../canvas/errors';
-import { canvasUserAgent, explainCanvasFailure, getConnection, openCanvasApi } from '../canvas/connections';
+import { canvasUserAgent, explainCanvasFailure, openCanvasApi, type Connections } from '../canvas/connections';
 import type { Config } from '../config/env';
-import type { Secrets } from '../config/secrets';
 import { courseKeyId, type PlatformKey, type Programme } from '../domain';
 import { AppError, ValidationError } from '../errors';
-import { courseLinks, getCourseLink, listCourseLinks, normaliseCohortName, type CourseLink } from './links';
+import { normaliseCohortName, type CourseLinks, type CourseLink } from './links';
 import { buildCourseStructure, NO_OVERRIDES, unknownMappedModules, type ClassificationOverrides, type CourseStructure, type ModuleMap } from '../completion';
 
 /** Linking cannot go ahead until the person fixes something outside this tool. */
@@ -30,7 +29,11 @@ export interface LinkResult {
   previous: CourseLink | null;
 }
 
-type LinkContext = { secrets: Pick<Secrets, 'tokenEncryptionKey'>; config: Pick<Config, 'publicUrl'> };
+export interface LinkServiceDeps {
+  links: CourseLinks;
+  connections: Pick<Connections, 'get'>;
+  config: Pick<Config, 'publicUrl'>;
+}
 
 const MAX_COHORT_LENGTH = 100;
 
@@ -42,66 +45,66 @@ function checkRequest(request: LinkRequest): string {
   return cohort;
 }
 
-/** A participant's module numbers come from their cohort's one course of their programme. */
-async function refuseSecondCourse(request: LinkRequest, cohort: string): Promise<void> {
-  const clash = (await listCourseLinks(request.platform)).find(
-    (l) => l.cohort === cohort && l.programme === request.programme && l.courseId !== request.courseId,
-  );
-  if (clash) {
-    throw new LinkRefusedError(
-      `Cohort "${cohort}" already has a ${request.programme} course (${clash.courseId}) on this platform. Unlink it first with \`ecf-progress programme unlink --course ${clash.courseId}\`.`,
+/** Links and unlinks courses: the course's modules are read through the platform's Canvas connection first. */
+export class LinkService {
+  constructor(private readonly deps: LinkServiceDeps) {}
+
+  /** A participant's module numbers come from their cohort's one course of their programme. */
+  private async refuseSecondCourse(request: LinkRequest, cohort: string): Promise<void> {
+    const clash = (await this.deps.links.list(request.platform)).find(
+      (l) => l.cohort === cohort && l.programme === request.programme && l.courseId !== request.courseId,
     );
+    if (clash) {
+      throw new LinkRefusedError(
+        `Cohort "${cohort}" already has a ${request.programme} course (${clash.courseId}) on this platform. Unlink it first with \`ecf-progress programme unlink --course ${clash.courseId}\`.`,
+      );
+    }
   }
-}
 
-async function fetchStructure(ctx: LinkContext, request: LinkRequest, overrides: ClassificationOverrides): Promise<CourseStructure> {
-  const connection = await getConnection(ctx, request.platform);
-  if (!connection) {
-    throw new LinkRefusedError(
-      `No Canvas connection is saved for ${request.platform.issuer} (client id ${request.platform.clientId}). Save one with \`ecf-progress canvas connect\`.`,
-    );
+  private async fetchStructure(request: LinkRequest, overrides: ClassificationOverrides): Promise<CourseStructure> {
+    const connection = await this.deps.connections.get(request.platform);
+    if (!connection) {
+      throw new LinkRefusedError(
+        `No Canvas connection is saved for ${request.platform.issuer} (client id ${request.platform.clientId}). Save one with \`ecf-progress canvas connect\`.`,
+      );
+    }
+    const api = openCanvasApi(connection, { userAgent: canvasUserAgent(this.deps.config), maxRetries: 2 });
+    try {
+      const modules = await api.listModules(request.courseId);
+      return buildCourseStructure(modules, { courseId: request.courseId, programme: request.programme, moduleMap: request.moduleMap, classificationOverrides: overrides });
+    } catch (error) {
+      if (error instanceof CanvasError) throw new LinkRefusedError(`Canvas did not list the modules of course ${request.courseId}: ${explainCanvasFailure(error)}.`);
+      throw error;
+    }
   }
-  const api = openCanvasApi(connection, { userAgent: canvasUserAgent(ctx.config), maxRetries: 2 });
-  try {
-    const modules = await api.listModules(request.courseId);
-    return buildCourseStructure(modules, { courseId: request.courseId, programme: request.programme, moduleMap: request.moduleMap, classificationOverrides: overrides });
-  } catch (error) {
-    if (error instanceof CanvasError) throw new LinkRefusedError(`Canvas did not list the modules of course ${request.courseId}: ${explainCanvasFailure(error)}.`);
-    throw error;
+
+  /**
+   * Links a Canvas course to a programme and cohort after reading its modules through the
+   * platform's Canvas connection, so a wrong course id or a token without access is refused
+   * before anything is stored.
+   * @throws ValidationError, LinkRefusedError
+   */
+  async link(request: LinkRequest): Promise<LinkResult> {
+    const cohort = checkRequest(request);
+    await this.refuseSecondCourse(request, cohort);
+    const overrides = request.classificationOverrides ?? NO_OVERRIDES;
+    const moduleMap = request.moduleMap ?? {};
+    const structure = await this.fetchStructure(request, overrides);
+    const unknown = unknownMappedModules(structure, moduleMap);
+    if (unknown.length > 0) throw new ValidationError(`--module-map names Canvas modules that course ${request.courseId} does not have: ${unknown.join(', ')}`);
+    const previous = await this.deps.links.get(request.platform, request.courseId);
+    const link: CourseLink = {
+      _id: courseKeyId(request.platform, request.courseId),
+      issuer: request.platform.issuer,
+      clientId: request.platform.clientId,
+      courseId: request.courseId,
+      programme: request.programme,
+      cohort,
+      moduleMap,
+      classificationOverrides: overrides,
+      linkedAt: new Date(),
+    };
+    await this.deps.links.save(link);
+    return { link, structure, previous };
   }
-}
-
-/**
- * Links a Canvas course to a programme and cohort after reading its modules through the
- * platform's Canvas connection, so a wrong course id or a token without access is refused
- * before anything is stored.
- * @throws ValidationError, LinkRefusedError
- */
-export async function linkCourse(ctx: LinkContext, request: LinkRequest): Promise<LinkResult> {
-  const cohort = checkRequest(request);
-  await refuseSecondCourse(request, cohort);
-  const overrides = request.classificationOverrides ?? NO_OVERRIDES;
-  const moduleMap = request.moduleMap ?? {};
-  const structure = await fetchStructure(ctx, request, overrides);
-  const unknown = unknownMappedModules(structure, moduleMap);
-  if (unknown.length > 0) throw new ValidationError(`--module-map names Canvas modules that course ${request.courseId} does not have: ${unknown.join(', ')}`);
-  const previous = await getCourseLink(request.platform, request.courseId);
-  const link: CourseLink = {
-    _id: courseKeyId(request.platform, request.courseId),
-    issuer: request.platform.issuer,
-    clientId: request.platform.clientId,
-    courseId: request.courseId,
-    programme: request.programme,
-    cohort,
-    moduleMap,
-    classificationOverrides: overrides,
-    linkedAt: new Date(),
-  };
-  await courseLinks().replaceOne({ _id: link._id }, link, { upsert: true });
-  return { link, structure, previous };
-}
-
-/** @returns false when the course was not linked for this platform. */
-export async function unlinkCourse(platform: PlatformKey, courseId: string): Promise<boolean> {
-  return (await courseLinks().deleteOne({ _id: courseKeyId(platform, courseId) })).deletedCount === 1;
 }

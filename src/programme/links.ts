@@ -1,4 +1,4 @@
-import { collection } from '../db/collections';
+import type { Store } from '../db/store';
 import { courseKeyId, samePlatform, type PlatformKey, type Programme } from '../domain';
 import type { ClassificationOverrides, ModuleMap } from '../completion';
 
@@ -16,31 +16,47 @@ export interface CourseLink {
   linkedAt: Date;
 }
 
-export const courseLinks = () => collection<CourseLink>('course_links');
+/** The course links, in `ecf_course_links`. */
+export class CourseLinks {
+  constructor(private readonly store: Store) {}
 
-export async function findProgrammeOfCourse(platform: PlatformKey, courseId: string): Promise<Programme | null> {
-  const link = await courseLinks().findOne({ _id: courseKeyId(platform, courseId) });
-  return link?.programme ?? null;
-}
+  private get links() {
+    return this.store.collection<CourseLink>('course_links');
+  }
 
-export async function getCourseLink(platform: PlatformKey, courseId: string): Promise<CourseLink | null> {
-  return courseLinks().findOne({ _id: courseKeyId(platform, courseId) });
-}
+  async findProgrammeOfCourse(platform: PlatformKey, courseId: string): Promise<Programme | null> {
+    const link = await this.links.findOne({ _id: courseKeyId(platform, courseId) });
+    return link?.programme ?? null;
+  }
 
-/**
- * Every link, or one platform's, ordered by cohort then programme. Links are few (two per
- * cohort), so they are filtered here rather than by a query FerretDB would scan anyway.
- */
-export async function listCourseLinks(platform?: PlatformKey): Promise<CourseLink[]> {
-  const links = await courseLinks().find({}).toArray();
-  return links
-    .filter((link) => platform === undefined || samePlatform(link, platform))
-    .sort((a, b) => a.cohort.localeCompare(b.cohort) || a.programme.localeCompare(b.programme) || a.courseId.localeCompare(b.courseId));
-}
+  async get(platform: PlatformKey, courseId: string): Promise<CourseLink | null> {
+    return this.links.findOne({ _id: courseKeyId(platform, courseId) });
+  }
 
-/** Cohort names that have at least one linked course; a roster may only name these. */
-export async function cohortsWithLinks(platform?: PlatformKey): Promise<Set<string>> {
-  return new Set((await listCourseLinks(platform)).map((link) => link.cohort));
+  /**
+   * Every link, or one platform's, ordered by cohort then programme. Links are few (two per
+   * cohort), so they are filtered here rather than by a query FerretDB would scan anyway.
+   */
+  async list(platform?: PlatformKey): Promise<CourseLink[]> {
+    const links = await this.links.find({}).toArray();
+    return links
+      .filter((link) => platform === undefined || samePlatform(link, platform))
+      .sort((a, b) => a.cohort.localeCompare(b.cohort) || a.programme.localeCompare(b.programme) || a.courseId.localeCompare(b.courseId));
+  }
+
+  /** Cohort names that have at least one linked course; a roster may only name these. */
+  async cohortsWithLinks(platform?: PlatformKey): Promise<Set<string>> {
+    return new Set((await this.list(platform)).map((link) => link.cohort));
+  }
+
+  async save(link: CourseLink): Promise<void> {
+    await this.links.replaceOne({ _id: link._id }, link, { upsert: true });
+  }
+
+  /** @returns whether there was a link to delete. */
+  async delete(platform: PlatformKey, courseId: string): Promise<boolean> {
+    return (await this.links.deleteOne({ _id: courseKeyId(platform, courseId) })).deletedCount === 1;
+  }
 }
 
 /** Free text, compared exactly after this: trimmed, inner runs of whitespace made one space. */

@@ -1,6 +1,6 @@
 import { allModuleNumbers } from '../curriculum';
 import type { ParticipantProgress } from './cohort-model';
-import { readAllParticipants, readPointer, refreshCohort } from './read-model';
+import type { ReadModel } from './read-model';
 
 const moduleColumn = (number: number) => `module_${number}`;
 
@@ -27,13 +27,19 @@ function rowOf(participant: ParticipantProgress): ProgressRow {
   };
 }
 
-/**
- * One row per participant of a cohort, in name order, from the read model: everyone on the
- * roster, plus Canvas students of the cohort's courses the roster does not know yet. A cohort
- * whose model was never built is built first.
- */
-export async function cohortProgress(cohort: string): Promise<ProgressRow[]> {
-  const pointer = (await readPointer(cohort)) ?? (await refreshCohort(cohort)) ?? (await readPointer(cohort));
-  if (!pointer) return [];
-  return (await readAllParticipants(pointer)).map(rowOf);
+/** The export's rows, from the read model. */
+export class CohortReport {
+  constructor(private readonly readModel: Pick<ReadModel, 'readPointer' | 'refreshCohort' | 'readAllParticipants'>) {}
+
+  /**
+   * One row per participant of a cohort, in name order, from the read model: everyone on the
+   * roster, plus Canvas students of the cohort's courses the roster does not know yet. A cohort
+   * whose model was never built is built first.
+   */
+  async cohortProgress(cohort: string): Promise<ProgressRow[]> {
+    const model = this.readModel;
+    const pointer = (await model.readPointer(cohort)) ?? (await model.refreshCohort(cohort)) ?? (await model.readPointer(cohort));
+    if (!pointer) return [];
+    return (await model.readAllParticipants(pointer)).map(rowOf);
+  }
 }

@@ -1,11 +1,11 @@
-import { deleteConnection } from '../canvas/connections';
+import type { Connections } from '../canvas/connections';
 import { courseKeyId, type PlatformKey } from '../domain';
-import { deleteIdentitiesOf } from '../lti/identities';
+import type { Identities } from '../lti/identities';
 import type { PlatformRegistry } from '../lti/platforms';
-import { getCourseLink, listCourseLinks, unlinkCourse } from '../programme';
-import { refreshCohort } from '../progress/read-model';
+import type { CourseLinks } from '../programme';
+import type { ReadModel } from '../progress/read-model';
 import type { SessionStore } from '../sessions/store';
-import { deleteCourseData } from '../sync';
+import type { SyncStore } from '../sync';
 
 /**
  * What the tool keeps about people goes when the reason to keep it goes: an unlinked course's
@@ -19,15 +19,6 @@ export interface UnlinkResult {
   students: number;
 }
 
-export async function unlinkCourseAndData(platform: PlatformKey, courseId: string): Promise<UnlinkResult> {
-  const link = await getCourseLink(platform, courseId);
-  const unlinked = await unlinkCourse(platform, courseId);
-  if (!unlinked || !link) return { unlinked, students: 0 };
-  const students = await deleteCourseData(courseKeyId(platform, courseId));
-  // The cohort's pages and exports must stop showing what was just deleted.
-  await refreshCohort(link.cohort);
-  return { unlinked, students };
-}
 
 export interface PlatformRemoval {
   courses: string[];
@@ -38,18 +29,45 @@ export interface PlatformRemoval {
   identities: number;
 }
 
-/** Removes a platform with its deployments, Canvas connection, course links, synced progress and open sessions. */
-export async function removePlatformAndData(deps: { registry: PlatformRegistry; sessions: SessionStore }, platform: PlatformKey): Promise<PlatformRemoval> {
-  // The registration goes first: from then on nobody can launch from it while the rest is deleted.
-  await deps.registry.remove(platform.issuer, platform.clientId);
-  const sessions = await deps.sessions.deleteForPlatform(platform.issuer, platform.clientId);
-  const identities = await deleteIdentitiesOf(platform.issuer, platform.clientId);
-  const canvasConnection = await deleteConnection(platform);
-  const courses: string[] = [];
-  let students = 0;
-  for (const link of await listCourseLinks(platform)) {
-    students += (await unlinkCourseAndData(platform, link.courseId)).students;
-    courses.push(link.courseId);
+export interface RetentionDeps {
+  registry: Pick<PlatformRegistry, 'remove'>;
+  sessions: Pick<SessionStore, 'deleteForPlatform'>;
+  identities: Pick<Identities, 'deleteOf'>;
+  connections: Pick<Connections, 'delete'>;
+  links: Pick<CourseLinks, 'get' | 'list' | 'delete'>;
+  sync: Pick<SyncStore, 'deleteCourseData'>;
+  readModel: Pick<ReadModel, 'refreshCohort'>;
+}
+
+export class Retention {
+  constructor(private readonly deps: RetentionDeps) {}
+
+  /** Unlinks a course and deletes its synced progress; its cohort's read model follows. */
+  async unlinkCourseAndData(platform: PlatformKey, courseId: string): Promise<UnlinkResult> {
+    const { links, sync, readModel } = this.deps;
+    const link = await links.get(platform, courseId);
+    const unlinked = await links.delete(platform, courseId);
+    if (!unlinked || !link) return { unlinked, students: 0 };
+    const students = await sync.deleteCourseData(courseKeyId(platform, courseId));
+    // The cohort's pages and exports must stop showing what was just deleted.
+    await readModel.refreshCohort(link.cohort);
+    return { unlinked, students };
   }
-  return { courses, students, canvasConnection, sessions, identities };
+
+  /** Removes a platform with its deployments, Canvas connection, course links, synced progress and open sessions. */
+  async removePlatformAndData(platform: PlatformKey): Promise<PlatformRemoval> {
+    const deps = this.deps;
+    // The registration goes first: from then on nobody can launch from it while the rest is deleted.
+    await deps.registry.remove(platform.issuer, platform.clientId);
+    const sessions = await deps.sessions.deleteForPlatform(platform.issuer, platform.clientId);
+    const identities = await deps.identities.deleteOf(platform.issuer, platform.clientId);
+    const canvasConnection = await deps.connections.delete(platform);
+    const courses: string[] = [];
+    let students = 0;
+    for (const link of await deps.links.list(platform)) {
+      students += (await this.unlinkCourseAndData(platform, link.courseId)).students;
+      courses.push(link.courseId);
+    }
+    return { courses, students, canvasConnection, sessions, identities };
+  }
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { SESSION_LIFETIME_MS } from '../config/env';
-import { collection } from '../db/collections';
+import type { Store } from '../db/store';
 import type { LaunchView, Programme, ToolRole } from '../domain';
 
 /**
@@ -37,10 +37,15 @@ export type NewSession = Omit<ToolSession, '_id' | 'createdAt' | 'expiresAt' | '
 const TOUCH_EVERY_MS = 60_000;
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 
-const sessions = () => collection<ToolSession>('sessions');
-
 export class SessionStore {
-  constructor(private readonly idleTimeoutMs: number = 60 * 60_000) {}
+  constructor(
+    private readonly store: Store,
+    private readonly idleTimeoutMs: number = 60 * 60_000,
+  ) {}
+
+  private get sessions() {
+    return this.store.collection<ToolSession>('sessions');
+  }
 
   async create(input: NewSession, now = new Date()): Promise<ToolSession> {
     const session: ToolSession = {
@@ -50,22 +55,22 @@ export class SessionStore {
       lastSeenAt: now,
       ...input,
     };
-    await sessions().insertOne(session);
+    await this.sessions.insertOne(session);
     return session;
   }
 
   /** The live session with this id, or null when unknown, past its 8 hours, or idle too long. */
   async find(id: string, now = new Date()): Promise<ToolSession | null> {
     if (!SESSION_ID_PATTERN.test(id)) return null;
-    const session = await sessions().findOne({ _id: id });
+    const session = await this.sessions.findOne({ _id: id });
     if (!session) return null;
     if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() >= this.idleTimeoutMs) {
-      await sessions().deleteOne({ _id: id });
+      await this.sessions.deleteOne({ _id: id });
       return null;
     }
     if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
       // Two requests may both write "now"; whichever lands, the session was seen then.
-      await sessions().updateOne({ _id: id }, { $set: { lastSeenAt: now } });
+      await this.sessions.updateOne({ _id: id }, { $set: { lastSeenAt: now } });
       session.lastSeenAt = now;
     }
     return session;
@@ -73,18 +78,18 @@ export class SessionStore {
 
   /** Sign-out: the session is gone for every instance at once. */
   async end(id: string): Promise<void> {
-    await sessions().deleteOne({ _id: id });
+    await this.sessions.deleteOne({ _id: id });
   }
 
   async purgeExpired(now = new Date()): Promise<number> {
     const idleSince = new Date(now.getTime() - this.idleTimeoutMs);
-    const expired = await sessions().deleteMany({ expiresAt: { $lte: now } });
-    const idle = await sessions().deleteMany({ lastSeenAt: { $lte: idleSince } });
+    const expired = await this.sessions.deleteMany({ expiresAt: { $lte: now } });
+    const idle = await this.sessions.deleteMany({ lastSeenAt: { $lte: idleSince } });
     return expired.deletedCount + idle.deletedCount;
   }
 
   /** Ends every session opened from one platform (the platform is being removed). */
   async deleteForPlatform(issuer: string, clientId: string): Promise<number> {
-    return (await sessions().deleteMany({ issuer, clientId })).deletedCount;
+    return (await this.sessions.deleteMany({ issuer, clientId })).deletedCount;
   }
 }

@@ -1,8 +1,8 @@
 import type { CanvasApi } from '../canvas';
-import { getCourseLink, type CourseLink } from '../programme/links';
+import type { CourseLink, CourseLinks } from '../programme/links';
 import { buildCourseStructure, hiddenFrom, moduleTotals, planFor, studentModuleCounts, type CoursePlan } from '../completion';
 import { fetchByGraphQL, fetchByRest, GraphQLUnavailableError, listStudentIdentities, type StudentDetail } from './fetch-details';
-import { emptyState, readState, readStudents, writeGeneration, type CourseSyncState, type StudentRecord } from './store';
+import { emptyState, type CourseSyncState, type StudentRecord, type SyncStore } from './store';
 
 /** The course was unlinked while it synced; its data went with the link, so nothing is written. */
 export class CourseUnlinkedError extends Error {
@@ -17,6 +17,8 @@ export interface CourseSyncOptions {
 }
 
 export interface CourseSyncContext {
+  store: SyncStore;
+  links: Pick<CourseLinks, 'get'>;
   api: CanvasApi;
   link: CourseLink;
   runId: string;
@@ -117,10 +119,10 @@ export function syncedStateChanges(link: CourseLink, plan: CoursePlan, runId: st
  */
 export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOptions): Promise<CourseSyncResult> {
   const { link } = ctx;
-  const state = (await readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
+  const state = (await ctx.store.readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
   const structure = buildCourseStructure(await ctx.api.listModules(link.courseId), link);
   const plan = planFor(structure);
-  const previous = await readStudents(state);
+  const previous = await ctx.store.readStudents(state);
   const now = ctx.now();
   const reconcileDue = options.reconcileAfterMs !== undefined && (!state.lastFullAt || now - state.lastFullAt.getTime() > options.reconcileAfterMs);
   const full = options.full || reconcileDue || !state.generation || state.structureHash !== plan.hash;
@@ -144,7 +146,7 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
 
   const students = [...records.values()].sort((a, b) => a.userId.localeCompare(b.userId));
   ctx.assertLease();
-  if (!(await getCourseLink(link, link.courseId))) throw new CourseUnlinkedError(`course ${link.courseId} was unlinked during the sync`);
-  const next = await writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt));
+  if (!(await ctx.links.get(link, link.courseId))) throw new CourseUnlinkedError(`course ${link.courseId} was unlinked during the sync`);
+  const next = await ctx.store.writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt));
   return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, readByRest, state: next };
 }

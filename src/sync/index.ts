@@ -1,27 +1,31 @@
 import { CanvasClient } from '../canvas';
-import { canvasUserAgent, getConnection } from '../canvas/connections';
+import { canvasUserAgent, type Connections } from '../canvas/connections';
 import type { Config } from '../config/env';
-import type { Secrets } from '../config/secrets';
 import type { Logger } from '../log/logger';
-import { listCourseLinks } from '../programme/links';
-import { SyncService, type SyncDeps } from './service';
+import type { CourseLinks } from '../programme/links';
+import { SyncService, type SyncDeps, type SyncStores } from './service';
 
-export { SyncService, type SyncProgress, type SyncRequest } from './service';
-export { latestRuns, type SyncRun, type CourseRunResult } from './runs';
+export { SyncService, type SyncDeps, type SyncProgress, type SyncRequest, type SyncStores } from './service';
+export { RunRecords, type SyncRun, type CourseRunResult } from './runs';
 export { syncStatusOf, type PlatformRun } from './status';
-export { deleteCourseData, listStates, readState, readStudent, readStudents, type CourseSyncState, type StudentRecord } from './store';
-export { Lease } from './lease';
+export { SyncStore, type CourseSyncState, type StudentRecord } from './store';
+export { Lease, Leases } from './lease';
 
 /** The sync as the service and the CLI run it: linked courses, each platform's stored Canvas connection. */
-export function createSyncService(runtime: { config: Config; secrets: Secrets; logger: Logger }, hooks: Pick<SyncDeps, 'afterCommit'> = {}): SyncService {
+export function createSyncService(
+  deps: { config: Config; logger: Logger; stores: SyncStores & { links: Pick<CourseLinks, 'list' | 'get'>; connections: Pick<Connections, 'get'> } },
+  hooks: Pick<SyncDeps, 'afterCommit'> = {},
+): SyncService {
+  const { config, logger, stores } = deps;
   return new SyncService({
     ...hooks,
-    logger: runtime.logger,
-    listLinks: () => listCourseLinks(),
-    leaseSlotMs: runtime.config.syncLeaseSlotMs,
+    logger,
+    stores,
+    listLinks: () => stores.links.list(),
+    leaseSlotMs: config.syncLeaseSlotMs,
     clientFor: async (platform) => {
-      const connection = await getConnection(runtime, platform);
-      return connection ? new CanvasClient({ ...connection, userAgent: canvasUserAgent(runtime.config) }) : null;
+      const connection = await stores.connections.get(platform);
+      return connection ? new CanvasClient({ ...connection, userAgent: canvasUserAgent(config) }) : null;
     },
   });
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { collection, isDuplicateKey } from '../db/collections';
+import { isDuplicateKey, type Collection } from '../db/collections';
+import type { Store } from '../db/store';
 
 /**
  * One holder per course at a time, across app instances. FerretDB lets several clients win a
@@ -8,7 +9,7 @@ import { collection, isDuplicateKey } from '../db/collections';
  * the current and the next slot; a crashed holder's slots simply pass, and another instance
  * takes over at most two slots later.
  */
-interface LeaseDoc {
+export interface LeaseDoc {
   _id: string;
   key: string;
   holder: string;
@@ -17,7 +18,6 @@ interface LeaseDoc {
 }
 
 export const LEASE_SLOT_MS = 60_000;
-const leases = () => collection<LeaseDoc>('sync_leases');
 
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
@@ -29,26 +29,13 @@ export class Lease {
   private lost = false;
   private released = false;
 
-  private constructor(
+  constructor(
+    private readonly leases: Collection<LeaseDoc>,
     readonly key: string,
     readonly holder: string,
     private heldThrough: number,
     private readonly slotMs: number,
   ) {}
-
-  /** Takes the lease for `key`, or returns null when another holder has it now. */
-  static async acquire(key: string, options: { slotMs?: number; now?: () => number } = {}): Promise<Lease | null> {
-    const slotMs = options.slotMs ?? LEASE_SLOT_MS;
-    const now = options.now ?? Date.now;
-    const holder = crypto.randomUUID();
-    const slot = Math.floor(now() / slotMs);
-    if (!(await insertSlot(key, holder, slot))) return null;
-    // The next slot too, so a rival can't take over at the slot boundary while we still run.
-    if (!(await insertSlot(key, holder, slot + 1))) return null;
-    const lease = new Lease(key, holder, slot + 1, slotMs);
-    lease.keepAlive(now);
-    return lease;
-  }
 
   /** Throws when the lease was lost, so long work stops before writing over a new holder. */
   assertHeld(): void {
@@ -62,11 +49,12 @@ export class Lease {
     // A renewal under way may still insert a slot: wait for it, so release deletes that one too.
     await this.renewing;
     for (let slot = this.heldThrough; slot >= this.heldThrough - 2; slot -= 1) {
-      await leases().deleteOne({ _id: `lease:${this.key}:${slot}`, holder: this.holder });
+      await this.leases.deleteOne({ _id: `lease:${this.key}:${slot}`, holder: this.holder });
     }
   }
 
-  private keepAlive(now: () => number): void {
+  /** Started by `Leases.acquire`. */
+  keepAlive(now: () => number): void {
     this.timer = setInterval(() => {
       // One renewal at a time: a second one racing the first would take its own slot for a rival's.
       this.renewing ??= this.renew(now).finally(() => {
@@ -79,15 +67,15 @@ export class Lease {
   private async renew(now: () => number): Promise<void> {
     const wanted = Math.floor(now() / this.slotMs) + 1;
     while (!this.lost && !this.released && this.heldThrough < wanted) {
-      if (await insertSlot(this.key, this.holder, this.heldThrough + 1).catch(() => false)) this.heldThrough += 1;
+      if (await insertSlot(this.leases, this.key, this.holder, this.heldThrough + 1).catch(() => false)) this.heldThrough += 1;
       else this.lost = true;
     }
   }
 }
 
-async function insertSlot(key: string, holder: string, slot: number): Promise<boolean> {
+async function insertSlot(leases: Collection<LeaseDoc>, key: string, holder: string, slot: number): Promise<boolean> {
   try {
-    await leases().insertOne({ _id: `lease:${key}:${slot}`, key, holder, slot, takenAt: new Date() });
+    await leases.insertOne({ _id: `lease:${key}:${slot}`, key, holder, slot, takenAt: new Date() });
     return true;
   } catch (error) {
     if (isDuplicateKey(error)) return false;
@@ -95,6 +83,29 @@ async function insertSlot(key: string, holder: string, slot: number): Promise<bo
   }
 }
 
-export async function purgeOldLeases(now = new Date()): Promise<number> {
-  return (await leases().deleteMany({ takenAt: { $lt: new Date(now.getTime() - 24 * 3600 * 1000) } })).deletedCount;
+/** The leases, in `ecf_sync_leases`: the sync's per course, the read model's per cohort. */
+export class Leases {
+  constructor(private readonly store: Store) {}
+
+  private get leases() {
+    return this.store.collection<LeaseDoc>('sync_leases');
+  }
+
+  /** Takes the lease for `key`, or returns null when another holder has it now. */
+  async acquire(key: string, options: { slotMs?: number; now?: () => number } = {}): Promise<Lease | null> {
+    const slotMs = options.slotMs ?? LEASE_SLOT_MS;
+    const now = options.now ?? Date.now;
+    const holder = crypto.randomUUID();
+    const slot = Math.floor(now() / slotMs);
+    if (!(await insertSlot(this.leases, key, holder, slot))) return null;
+    // The next slot too, so a rival can't take over at the slot boundary while we still run.
+    if (!(await insertSlot(this.leases, key, holder, slot + 1))) return null;
+    const lease = new Lease(this.leases, key, holder, slot + 1, slotMs);
+    lease.keepAlive(now);
+    return lease;
+  }
+
+  async purgeOld(now = new Date()): Promise<number> {
+    return (await this.leases.deleteMany({ takenAt: { $lt: new Date(now.getTime() - 24 * 3600 * 1000) } })).deletedCount;
+  }
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { collection } from '../db/collections';
+import type { Store } from '../db/store';
 
 export interface CourseRunResult {
   course: string;
@@ -43,21 +43,28 @@ export interface SyncRun {
   errors: string[];
 }
 
-const runs = () => collection<SyncRun>('sync_runs');
-
 /** Time-ordered ids, so the latest runs sort last by `_id` alone. */
 export function newRunId(now = new Date()): string {
   return `${now.toISOString()}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
-export async function recordRunStart(run: SyncRun): Promise<void> {
-  await runs().insertOne(run);
-}
+/** The sync runs, in `ecf_sync_runs`. */
+export class RunRecords {
+  constructor(private readonly store: Store) {}
 
-export async function recordRunEnd(run: SyncRun): Promise<void> {
-  await runs().replaceOne({ _id: run._id }, run);
-}
+  private get runs() {
+    return this.store.collection<SyncRun>('sync_runs');
+  }
 
-export async function latestRuns(limit: number): Promise<SyncRun[]> {
-  return runs().find({}).sort({ _id: -1 }).limit(limit).toArray();
+  async recordStart(run: SyncRun): Promise<void> {
+    await this.runs.insertOne(run);
+  }
+
+  async recordEnd(run: SyncRun): Promise<void> {
+    await this.runs.replaceOne({ _id: run._id }, run);
+  }
+
+  async latest(limit: number): Promise<SyncRun[]> {
+    return this.runs.find({}).sort({ _id: -1 }).limit(limit).toArray();
+  }
 }

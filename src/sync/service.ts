@@ -1,11 +1,12 @@
 import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
 import { platformKeyId, type PlatformKey } from '../domain';
-import { getCourseLink, type CourseLink } from '../programme/links';
+import type { CourseLink, CourseLinks } from '../programme/links';
 import { CourseUnlinkedError, syncCourse, type CourseSyncOptions } from './course-sync';
-import { Lease, LeaseLostError, purgeOldLeases } from './lease';
-import { emptyState, readState, saveState } from './store';
-import { newRunId, recordRunEnd, recordRunStart, type CourseRunResult, type SyncRun } from './runs';
+import { LeaseLostError, type Leases } from './lease';
+import { emptyState, type CourseSyncState, type SyncStore } from './store';
+import { newRunId, type CourseRunResult, type RunRecords, type SyncRun } from './runs';
+import { syncStatusOf, type PlatformRun } from './status';
 
 export interface SyncProgress {
   courseId: string;
@@ -22,8 +23,17 @@ export interface SyncRequest {
   onCourseDone?: (result: CourseRunResult) => void;
 }
 
+/** What the sync reads and writes. */
+export interface SyncStores {
+  sync: SyncStore;
+  runs: RunRecords;
+  leases: Leases;
+  links: Pick<CourseLinks, 'get'>;
+}
+
 export interface SyncDeps {
   logger: Logger;
+  stores: SyncStores;
   listLinks: () => Promise<CourseLink[]>;
   /** A Canvas client for the platform, or null when no connection is configured. */
   clientFor: (platform: { issuer: string; clientId: string }) => Promise<CanvasClient | null>;
@@ -59,11 +69,11 @@ function explain(error: unknown): string {
   return 'unexpected error (see the service log)';
 }
 
-async function recordFailure(link: CourseLink, reason: string, now: Date): Promise<void> {
+async function recordFailure(stores: SyncStores, link: CourseLink, reason: string, now: Date): Promise<void> {
   // A course unlinked meanwhile has no pointer to keep, and must not get one back.
-  if (!(await getCourseLink(link, link.courseId))) return;
-  const state = (await readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
-  await saveState({ ...state, lastAttemptAt: now, lastError: reason });
+  if (!(await stores.links.get(link, link.courseId))) return;
+  const state = (await stores.sync.readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
+  await stores.sync.saveState({ ...state, lastAttemptAt: now, lastError: reason });
 }
 
 /**
@@ -94,7 +104,7 @@ export class SyncService {
       byPlatform: [],
       errors: [],
     };
-    await recordRunStart(run);
+    await this.deps.stores.runs.recordStart(run);
     const clients: RunClients = new Map();
     const options: CourseSyncOptions = { full: !!request.full, exact: !!request.exact, reconcileAfterMs: request.trigger === 'schedule' ? RECONCILE_AFTER_MS : undefined };
     const queue = [...links];
@@ -108,7 +118,7 @@ export class SyncService {
     await Promise.all(Array.from({ length: COURSES_IN_PARALLEL }, worker));
     await this.afterCommit(links, run);
     this.finish(run, await settledClients(clients));
-    await recordRunEnd(run);
+    await this.deps.stores.runs.recordEnd(run);
     this.deps.logger.info({ event: 'sync.finished', runId: run._id, courses: run.courses.length, participants: run.participants, requests: run.requests, throttled: run.throttled, errors: run.errors.length }, 'sync finished');
     return run;
   }
@@ -140,14 +150,14 @@ export class SyncService {
     const base = { course: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId };
     const client = await this.client(link, clients);
     if (!client) {
-      await recordFailure(link, 'no Canvas connection for this platform', new Date(this.now()));
+      await recordFailure(this.deps.stores, link, 'no Canvas connection for this platform', new Date(this.now()));
       return { ...base, status: 'failed', reason: 'no Canvas connection for this platform (run `ecf-progress canvas connect`)' };
     }
-    const lease = await Lease.acquire(link._id, { slotMs: this.deps.leaseSlotMs, now: this.now });
+    const lease = await this.deps.stores.leases.acquire(link._id, { slotMs: this.deps.leaseSlotMs, now: this.now });
     if (!lease) return { ...base, status: 'skipped', reason: 'another instance is syncing this course' };
     try {
       const result = await syncCourse(
-        { api: new CanvasApi(client), link, runId, now: this.now, onProgress: (p) => request.onProgress?.({ courseId: link.courseId, ...p }), assertLease: () => lease.assertHeld() },
+        { store: this.deps.stores.sync, links: this.deps.stores.links, api: new CanvasApi(client), link, runId, now: this.now, onProgress: (p) => request.onProgress?.({ courseId: link.courseId, ...p }), assertLease: () => lease.assertHeld() },
         options,
       );
       if (result.path === 'graphql' && result.readByRest > 0) {
@@ -158,7 +168,7 @@ export class SyncService {
       if (error instanceof CourseUnlinkedError) return { ...base, status: 'skipped', reason: 'unlinked during the sync; nothing written' };
       const reason = explain(error);
       this.deps.logger.warn({ event: 'sync.course_failed', course: link.courseId, err: error instanceof CanvasError ? { kind: error.name, message: error.message } : error }, 'course sync failed');
-      await recordFailure(link, reason, new Date(this.now()));
+      await recordFailure(this.deps.stores, link, reason, new Date(this.now()));
       return { ...base, status: 'failed', reason };
     } finally {
       await lease.release();
@@ -186,6 +196,11 @@ export class SyncService {
    */
   async runScheduled(): Promise<void> {
     await this.run({ trigger: 'schedule' });
-    await purgeOldLeases();
+    await this.deps.stores.leases.purgeOld();
+  }
+
+  /** One platform's courses and its recent runs (see `syncStatusOf`). */
+  statusOf(platform: PlatformKey, runLimit: number): Promise<{ courses: CourseSyncState[]; runs: PlatformRun[] }> {
+    return syncStatusOf(this.deps.stores, platform, runLimit);
   }
 }

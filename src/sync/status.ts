@@ -1,6 +1,6 @@
 import type { PlatformKey } from '../domain';
-import { listStates, type CourseSyncState } from './store';
-import { latestRuns, type CourseRunResult, type SyncRun } from './runs';
+import type { CourseSyncState, SyncStore } from './store';
+import type { CourseRunResult, RunRecords, SyncRun } from './runs';
 
 const RUNS_SCANNED = 20;
 
@@ -36,10 +36,10 @@ function narrow(run: SyncRun, platform: PlatformKey): PlatformRun {
 }
 
 /** One platform's courses and its recent runs; a run counts when it touched one of its courses. */
-export async function syncStatusOf(platform: PlatformKey, runLimit: number): Promise<{ courses: CourseSyncState[]; runs: PlatformRun[] }> {
-  const courses = (await listStates())
+export async function syncStatusOf(stores: { sync: Pick<SyncStore, 'listStates'>; runs: Pick<RunRecords, 'latest'> }, platform: PlatformKey, runLimit: number): Promise<{ courses: CourseSyncState[]; runs: PlatformRun[] }> {
+  const courses = (await stores.sync.listStates())
     .filter(ofPlatform(platform))
     .sort((a, b) => a.cohort.localeCompare(b.cohort) || a.courseId.localeCompare(b.courseId));
-  const runs = (await latestRuns(RUNS_SCANNED)).filter((run) => run.courses.some(ofPlatform(platform))).slice(0, runLimit);
+  const runs = (await stores.runs.latest(RUNS_SCANNED)).filter((run) => run.courses.some(ofPlatform(platform))).slice(0, runLimit);
   return { courses, runs: runs.map((run) => narrow(run, platform)) };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { mongo } from 'mongoose';
-import { chunks, collection } from '../db/collections';
+import { chunks } from '../db/collections';
+import type { Store } from '../db/store';
 import { packCompletions, unpackCompletions, type Completions } from './packing';
 
 /** Who a student is in Canvas and Canvas's own counts for them. */
@@ -86,9 +87,6 @@ interface BucketDoc {
 
 export const STUDENTS_PER_BUCKET = 100;
 
-const states = () => collection<CourseSyncState>('course_sync');
-const generationOf = (name: string) => collection<BucketDoc>(name);
-
 /** FNV-1a: a stable bucket for a user, so one student's page reads one bucket. */
 export function bucketOf(userId: string, bucketCount: number): number {
   let hash = 0x811c9dc5;
@@ -100,18 +98,6 @@ export function bucketOf(userId: string, bucketCount: number): number {
 export function generationName(course: string, runId: string): string {
   const digest = crypto.createHash('sha256').update(course).digest('hex').slice(0, 16);
   return `progress_${digest}_${runId.replace(/[^A-Za-z0-9]/g, '')}`;
-}
-
-export async function readState(course: string): Promise<CourseSyncState | null> {
-  return states().findOne({ _id: course });
-}
-
-export async function listStates(): Promise<CourseSyncState[]> {
-  return states().find({}).toArray();
-}
-
-export async function saveState(state: CourseSyncState): Promise<void> {
-  await states().replaceOne({ _id: state._id }, state, { upsert: true });
 }
 
 function toStored(s: StudentRecord): StoredStudent {
@@ -126,65 +112,90 @@ function unpackBucket(doc: BucketDoc): StoredStudent[] {
   return JSON.parse(Buffer.from(doc.students.buffer).toString('utf8')) as StoredStudent[];
 }
 
-/** Every student of the course's current generation, in one query. */
-export async function readStudents(state: CourseSyncState): Promise<Map<string, StudentRecord>> {
-  const students = new Map<string, StudentRecord>();
-  if (!state.generation) return students;
-  for (const doc of await generationOf(state.generation).find({}).toArray()) {
-    for (const stored of unpackBucket(doc)) students.set(stored.u, fromStored(stored));
+/** The sync's pointers (`ecf_course_sync`) and its generations of buckets. */
+export class SyncStore {
+  constructor(private readonly store: Store) {}
+
+  private get states() {
+    return this.store.collection<CourseSyncState>('course_sync');
   }
-  return students;
-}
 
-/** One student, reading a single bucket by `_id`. */
-export async function readStudent(state: CourseSyncState, userId: string): Promise<StudentRecord | null> {
-  if (!state.generation) return null;
-  const doc = await generationOf(state.generation).findOne({ _id: String(bucketOf(userId, state.bucketCount)) });
-  const stored = doc ? unpackBucket(doc).find((s) => s.u === userId) : undefined;
-  return stored ? fromStored(stored) : null;
-}
-
-async function dropGeneration(name: string): Promise<void> {
-  try {
-    await generationOf(name).drop();
-  } catch (error) {
-    // Already gone (a crash after the drop, or never created): nothing to do.
-    if ((error as { codeName?: string }).codeName !== 'NamespaceNotFound' && (error as { code?: number }).code !== 26) throw error;
+  private generationOf(name: string) {
+    return this.store.collection<BucketDoc>(name);
   }
-}
 
-/**
- * Writes a whole new generation and then flips the pointer, so readers never see half a sync
- * and a crash at any point leaves the previous generation current. Order: mark pending →
- * insert buckets into a fresh collection → flip pointer (one document write) → drop the old one.
- */
-export async function writeGeneration(state: CourseSyncState, runId: string, students: StudentRecord[], changes: Partial<CourseSyncState>): Promise<CourseSyncState> {
-  if (state.pending) await dropGeneration(state.pending);
-  if (state.retired) await dropGeneration(state.retired);
-  const generation = generationName(state._id, runId);
-  const bucketCount = Math.max(1, Math.ceil(students.length / STUDENTS_PER_BUCKET));
-  await saveState({ ...state, pending: generation });
-  const grouped: StoredStudent[][] = Array.from({ length: bucketCount }, () => []);
-  for (const student of students) grouped[bucketOf(student.userId, bucketCount)].push(toStored(student));
-  const docs = grouped.map((group, i) => ({ _id: String(i), students: new mongo.Binary(Buffer.from(JSON.stringify(group))) }));
-  for (const part of chunks(docs, 10)) await generationOf(generation).insertMany(part, { ordered: true });
-  const retired = state.generation && state.generation !== generation ? state.generation : null;
-  const next: CourseSyncState = { ...state, ...changes, generation, bucketCount, pending: null, retired, studentCount: students.length };
-  await saveState(next);
-  if (retired) await dropGeneration(retired);
-  return next;
-}
+  async readState(course: string): Promise<CourseSyncState | null> {
+    return this.states.findOne({ _id: course });
+  }
 
-/**
- * Deletes everything the sync keeps for one course: its generations and its pointer.
- * @returns how many students the current generation held (0 when the course was never synced).
- */
-export async function deleteCourseData(course: string): Promise<number> {
-  const state = await readState(course);
-  if (!state) return 0;
-  for (const name of [state.pending, state.retired, state.generation]) if (name) await dropGeneration(name);
-  await states().deleteOne({ _id: course });
-  return state.studentCount;
+  async listStates(): Promise<CourseSyncState[]> {
+    return this.states.find({}).toArray();
+  }
+
+  async saveState(state: CourseSyncState): Promise<void> {
+    await this.states.replaceOne({ _id: state._id }, state, { upsert: true });
+  }
+
+  /** Every student of the course's current generation, in one query. */
+  async readStudents(state: CourseSyncState): Promise<Map<string, StudentRecord>> {
+    const students = new Map<string, StudentRecord>();
+    if (!state.generation) return students;
+    for (const doc of await this.generationOf(state.generation).find({}).toArray()) {
+      for (const stored of unpackBucket(doc)) students.set(stored.u, fromStored(stored));
+    }
+    return students;
+  }
+
+  /** One student, reading a single bucket by `_id`. */
+  async readStudent(state: CourseSyncState, userId: string): Promise<StudentRecord | null> {
+    if (!state.generation) return null;
+    const doc = await this.generationOf(state.generation).findOne({ _id: String(bucketOf(userId, state.bucketCount)) });
+    const stored = doc ? unpackBucket(doc).find((s) => s.u === userId) : undefined;
+    return stored ? fromStored(stored) : null;
+  }
+
+  private async dropGeneration(name: string): Promise<void> {
+    try {
+      await this.generationOf(name).drop();
+    } catch (error) {
+      // Already gone (a crash after the drop, or never created): nothing to do.
+      if ((error as { codeName?: string }).codeName !== 'NamespaceNotFound' && (error as { code?: number }).code !== 26) throw error;
+    }
+  }
+
+  /**
+   * Writes a whole new generation and then flips the pointer, so readers never see half a sync
+   * and a crash at any point leaves the previous generation current. Order: mark pending →
+   * insert buckets into a fresh collection → flip pointer (one document write) → drop the old one.
+   */
+  async writeGeneration(state: CourseSyncState, runId: string, students: StudentRecord[], changes: Partial<CourseSyncState>): Promise<CourseSyncState> {
+    if (state.pending) await this.dropGeneration(state.pending);
+    if (state.retired) await this.dropGeneration(state.retired);
+    const generation = generationName(state._id, runId);
+    const bucketCount = Math.max(1, Math.ceil(students.length / STUDENTS_PER_BUCKET));
+    await this.saveState({ ...state, pending: generation });
+    const grouped: StoredStudent[][] = Array.from({ length: bucketCount }, () => []);
+    for (const student of students) grouped[bucketOf(student.userId, bucketCount)].push(toStored(student));
+    const docs = grouped.map((group, i) => ({ _id: String(i), students: new mongo.Binary(Buffer.from(JSON.stringify(group))) }));
+    for (const part of chunks(docs, 10)) await this.generationOf(generation).insertMany(part, { ordered: true });
+    const retired = state.generation && state.generation !== generation ? state.generation : null;
+    const next: CourseSyncState = { ...state, ...changes, generation, bucketCount, pending: null, retired, studentCount: students.length };
+    await this.saveState(next);
+    if (retired) await this.dropGeneration(retired);
+    return next;
+  }
+
+  /**
+   * Deletes everything the sync keeps for one course: its generations and its pointer.
+   * @returns how many students the current generation held (0 when the course was never synced).
+   */
+  async deleteCourseData(course: string): Promise<number> {
+    const state = await this.readState(course);
+    if (!state) return 0;
+    for (const name of [state.pending, state.retired, state.generation]) if (name) await this.dropGeneration(name);
+    await this.states.deleteOne({ _id: course });
+    return state.studentCount;
+  }
 }
 
 export function emptyState(base: Pick<CourseSyncState, '_id' | 'issuer' | 'clientId' | 'courseId' | 'programme' | 'cohort'>): CourseSyncState {

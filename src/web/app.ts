@@ -3,7 +3,8 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import { engine } from 'express-handlebars';
 import type { Config } from '../config/env';
 import type { Logger } from '../log/logger';
-import type { PlatformRegistry } from '../lti';
+import type { IssuedLogins, PlatformRegistry, RegistrationLinks } from '../lti';
+import type { Store } from '../db/store';
 import type { SessionStore } from '../sessions/store';
 import { allowMethods, noStore, refuseOddPaths } from './edge';
 import { errorHandler, notFound } from './errors';
@@ -13,7 +14,7 @@ import { rateLimiters } from './rate-limits';
 import { securityHeaders } from './security';
 import { healthRoutes } from './routes/health';
 import { ltiRoutes } from './routes/lti';
-import { pageRoutes } from './routes/pages';
+import { pageRoutes, type PageDeps } from './routes/pages';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -22,6 +23,12 @@ export interface AppDeps {
   publicUrl: string;
   registry: PlatformRegistry;
   sessions: SessionStore;
+  /** The database's handle, for /readyz. */
+  store: Pick<Store, 'ping'>;
+  logins: IssuedLogins;
+  registrationLinks: Pick<RegistrationLinks, 'check' | 'claim'>;
+  ownProgress: PageDeps['ownProgress'];
+  sync: PageDeps['sync'];
   frameAncestors: FrameAncestors;
   syncIntervalMs: number;
   rateLimits: Config['rateLimits'];
@@ -58,13 +65,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogging(deps.logger));
   app.use(refuseOddPaths);
   app.use(exceptUnder(['/s/', '/dev-platform/'], limits.unauthenticated));
-  app.use(healthRoutes());
+  app.use(healthRoutes(deps.store));
   if (deps.devPlatform) app.use('/dev-platform', deps.devPlatform);
   app.use(followPlatformChanges(deps.frameAncestors));
   app.use(securityHeaders(deps.frameAncestors));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
-  app.use('/lti', noStore, ltiRoutes({ registry: deps.registry, publicUrl: deps.publicUrl, limits, onRegistered: () => deps.frameAncestors.follow({ force: true }) }));
-  app.use('/s/:sessionId', noStore, limits.sessionFailures, pageRoutes({ sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs }));
+  app.use('/lti', noStore, ltiRoutes({ registry: deps.registry, logins: deps.logins, registrationLinks: deps.registrationLinks, publicUrl: deps.publicUrl, limits, onRegistered: () => deps.frameAncestors.follow({ force: true }) }));
+  app.use('/s/:sessionId', noStore, limits.sessionFailures, pageRoutes({ sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs, ownProgress: deps.ownProgress, sync: deps.sync }));
   app.all('/', allowMethods('GET'), (_req, res) => {
     res.render('pages/about', { title: 'ECF Progress' });
   });

@@ -2,13 +2,10 @@ import crypto from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import {
   ConnectionError,
-  getConnection,
-  listConnections,
+  Connections,
   normaliseBaseUrl,
   normaliseToken,
-  saveConnection,
 } from '../../src/canvas/connections';
-import { collection } from '../../src/db/collections';
 import { platformKeyId } from '../../src/domain';
 import { openRuntime, type Runtime } from '../../src/service';
 import { createLogger } from '../../src/log/logger';
@@ -30,11 +27,11 @@ afterAll(async () => {
   await runtime.close();
 });
 
-const raw = (platform: typeof CANVAS) => collection<Record<string, unknown> & { _id: string }>('canvas_connections').findOne({ _id: platformKeyId(platform) });
+const raw = (platform: typeof CANVAS) => runtime.stores.store.collection<Record<string, unknown> & { _id: string }>('canvas_connections').findOne({ _id: platformKeyId(platform) });
 
 describe('a saved Canvas connection', () => {
   beforeAll(async () => {
-    await saveConnection(runtime, CANVAS, { baseUrl: 'https://school.instructure.com/', token: `  ${TOKEN}\n` });
+    await runtime.stores.connections.save(CANVAS, { baseUrl: 'https://school.instructure.com/', token: `  ${TOKEN}\n` });
   });
 
   it('keeps the token only as a compact JWE (dir, A256GCM)', async () => {
@@ -48,37 +45,37 @@ describe('a saved Canvas connection', () => {
   });
 
   it('decrypts back to the trimmed token with the normalised base URL', async () => {
-    await expect(getConnection(runtime, CANVAS)).resolves.toEqual({ baseUrl: 'https://school.instructure.com', token: TOKEN });
+    await expect(runtime.stores.connections.get(CANVAS)).resolves.toEqual({ baseUrl: 'https://school.instructure.com', token: TOKEN });
   });
 
   it('lists connections without their tokens, showing only the last four characters', async () => {
-    const [listed] = await listConnections();
+    const [listed] = await runtime.stores.connections.list();
     expect(listed).toMatchObject({ ...CANVAS, baseUrl: 'https://school.instructure.com', tokenEnding: TOKEN.slice(-4) });
     expect(JSON.stringify(listed)).not.toContain(TOKEN);
     expect(Object.keys(listed).sort()).toEqual(['baseUrl', 'clientId', 'issuer', 'savedAt', 'tokenEnding']);
   });
 
   it('is replaced, not duplicated, when saved again', async () => {
-    await saveConnection(runtime, CANVAS, { baseUrl: 'https://school.instructure.com/api/v1', token: 'second-token-abcd' });
-    await expect(getConnection(runtime, CANVAS)).resolves.toEqual({ baseUrl: 'https://school.instructure.com', token: 'second-token-abcd' });
-    expect(await listConnections()).toHaveLength(1);
-    await saveConnection(runtime, CANVAS, { baseUrl: 'https://school.instructure.com', token: TOKEN });
+    await runtime.stores.connections.save(CANVAS, { baseUrl: 'https://school.instructure.com/api/v1', token: 'second-token-abcd' });
+    await expect(runtime.stores.connections.get(CANVAS)).resolves.toEqual({ baseUrl: 'https://school.instructure.com', token: 'second-token-abcd' });
+    expect(await runtime.stores.connections.list()).toHaveLength(1);
+    await runtime.stores.connections.save(CANVAS, { baseUrl: 'https://school.instructure.com', token: TOKEN });
   });
 
   it('cannot be read with another APP_SECRET', async () => {
-    const otherKey = { secrets: { tokenEncryptionKey: crypto.randomBytes(32) } };
-    await expect(getConnection(otherKey, CANVAS)).rejects.toThrow(ConnectionError);
-    await expect(getConnection(otherKey, CANVAS)).rejects.toThrow(/cannot be decrypted; APP_SECRET may have changed/);
+    const otherKey = new Connections({ ...runtime.stores, secrets: { tokenEncryptionKey: crypto.randomBytes(32) }, config: runtime.config });
+    await expect(otherKey.get(CANVAS)).rejects.toThrow(ConnectionError);
+    await expect(otherKey.get(CANVAS)).rejects.toThrow(/cannot be decrypted; APP_SECRET may have changed/);
   });
 
   it("refuses a ciphertext copied into another platform's document", async () => {
     const doc = await raw(CANVAS);
-    await collection<Record<string, unknown> & { _id: string }>('canvas_connections').insertOne({ ...doc!, _id: platformKeyId(OTHER), clientId: OTHER.clientId });
-    await expect(getConnection(runtime, OTHER)).rejects.toThrow(/belongs to another connection/);
+    await runtime.stores.store.collection<Record<string, unknown> & { _id: string }>('canvas_connections').insertOne({ ...doc!, _id: platformKeyId(OTHER), clientId: OTHER.clientId });
+    await expect(runtime.stores.connections.get(OTHER)).rejects.toThrow(/belongs to another connection/);
   });
 
   it('is null for a platform without one', async () => {
-    await expect(getConnection(runtime, { issuer: 'https://elsewhere.example.org', clientId: '1' })).resolves.toBeNull();
+    await expect(runtime.stores.connections.get({ issuer: 'https://elsewhere.example.org', clientId: '1' })).resolves.toBeNull();
   });
 
   it('never reaches the logs', () => {
@@ -113,7 +110,7 @@ describe('what a connection accepts', () => {
   });
 
   it('refuses http for Canvas in production', async () => {
-    const production = { ...runtime, config: { ...runtime.config, isProduction: true } };
-    await expect(saveConnection(production, OTHER, { baseUrl: 'http://canvas.example.org', token: TOKEN })).rejects.toThrow(/must use https/);
+    const production = new Connections({ ...runtime.stores, secrets: runtime.secrets, config: { ...runtime.config, isProduction: true } });
+    await expect(production.save(OTHER, { baseUrl: 'http://canvas.example.org', token: TOKEN })).rejects.toThrow(/must use https/);
   });
 });

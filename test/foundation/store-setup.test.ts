@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mongoose, { mongo } from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
-import { saveConnection } from '../../src/canvas/connections';
+import { testStores } from '../support/stores';
 import { deriveSecrets } from '../../src/config/secrets';
 import { DEFAULT_DB_NAME } from '../../src/db/connection';
 import { startEmbeddedServer, type EngineChoice } from '../../src/db/embedded';
@@ -31,7 +31,7 @@ async function prepareFirstSync(sim: CanvasSimulator, uri: string, dbName: strin
   await mongoose.connect(uri, { dbName });
   try {
     await linkCourses(sim);
-    await saveConnection({ secrets: deriveSecrets(appSecret), config: { isProduction: false } }, PLATFORM, { baseUrl: sim.url, token: sim.token });
+    await testStores({ tokenEncryptionKey: deriveSecrets(appSecret).tokenEncryptionKey }).connections.save(PLATFORM, { baseUrl: sim.url, token: sim.token });
   } finally {
     await mongoose.disconnect();
   }

@@ -1,6 +1,4 @@
 import type { CanvasSimulator } from '../../canvas-sim';
-import { saveConnection } from '../../src/canvas/connections';
-import { latestRuns } from '../../src/sync/runs';
 import { SyncService } from '../../src/sync/service';
 import { startTestService, testConfig, type TestService } from '../support/service';
 import { PLATFORM, expectStoreMatchesTruth, linkCourses, startSimulator } from '../sync/helpers';
@@ -12,7 +10,7 @@ describe('the service’s jobs with SYNC_INTERVAL on', () => {
     t = await startTestService({ config: await testConfig({ SYNC_INTERVAL: '1h' }) });
     sim = await startSimulator({ latencyMs: 30 });
     await linkCourses(sim);
-    await saveConnection(t.runtime, PLATFORM, { baseUrl: sim.url, token: sim.token });
+    await t.runtime.stores.connections.save(PLATFORM, { baseUrl: sim.url, token: sim.token });
   });
   afterAll(async () => {
     jest.restoreAllMocks();
@@ -33,7 +31,7 @@ describe('the service’s jobs with SYNC_INTERVAL on', () => {
 
     await t.service.close();
 
-    const [finished] = await latestRuns(1);
+    const [finished] = await t.runtime.stores.runs.latest(1);
     expect(finished).toMatchObject({ trigger: 'schedule', errors: [] });
     expect(finished.finishedAt).toBeInstanceOf(Date);
     await performed;

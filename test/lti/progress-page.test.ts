@@ -6,9 +6,8 @@ import { launchTool } from '../../dev-platform/launcher';
 import { CanvasClient } from '../../src/canvas';
 import { courseKeyId } from '../../src/domain';
 import { createLogger } from '../../src/log/logger';
-import { courseLinks } from '../../src/programme/links';
+import type { CourseLink } from '../../src/programme/links';
 import type { SyncRun } from '../../src/sync/runs';
-import { refreshCohorts } from '../../src/progress/read-model';
 import { SyncService } from '../../src/sync/service';
 import { expectedProgress } from '../support/expected-progress';
 import { startTestService, type TestService } from '../support/service';
@@ -51,12 +50,12 @@ beforeAll(async () => {
   const key = { issuer: platform.issuer, clientId: platform.clientId };
   for (const role of ['ect', 'mentor'] as const) {
     const courseId = platform.users[role].course.canvasCourseId;
-    await courseLinks().insertOne({ _id: courseKeyId(key, courseId), ...key, courseId, programme: role, cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
+    await t.runtime.stores.links.save({ _id: courseKeyId(key, courseId), ...key, courseId, programme: role, cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
   }
   // Another platform's course in the same run: Canvas has never heard of it, so it fails.
   const other = { issuer: 'https://other-canvas.example.org', clientId: '99' };
-  await courseLinks().insertOne({ _id: courseKeyId(other, OTHER_COURSE), ...other, courseId: OTHER_COURSE, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
-  const sync = new SyncService({ logger: createLogger('silent'), listLinks: () => courseLinks().find({}).toArray(), clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'test' }), afterCommit: (cohorts) => refreshCohorts(cohorts) });
+  await t.runtime.stores.links.save({ _id: courseKeyId(other, OTHER_COURSE), ...other, courseId: OTHER_COURSE, programme: 'ect', cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: new Date() });
+  const sync = new SyncService({ logger: createLogger('silent'), stores: t.runtime.stores, listLinks: () => t.runtime.stores.store.collection<CourseLink>('course_links').find({}).toArray(), clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'test' }), afterCommit: (cohorts) => t.runtime.stores.readModel.refreshCohorts(cohorts) });
   run = await sync.run({ trigger: 'test' });
   expect(run.courses.map((c) => [c.courseId, c.status]).sort()).toEqual([[OTHER_COURSE, 'failed'], [platform.users.ect.course.canvasCourseId, 'synced'], [platform.users.mentor.course.canvasCourseId, 'synced']].sort());
 });

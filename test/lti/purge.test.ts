@@ -26,7 +26,7 @@ describe('purging expired LTI records (FerretDB has no TTL indexes)', () => {
       { _id: 'new' as never, expiresAt: new Date(Date.now() + 60_000), lastSeenAt: minutes(1) },
     ]);
 
-    const deleted = await purgeExpiredLtiRecords(rt.runtime.sessions);
+    const deleted = await purgeExpiredLtiRecords(rt.runtime.stores);
     expect(deleted).toEqual({ nonces: 1, states: 1, accesstokens: 1, idtokens: 1, contexttokens: 1, launchNonces: 1, issuedLogins: 1, sessions: 2 });
     for (const name of ['nonces', 'states', 'accesstokens', 'idtokens', 'contexttokens', 'ecf_launch_nonces', 'ecf_issued_logins', 'ecf_sessions']) {
       expect(await db.collection(name).countDocuments({})).toBe(1);

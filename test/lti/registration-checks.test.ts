@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { createRegistrationLink } from '../../src/lti';
 import { testConfig, type TestService } from '../support/service';
 import { pageText, pathOf, startConnectionCounter, startFakePlatform, startRegistrationService, type ConnectionCounter } from './registration-support';
 
@@ -27,7 +26,7 @@ const configurationAt = (origin: string, changes: Record<string, string> = {}) =
 });
 
 async function registerFrom(openidConfiguration: string) {
-  const { url } = await createRegistrationLink(t.url);
+  const { url } = await t.runtime.stores.registrationLinks.create(t.url);
   return request(t.url).get(`${pathOf(url)}?${new URLSearchParams({ openid_configuration: openidConfiguration, registration_token: 'x' })}`);
 }
 

@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { createRegistrationLink } from '../../src/lti';
 import { testConfig, type TestService } from '../support/service';
 import { pageText, pathOf, startConnectionCounter, startRegistrationService, type ConnectionCounter } from './registration-support';
 
@@ -23,7 +22,7 @@ async function register(link: string, openidConfiguration: string) {
 
 describe('dynamic registration in production', () => {
   it('refuses a plain-http configuration address without connecting to it', async () => {
-    const { url } = await createRegistrationLink(t.config.publicUrl);
+    const { url } = await t.runtime.stores.registrationLinks.create(t.config.publicUrl);
     const res = await register(url, `http://127.0.0.1:${counter.port}/config`);
     expect(res.status).toBe(400);
     expect(pageText(res.text)).toContain("The platform's configuration address must be an https URL.");
@@ -31,7 +30,7 @@ describe('dynamic registration in production', () => {
   });
 
   it('never connects to this machine or a private network, and says the same as for a name that does not exist', async () => {
-    const { url } = await createRegistrationLink(t.config.publicUrl);
+    const { url } = await t.runtime.stores.registrationLinks.create(t.config.publicUrl);
     const answers = [];
     // One link throughout: each refusal releases it, so the admin can still use it.
     for (const address of [`https://127.0.0.1:${counter.port}/config`, `https://localhost:${counter.port}/config`, `https://[::ffff:127.0.0.1]:${counter.port}/config`, 'https://10.0.0.1/config', 'https://platform.invalid/config']) {

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import request from 'supertest';
 import { launchTool } from '../../dev-platform/launcher';
-import { createRegistrationLink } from '../../src/lti';
 import { testConfig, type TestService } from '../support/service';
 import { startIndependentPlatform } from './support';
 import { frameAncestorsOf, pageText, pathOf, startConnectionCounter, startRegistrationService, type ConnectionCounter } from './registration-support';
@@ -20,7 +19,7 @@ afterAll(async () => {
 
 const linksMade: string[] = [];
 const newLink = async () => {
-  const { url } = await createRegistrationLink(t.url);
+  const { url } = await t.runtime.stores.registrationLinks.create(t.url);
   linksMade.push(url);
   return url;
 };
@@ -87,7 +86,7 @@ describe('LTI Dynamic Registration through a one-time link', () => {
     await request(t.url).get(withUnfetchableConfiguration(`${t.url}/lti/register/short`)).expect(404);
 
     const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3_600_000);
-    const expired = await createRegistrationLink(t.url, 7 * 24 * 3_600_000, eightDaysAgo);
+    const expired = await t.runtime.stores.registrationLinks.create(t.url, 7 * 24 * 3_600_000, eightDaysAgo);
     const late = await request(t.url).get(withUnfetchableConfiguration(expired.url)).expect(410);
     expect(pageText(late.text)).toContain('This registration link has expired. Create a new one with `ecf-progress platform registration-link`.');
 

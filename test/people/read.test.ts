@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
-import { buildRosterIndex, importRoster, importSchools, loadRoster, loadSchools, type RosterEntry } from '../../src/people';
+import { buildRosterIndex, type RosterEntry } from '../../src/people';
+import { testStores } from '../support/stores';
 import { useCliEnvironment, type CliEnvironment } from '../support/cli';
 import { COHORT, linkCohort, ROSTER_HEADER, SCHOOLS_HEADER } from './support';
 
@@ -55,11 +56,11 @@ describe('buildRosterIndex', () => {
 
 describe('loadSchools and loadRoster', () => {
   it('return what the imports stored, ready for the matcher', async () => {
-    await importSchools([SCHOOLS_HEADER, '100001,Alder Primary School,Hub,office@example.org'].join('\n'));
-    await importRoster([ROSTER_HEADER, `4001,,Lee@example.org,Lee Mentor,mentor,100001,${COHORT},,,active`].join('\n'));
+    await testStores().schools.import([SCHOOLS_HEADER, '100001,Alder Primary School,Hub,office@example.org'].join('\n'));
+    await testStores().roster.import([ROSTER_HEADER, `4001,,Lee@example.org,Lee Mentor,mentor,100001,${COHORT},,,active`].join('\n'));
 
-    expect(await loadSchools()).toEqual([{ _id: '100001', name: 'Alder Primary School', deliveryPartner: 'Hub', contactEmails: ['office@example.org'], updatedAt: expect.any(Date) }]);
-    const roster = await loadRoster();
+    expect(await testStores().schools.load()).toEqual([{ _id: '100001', name: 'Alder Primary School', deliveryPartner: 'Hub', contactEmails: ['office@example.org'], updatedAt: expect.any(Date) }]);
+    const roster = await testStores().roster.load();
     expect(roster).toHaveLength(1);
     expect(buildRosterIndex(roster).match({ email: 'LEE@example.org' })).toMatchObject({ _id: 'canvas:4001', role: 'mentor', schoolUrn: '100001' });
   });

@@ -1,4 +1,6 @@
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimCourse } from '../../canvas-sim';
+import { Store } from '../../src/db/store';
+import { CourseLinks } from '../../src/programme';
 import { addPlatform, cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../support/cli';
 
 const ISSUER = 'https://canvas.example.org';
@@ -13,21 +15,11 @@ let spareCourse: SimCourse;
 
 const link = (...args: string[]) => cli(['programme', 'link', ...args]);
 
-/** The library on the CLI's database, loaded fresh as each CLI run is (see harness). */
-async function withProgramme<T>(work: (programme: typeof import('../../src/programme')) => Promise<T>): Promise<T> {
-  jest.resetModules();
-  const { default: mongoose } = await import('mongoose');
-  const programme = await import('../../src/programme');
-  await mongoose.connect(env.uri);
-  try {
-    return await work(programme);
-  } finally {
-    await mongoose.disconnect();
-  }
-}
+/** The course links on the CLI's database, read through the same store class the CLI uses. */
+const courseLinks = () => new CourseLinks(new Store(env.db));
 
-const getCourseLink = (courseId: string) => withProgramme((p) => p.getCourseLink(PLATFORM, courseId));
-const findProgrammeOfCourse = (courseId: string) => withProgramme((p) => p.findProgrammeOfCourse(PLATFORM, courseId));
+const getCourseLink = (courseId: string) => courseLinks().get(PLATFORM, courseId);
+const findProgrammeOfCourse = (courseId: string) => courseLinks().findProgrammeOfCourse(PLATFORM, courseId);
 
 /** What the default rules call required self-study, read independently from the simulator's data. */
 function requiredSelfStudy(course: SimCourse, moduleName: string): number {
@@ -169,9 +161,11 @@ describe('reading links', () => {
   });
 
   it('gives the roster import the cohorts that have a linked course', async () => {
-    const [all, elsewhere, links] = await withProgramme((p) =>
-      Promise.all([p.cohortsWithLinks(), p.cohortsWithLinks({ issuer: 'https://other.example.org', clientId: '1' }), p.listCourseLinks(PLATFORM)]),
-    );
+    const [all, elsewhere, links] = await Promise.all([
+      courseLinks().cohortsWithLinks(),
+      courseLinks().cohortsWithLinks({ issuer: 'https://other.example.org', clientId: '1' }),
+      courseLinks().list(PLATFORM),
+    ]);
     expect(all).toEqual(new Set(['September 2024']));
     expect(elsewhere).toEqual(new Set());
     expect(links.map((l) => l.programme)).toEqual(['ect', 'mentor']);

@@ -6,9 +6,7 @@ import type { CanvasSimulator, SimCourse, SimItem } from '../../canvas-sim';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
 import { CLASSIFICATION_FILE } from '../../src/completion';
-import { courseLinks } from '../../src/programme/links';
-import { cohortProgress } from '../../src/progress/cohort-report';
-import { readParticipant, readPointer, readRollup, refreshCohorts } from '../../src/progress/read-model';
+import type { CourseLink } from '../../src/programme/links';
 import { SyncService } from '../../src/sync/service';
 import { startTestService, type TestService } from '../support/service';
 import { PLATFORM, linkCourses, startSimulator } from '../sync/helpers';
@@ -35,9 +33,10 @@ afterAll(async () => {
 const sync = (options: { full?: boolean; exact?: boolean } = {}) =>
   new SyncService({
     logger: createLogger('silent'),
-    listLinks: async () => courseLinks().find({}).toArray(),
+    stores: t.runtime.stores,
+    listLinks: async () => t.runtime.stores.store.collection<CourseLink>('course_links').find({}).toArray(),
     clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'ecf-progress-test', retryBaseDelayMs: 5, timeoutMs: 2000 }),
-    afterCommit: (cohorts) => refreshCohorts(cohorts),
+    afterCommit: (cohorts) => t.runtime.stores.readModel.refreshCohorts(cohorts),
   }).run({ trigger: 'test', ...options });
 
 const shown = (percent: number | null) => (percent === null ? 'no online items' : `${percent}%`);
@@ -69,10 +68,10 @@ async function pagePercentages(course: SimCourse, userId: string, programme: 'ec
 /** The read model, the page and the export all equal the ground truth, for everyone. */
 async function expectEverySurfaceMatchesTruth(): Promise<void> {
   const expected = truth();
-  const rows = new Map((await cohortProgress(COHORT)).map((row) => [String(row.canvas_user_id), row]));
+  const rows = new Map((await t.runtime.cohortReport.cohortProgress(COHORT)).map((row) => [String(row.canvas_user_id), row]));
   expect(rows.size).toBe(expected.length);
   for (const student of expected) {
-    const participant = await readParticipant(COHORT, `canvas:${student.userId}`);
+    const participant = await t.runtime.stores.readModel.readParticipant(COHORT, `canvas:${student.userId}`);
     expect([student.userId, participant?.progress?.modules.map((m) => m.percent)]).toEqual([student.userId, student.modules]);
     expect([student.userId, participant?.progress?.overall]).toEqual([student.userId, student.overall]);
     const row = rows.get(student.userId)!;
@@ -99,7 +98,7 @@ describe('the progress read model', () => {
     sim.uncompleteItems(course.id, userId, [hidden.id]);
     for (let n = 1; n <= course.programmeModuleCount; n += 1) sim.completeItems(course.id, userId, requiredSelfStudy(course, n).filter((item) => item.id !== hidden.id).map((item) => item.id));
     await sync();
-    const participant = await readParticipant(COHORT, `canvas:${userId}`);
+    const participant = await t.runtime.stores.readModel.readParticipant(COHORT, `canvas:${userId}`);
     const module4 = participant?.progress?.modules.find((m) => m.number === 4);
     expect(module4).toEqual({ number: 4, required: rest.length, completed: rest.length, percent: 100, state: 'completed' });
     expect(participant?.progress?.overall).toBe(100);
@@ -130,9 +129,9 @@ describe('the progress read model', () => {
   });
 
   it('keeps rollups that count every participant once per module, by state', async () => {
-    const pointer = (await readPointer(COHORT))!;
-    const ect = (await readRollup(COHORT, 'cohort', COHORT, 'ect'))!;
-    const mentor = (await readRollup(COHORT, 'cohort', COHORT, 'mentor'))!;
+    const pointer = (await t.runtime.stores.readModel.readPointer(COHORT))!;
+    const ect = (await t.runtime.stores.readModel.readRollup(COHORT, 'cohort', COHORT, 'ect'))!;
+    const mentor = (await t.runtime.stores.readModel.readRollup(COHORT, 'cohort', COHORT, 'mentor'))!;
     expect(ect.participants + mentor.participants).toBe(pointer.participants);
     for (const rollup of [ect, mentor]) {
       for (const module of rollup.modules) expect(Object.values(module.states).reduce((a, b) => a + b, 0)).toBe(rollup.synced);

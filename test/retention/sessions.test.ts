@@ -27,8 +27,8 @@ const from = (issuer: string): NewSession => ({
 
 describe('sessions of a removed platform', () => {
   it('end at once in the process that removed them, and within a minute in a service that had them cached', async () => {
-    const service = new SessionStore();
-    const cli = new SessionStore();
+    const service = new SessionStore(rt.runtime.stores.store);
+    const cli = new SessionStore(rt.runtime.stores.store);
     const start = new Date();
     const gone = await service.create(from('https://gone.example.org'), start);
     const kept = await service.create(from('https://kept.example.org'), start);

@@ -215,7 +215,7 @@ describe('sessions time out when idle', () => {
   it('ends a session after the idle timeout, inside its 8 hours, and keeps an active one', async () => {
     const config = await testConfig({ SESSION_IDLE_TIMEOUT: '30m' });
     const { SessionStore } = await import('../../src/sessions/store');
-    const store = new SessionStore(config.sessionIdleTimeoutMs);
+    const store = new SessionStore(t.runtime.stores.store, config.sessionIdleTimeoutMs);
     const start = new Date();
     const at = (minutes: number) => new Date(start.getTime() + minutes * 60_000);
     const input = { issuer: 'https://idle.example.org', clientId: '1', deploymentId: '1', sub: 's', canvasUserId: null, name: 'A', canvasCourseId: null, contextId: null, courseTitle: 'C', role: 'participant' as const, programme: null, view: { kind: 'home' as const }, returnUrl: null, deepLinking: null };

@@ -2,9 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
-import { saveConnection } from '../../src/canvas/connections';
 import { courseKeyId } from '../../src/domain';
-import { readState } from '../../src/sync/store';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
 import { PLATFORM, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress } from './helpers';
 
@@ -20,7 +18,7 @@ beforeAll(async () => {
   rt = await openTestRuntime({ SYNC_LEASE_SLOT: String(LEASE_SLOT_MS) });
   sim = await startSimulator({ students: 400, latencyMs: 40, perStudentLatencyMs: 2 });
   await linkCourses(sim);
-  await saveConnection(rt.runtime, PLATFORM, { baseUrl: sim.url, token: sim.token });
+  await rt.runtime.stores.connections.save(PLATFORM, { baseUrl: sim.url, token: sim.token });
 });
 afterAll(async () => {
   await sim.close();
@@ -103,7 +101,7 @@ describe('killing the sync at any point and running it again', () => {
     expect(final.output).toContain('2 of 2 courses synced');
     await expectStoreMatchesTruth(sim);
     expect(await snapshot()).toEqual(reference);
-    const states = await Promise.all(sim.data.courses.map((c) => readState(courseKeyId(PLATFORM, c.id))));
+    const states = await Promise.all(sim.data.courses.map((c) => rt.runtime.stores.sync.readState(courseKeyId(PLATFORM, c.id))));
     expect(states.every((s) => s?.pending === null)).toBe(true);
     const generations = await generationCollections(sim.data.courses.map((c) => c.id));
     expect(generations.existing).toEqual(generations.current);

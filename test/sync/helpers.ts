@@ -1,11 +1,11 @@
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimulatorOptions } from '../../canvas-sim';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
-import { courseLinks, type CourseLink } from '../../src/programme/links';
+import type { CourseLink } from '../../src/programme/links';
 import { courseKeyId } from '../../src/domain';
 import { SyncService } from '../../src/sync/service';
 import mongoose from 'mongoose';
-import { readState, readStudents } from '../../src/sync/store';
+import { testStores } from '../support/stores';
 import { expectedProgress } from '../support/expected-progress';
 
 export const PLATFORM = { issuer: 'https://canvas.instructure.com', clientId: '10000000000001' };
@@ -26,23 +26,26 @@ export async function linkCourses(sim: CanvasSimulator, cohort = 'September 2025
     classificationOverrides: { items: {}, titles: [] },
     linkedAt: new Date(),
   }));
-  await courseLinks().insertMany(links);
+  for (const link of links) await testStores().links.save(link);
   return links;
 }
 
 export function syncService(sim: CanvasSimulator, options: { leaseSlotMs?: number; listLinks?: () => Promise<CourseLink[]> } = {}): SyncService {
+  const stores = testStores();
   return new SyncService({
     logger: createLogger('silent'),
-    listLinks: options.listLinks ?? (async () => courseLinks().find({}).toArray()),
+    stores,
+    listLinks: options.listLinks ?? (async () => stores.store.collection<CourseLink>('course_links').find({}).toArray()),
     clientFor: async () => new CanvasClient({ baseUrl: sim.url, token: sim.token, userAgent: 'ecf-progress-test', retryBaseDelayMs: 5, timeoutMs: 2000 }),
     leaseSlotMs: options.leaseSlotMs,
   });
 }
 
 export async function storedProgress(courseId: string) {
-  const state = await readState(courseKeyId(PLATFORM, courseId));
+  const stores = testStores();
+  const state = await stores.sync.readState(courseKeyId(PLATFORM, courseId));
   if (!state) throw new Error(`course ${courseId} has no sync state`);
-  const students = await readStudents(state);
+  const students = await stores.sync.readStudents(state);
   return {
     state,
     totals: state.moduleTotals,
@@ -67,7 +70,7 @@ export async function expectStoreMatchesTruth(sim: CanvasSimulator): Promise<voi
 /** The generation collections that exist, and those the course pointers name (current and pending). */
 export async function generationCollections(courseIds: string[]) {
   const existing = (await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('ecf_progress_')).sort();
-  const states = await Promise.all(courseIds.map((id) => readState(courseKeyId(PLATFORM, id))));
+  const states = await Promise.all(courseIds.map((id) => testStores().sync.readState(courseKeyId(PLATFORM, id))));
   const current = states.map((s) => (s?.generation ? `ecf_${s.generation}` : null)).filter((n): n is string => n !== null).sort();
   const pending = states.flatMap((s) => [s?.pending, s?.retired]).filter((n): n is string => Boolean(n)).map((n) => `ecf_${n}`);
   return { existing, current, pending };

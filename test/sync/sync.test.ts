@@ -2,11 +2,8 @@ import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
 import { JobRunner } from '../../src/jobs';
 import { createLogger } from '../../src/log/logger';
-import { courseLinks } from '../../src/programme/links';
 import { courseKeyId } from '../../src/domain';
-import { unlinkCourseAndData } from '../../src/retention';
-import { readState } from '../../src/sync/store';
-import { latestRuns } from '../../src/sync/runs';
+import type { CourseLink } from '../../src/programme/links';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
 import { PLATFORM, expectCourseMatchesTruth, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress, syncService } from './helpers';
 
@@ -125,7 +122,7 @@ describe('sync', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all([first, jobs.perform('sync')]);
 
-    const finished = (await latestRuns(10)).sort((a, b) => a._id.localeCompare(b._id));
+    const finished = (await rt.runtime.stores.runs.latest(10)).sort((a, b) => a._id.localeCompare(b._id));
     expect(finished).toHaveLength(2);
     expect(finished.every((r) => r.trigger === 'schedule')).toBe(true);
     expect(finished[0].courses.map((c) => c.mode)).toEqual(['full', 'full']);
@@ -143,7 +140,7 @@ describe('sync', () => {
     const run = await syncService(sim).run({ trigger: 'test' });
     expect(run.courses.find((c) => c.courseId === bad)!.status).toBe('failed');
     expect(run.courses.find((c) => c.courseId !== bad)!.status).toBe('synced');
-    expect((await readState(courseKeyId(PLATFORM, bad)))?.lastError).toMatch(reason);
+    expect((await rt.runtime.stores.sync.readState(courseKeyId(PLATFORM, bad)))?.lastError).toMatch(reason);
     expect(run.errors).toEqual([expect.stringContaining(bad)]);
     await expectCourseMatchesTruth(sim, sim.data.courses[0].id);
   });
@@ -154,15 +151,15 @@ describe('sync', () => {
   ])('writes nothing for a course unlinked while the run was under way (when its sync %s), and the others still sync', async (_, fails) => {
     const gone = sim.data.courses[0].id;
     if (fails) sim.setCourseFault(gone, 404);
-    const listed = await courseLinks().find({}).toArray();
+    const listed = await rt.runtime.stores.store.collection<CourseLink>('course_links').find({}).toArray();
     const unlinkAfterListing = async () => {
-      await unlinkCourseAndData(PLATFORM, gone);
+      await rt.runtime.retention.unlinkCourseAndData(PLATFORM, gone);
       return listed;
     };
     const run = await syncService(sim, { listLinks: unlinkAfterListing }).run({ trigger: 'test' });
     expect(run.courses.find((c) => c.courseId === gone)!.status).toBe(fails ? 'failed' : 'skipped');
     expect(run.courses.find((c) => c.courseId !== gone)!.status).toBe('synced');
-    expect(await readState(courseKeyId(PLATFORM, gone))).toBeNull();
+    expect(await rt.runtime.stores.sync.readState(courseKeyId(PLATFORM, gone))).toBeNull();
     const { existing, current } = await generationCollections(sim.data.courses.map((c) => c.id));
     expect(existing).toEqual(current);
     expect(existing).toHaveLength(1);

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { canvasDeveloperKeyJson, launchGuard, LINK_REFUSALS, lti, recordIssuedLogin, RegistrationLinkError, registerWithLink, registrationFrameAncestors, toolUrls, type PlatformRegistry } from '../../lti';
+import { canvasDeveloperKeyJson, launchGuard, LINK_REFUSALS, lti, RegistrationLinkError, registerWithLink, registrationFrameAncestors, toolUrls, type IssuedLogins, type PlatformRegistry, type RegistrationLinks } from '../../lti';
 import { AppError } from '../../errors';
 import { allowMethods, bodyShape, stringParams } from '../edge';
 import type { RateLimiters } from '../rate-limits';
@@ -41,7 +41,16 @@ const LAUNCH_PARAMS = {
  * it; parameters are checked for type and size first, and the launch guard checks the token.
  * Our body parser runs first with the size limit we promise, so ltijs's own parsers skip.
  */
-export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string; limits: RateLimiters; onRegistered: () => Promise<void> }): Router {
+export interface LtiRouteDeps {
+  registry: PlatformRegistry;
+  logins: IssuedLogins;
+  registrationLinks: Pick<RegistrationLinks, 'check' | 'claim'>;
+  publicUrl: string;
+  limits: RateLimiters;
+  onRegistered: () => Promise<void>;
+}
+
+export function ltiRoutes(deps: LtiRouteDeps): Router {
   const router = Router({ caseSensitive: true, strict: true });
   // After each route's method check, so a wrong method is a 405 whatever its body.
   const parseBody = [bodyShape, express.urlencoded({ extended: false, limit: MAX_BODY, parameterLimit: 50 }), express.json({ limit: MAX_BODY, strict: true })];
@@ -70,7 +79,7 @@ export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string;
   router.all('/register/:link', allowMethods('GET'), ...parseBody, framedByPlatform, deps.limits.registrations, async (req, res, next) => {
     const { openid_configuration: openidConfiguration, registration_token: registrationToken } = req.query;
     try {
-      const platform = await registerWithLink({ registry: deps.registry, publicUrl: deps.publicUrl, log: req.log }, req.params.link, {
+      const platform = await registerWithLink({ registry: deps.registry, links: deps.registrationLinks, publicUrl: deps.publicUrl, log: req.log }, req.params.link, {
         openidConfiguration: typeof openidConfiguration === 'string' ? openidConfiguration : undefined,
         registrationToken: typeof registrationToken === 'string' ? registrationToken : undefined,
       });
@@ -83,8 +92,8 @@ export function ltiRoutes(deps: { registry: PlatformRegistry; publicUrl: string;
     }
   });
 
-  router.all('/login', allowMethods('GET', 'POST'), ...parseBody, deps.limits.launches, stringParams(loginParams(deps.publicUrl)), recordIssuedLogin, lti.app);
-  router.all('/launch', allowMethods('POST'), ...parseBody, deps.limits.launches, stringParams(LAUNCH_PARAMS), launchGuard(deps.registry), lti.app);
+  router.all('/login', allowMethods('GET', 'POST'), ...parseBody, deps.limits.launches, stringParams(loginParams(deps.publicUrl)), deps.logins.record, lti.app);
+  router.all('/launch', allowMethods('POST'), ...parseBody, deps.limits.launches, stringParams(LAUNCH_PARAMS), launchGuard(deps.registry, deps.logins), lti.app);
   router.all('/keys', allowMethods('GET'), ...parseBody, lti.app);
   return router;
 }

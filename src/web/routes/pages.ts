@@ -4,8 +4,8 @@ import { lti, toolUrls } from '../../lti';
 import { placeableViews } from '../../lti/views';
 import { loadCurriculum, moduleOf, modulesOf } from '../../curriculum';
 import type { SessionStore, ToolSession } from '../../sessions/store';
-import { participantProgress } from '../../progress/participant';
-import { syncStatusOf } from '../../sync';
+import type { OwnProgress } from '../../progress/participant';
+import type { SyncService } from '../../sync';
 import { presentCourseSync, presentRun } from '../sync-status';
 import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
 import { loadSession, requireAccess, sessionOf, type Access } from '../session-auth';
@@ -32,18 +32,27 @@ function moduleParam(req: Request) {
   return module;
 }
 
-async function progressOf(session: ToolSession) {
+/** What the session pages read. */
+export interface PageDeps {
+  sessions: SessionStore;
+  publicUrl: string;
+  syncIntervalMs: number;
+  ownProgress: Pick<OwnProgress, 'participantProgress'>;
+  sync: Pick<SyncService, 'statusOf'>;
+}
+
+async function progressOf(deps: PageDeps, session: ToolSession) {
   if (!session.canvasCourseId || !session.canvasUserId) return null;
-  const found = await participantProgress(session, session.canvasCourseId, session.canvasUserId);
+  const found = await deps.ownProgress.participantProgress(session, session.canvasCourseId, session.canvasUserId);
   return found ? presentProgress(found, modulesOf(found.programme)) : null;
 }
 
-async function adminSyncStatus(session: ToolSession, syncIntervalMs: number) {
-  const { courses, runs } = await syncStatusOf(session, 5);
-  return { courses: courses.map((s) => presentCourseSync(s, syncIntervalMs)), runs: runs.map(presentRun) };
+async function adminSyncStatus(deps: PageDeps, session: ToolSession) {
+  const { courses, runs } = await deps.sync.statusOf(session, 5);
+  return { courses: courses.map((s) => presentCourseSync(s, deps.syncIntervalMs)), runs: runs.map(presentRun) };
 }
 
-async function renderHome(res: Response, syncIntervalMs: number): Promise<void> {
+async function renderHome(deps: PageDeps, res: Response): Promise<void> {
   const session = sessionOf(res);
   const person = presentPerson(session);
   const modules = loadCurriculum().ect.modules.map((m) => presentModuleLink(m, person.base));
@@ -54,12 +63,12 @@ async function renderHome(res: Response, syncIntervalMs: number): Promise<void> 
     modules,
     isMentor: session.programme === 'mentor',
     programmeUnknown: session.role === 'participant' && !session.programme,
-    sync: session.role === 'admin' ? await adminSyncStatus(session, syncIntervalMs) : null,
+    sync: session.role === 'admin' ? await adminSyncStatus(deps, session) : null,
   });
 }
 
 /** Pages inside a tool session: `/s/:sessionId/…`. Each declares its access rule. */
-export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string; syncIntervalMs: number }): Router {
+export function pageRoutes(deps: PageDeps): Router {
   const router = Router({ mergeParams: true, caseSensitive: true });
   const page = (method: 'get' | 'post', path: string, access: Access, handler: Handler) =>
     router[method](path, requireAccess(access), wrap(handler));
@@ -67,13 +76,13 @@ export function pageRoutes(deps: { sessions: SessionStore; publicUrl: string; sy
   router.use(loadSession(deps.sessions));
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
-  page('get', '/', EVERYONE, (_req, res) => renderHome(res, deps.syncIntervalMs));
+  page('get', '/', EVERYONE, (_req, res) => renderHome(deps, res));
 
   page('get', '/progress', EVERYONE, async (_req, res) => {
     const session = sessionOf(res);
-    if (session.role !== 'participant') return renderHome(res, deps.syncIntervalMs);
+    if (session.role !== 'participant') return renderHome(deps, res);
     const person = presentPerson(session);
-    res.render('pages/progress', { title: 'My progress', person, progress: await progressOf(session) });
+    res.render('pages/progress', { title: 'My progress', person, progress: await progressOf(deps, session) });
   });
 
   page('get', '/modules/:module/audit', EVERYONE, (req, res) => {
