@@ -136,7 +136,7 @@ async function reads(job: ReadsJob): Promise<ReadsOutcome> {
   const keys: string[] = [];
   let pageBytes = 0;
   for (let n = 0; n < pointer.pages; n += 1) {
-    const page = await benchStores().readModel.readPage(pointer, n);
+    const page = (await benchStores().readModel.readPage(pointer, n)) ?? [];
     pageBytes += Buffer.byteLength(JSON.stringify(page));
     for (const participant of page) keys.push(participant.key);
   }
@@ -151,7 +151,7 @@ async function reads(job: ReadsJob): Promise<ReadsOutcome> {
     const pointerDone = performance.now();
     const page = await benchStores().readModel.readPage(current!, n);
     const done = performance.now();
-    if (page.length === 0) throw new Error(`page ${n} read back empty`);
+    if (!page?.length) throw new Error(`page ${n} read back empty`);
     pageRead.push(done - started);
     pointerRead.push(pointerDone - started);
     pageOnly.push(done - pointerDone);

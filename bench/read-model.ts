@@ -17,8 +17,8 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type EmbeddedServer, type EngineChoice } from '../src/db/embedded';
 import { ensureStore } from '../src/db/store-setup';
-import { importRoster, importSchools, ROSTER_COLUMNS, SCHOOL_COLUMNS } from '../src/people';
-import { readAllParticipants, readParticipant, readPointer, readRollup, refreshCohorts } from '../src/progress/read-model';
+import { ROSTER_COLUMNS, SCHOOL_COLUMNS } from '../src/people';
+import { benchStores } from './stores';
 import { COHORT_NAME, COURSES, MODULES_DESCRIPTION, SIMULATOR_DESCRIPTION, prepareCohort, programmeOfCourse, type PreparedCohort } from './cohort';
 import { cpuMsOf, distribution } from './measure';
 import { readModelSection, type CorrectnessResult, type Measured, type ReadModelResults } from './read-model-report';
@@ -114,14 +114,14 @@ function rosterCsv(courses: { students: SimStudent[] }[]): string {
 /** Schools and roster through the tool's own imports, then the cohort's read model, as `roster import` does. */
 async function importPeople(bench: Bench): Promise<ReadModelResults['setup']> {
   const students = await bench.sim.students();
-  const schools = await importSchools(schoolsCsv());
+  const schools = await benchStores().schools.import(schoolsCsv());
   if (schools.bad.length) throw new Error(`school import refused ${schools.bad.length} rows: ${JSON.stringify(schools.bad.slice(0, 3))}`);
   const started = performance.now();
-  const roster = await importRoster(rosterCsv(students));
+  const roster = await benchStores().roster.import(rosterCsv(students));
   const rosterImportMs = Math.round(performance.now() - started);
   if (roster.bad.length || !roster.written) throw new Error(`roster import refused ${roster.bad.length} rows: ${JSON.stringify(roster.bad.slice(0, 3))}`);
   const buildStarted = performance.now();
-  await refreshCohorts(roster.cohorts);
+  await benchStores().readModel.refreshCohorts(roster.cohorts);
   const rosterBuildMs = Math.round(performance.now() - buildStarted);
   say(`  imported ${int(SCHOOLS)} schools and a roster of ${int(roster.counts.added)} participants in ${seconds(rosterImportMs)}; the roster-only read model took ${seconds(rosterBuildMs)}`);
   return { schools: SCHOOLS, rosterRows: roster.rows, rosterImportMs, rosterBuildMs };
@@ -144,13 +144,13 @@ async function checkReadModel(bench: Bench): Promise<CorrectnessResult> {
   const note = (line: string) => {
     if (result.examples.length < 5) result.examples.push(line);
   };
-  const pointer = await readPointer(COHORT_NAME);
+  const pointer = await benchStores().readModel.readPointer(COHORT_NAME);
   if (!pointer?.generation) {
     result.mismatchedParticipants = truth.size;
     note('the cohort has no read model');
     return result;
   }
-  const participants = await readAllParticipants(pointer);
+  const participants = (await benchStores().readModel.readAllParticipants(COHORT_NAME)) ?? [];
   result.read = participants.length;
   const seen = new Set<string>();
   for (const participant of participants) {
@@ -192,7 +192,7 @@ async function checkReadModel(bench: Bench): Promise<CorrectnessResult> {
   const step = Math.max(1, Math.floor(participants.length / PARTICIPANT_DOCS_CHECKED));
   for (let i = 0; i < participants.length && result.participantDocsChecked < PARTICIPANT_DOCS_CHECKED; i += step) {
     result.participantDocsChecked += 1;
-    const doc = await readParticipant(COHORT_NAME, participants[i].key);
+    const doc = await benchStores().readModel.readParticipant(COHORT_NAME, participants[i].key);
     if (!sameFigures(doc, participants[i])) {
       result.participantDocsMismatched += 1;
       note(`${participants[i].key}: readParticipant differs from its page entry`);
@@ -201,7 +201,7 @@ async function checkReadModel(bench: Bench): Promise<CorrectnessResult> {
 
   let counted = 0;
   for (const programme of ['ect', 'mentor'] as const) {
-    const rollup = await readRollup(COHORT_NAME, 'cohort', COHORT_NAME, programme);
+    const rollup = await benchStores().readModel.readRollup(COHORT_NAME, 'cohort', COHORT_NAME, programme);
     counted += rollup?.participants ?? 0;
     for (const module of rollup?.modules ?? []) {
       const sum = Object.values(module.states).reduce((a, b) => a + b, 0);
@@ -302,7 +302,7 @@ async function main(): Promise<number> {
   let correctness: CorrectnessResult | null = null;
   try {
     const prepared = await prepareCohort(server.uri, sim, seed, 'read_model', participants);
-    await ensureStore();
+    await ensureStore(benchStores().store.db);
     const bench: Bench = { server, sim, prepared };
     const base = { uri: server.uri, dbName: prepared.dbName, cohort: COHORT_NAME };
     try {

@@ -38,8 +38,7 @@ export class CohortReport {
    */
   async cohortProgress(cohort: string): Promise<ProgressRow[]> {
     const model = this.readModel;
-    const pointer = (await model.readPointer(cohort)) ?? (await model.refreshCohort(cohort)) ?? (await model.readPointer(cohort));
-    if (!pointer) return [];
-    return (await model.readAllParticipants(pointer)).map(rowOf);
+    if (!(await model.readPointer(cohort))) await model.refreshCohort(cohort);
+    return ((await model.readAllParticipants(cohort)) ?? []).map(rowOf);
   }
 }

@@ -5,64 +5,75 @@ import { chunks } from '../db/collections';
 import type { Store } from '../db/store';
 import type { Roster, RosterEntry } from '../people';
 import type { CourseLinks } from '../programme';
-import type { Leases, SyncStore } from '../sync';
+import { bucketOf, type Leases, type SyncStore } from '../sync';
 import { buildParticipants, buildRollups, type ParticipantProgress, type Rollup, type SyncedCourse } from './cohort-model';
 
 /**
  * The progress read model: what every page and export reads, written when a sync generation is
- * committed and when the roster changes, never computed per request. Per cohort, one generation
- * collection (written whole with insertMany, then a pointer flips, then the old one is dropped,
- * as the sync's own store does) holding documents read by `_id` only:
- * - `participant:<key>`: one participant, for their own page;
- * - `page:<n>`: up to PAGE_SIZE participants in name order, packed in one Binary, for the cohort
- *   grid and exports (a page of 1,000 is one read);
- * - `rollup:<scope>:<name>:<programme>`: counts per module and state for the cohort, each school and each group.
+ * committed and when the roster changes, never computed per request. Per cohort, one
+ * generation (written whole with insertMany, then a pointer flips; the generation it replaced
+ * is dropped by the next build, so a reader still on it finishes) made of two collections,
+ * read by `_id` only:
+ * - `<generation>_people`: every participant, in buckets of about 100 packed in one Binary
+ *   (a participant's own page reads one bucket);
+ * - `<generation>_pages`: `page:<n>`, up to PAGE_SIZE participants in name order in one Binary
+ *   (a page of the cohort grid or an export is one read), and
+ *   `rollup:[scope, name, programme]`: counts per module and state for the cohort, each school and each group.
+ * They are apart, and few, because FerretDB on SQLite answers even an `_id` lookup by reading
+ * the whole collection (bench/README.md): a lookup costs what the collection holds.
  */
 export const PAGE_SIZE = 1000;
-const INSERT_CHUNK = 1000;
+const PARTICIPANTS_PER_BUCKET = 100;
+const INSERT_CHUNK = 10;
 
 export interface ReadModelPointer {
   _id: string;
   cohort: string;
   generation: string | null;
-  /** A generation the current one replaced: dropped after the flip, and again by the next build in case the builder died between. */
+  /** A generation being written; dropped by the next build if its builder died. */
+  pending: string | null;
+  /** The generation the current one replaced: kept for readers still on it, dropped by the next build. */
   retired: string | null;
   pages: number;
+  buckets: number;
   participants: number;
   builtAt: Date | null;
   /** The change mark the build started from: a later mark means a newer build is due. */
   builtFrom: string | null;
 }
 
-interface ParticipantDoc extends ParticipantProgress {
-  _id: string;
-}
-interface PageDoc {
+interface PackedDoc {
   _id: string;
   participants: mongo.Binary;
 }
 interface RollupDoc extends Rollup {
   _id: string;
 }
-type ReadModelDoc = ParticipantDoc | PageDoc | RollupDoc;
 
 const changeTopic = (cohort: string) => `read-model:${cohort}` as const;
 
-const participantId = (key: string) => `participant:${key}`;
+const bucketId = (n: number) => `bucket:${n}`;
 const pageId = (n: number) => `page:${n}`;
 const rollupId = (scope: Rollup['scope'], name: string, programme: string) => `rollup:${JSON.stringify([scope, name, programme])}`;
+
+const pack = (participants: ParticipantProgress[]) => new mongo.Binary(Buffer.from(JSON.stringify(participants)));
+const unpack = (doc: PackedDoc) => JSON.parse(Buffer.from(doc.participants.buffer).toString('utf8')) as ParticipantProgress[];
 
 function generationName(cohort: string): string {
   const digest = crypto.createHash('sha256').update(cohort).digest('hex').slice(0, 16);
   return `readmodel_${digest}_${Date.now().toString(36)}${crypto.randomBytes(4).toString('hex')}`;
 }
 
-function documentsOf(cohort: string, participants: ParticipantProgress[]): ReadModelDoc[] {
-  const docs: ReadModelDoc[] = participants.map((p) => ({ _id: participantId(p.key), ...p }));
-  for (let n = 0; n * PAGE_SIZE < participants.length; n += 1) {
-    const page = participants.slice(n * PAGE_SIZE, (n + 1) * PAGE_SIZE);
-    docs.push({ _id: pageId(n), participants: new mongo.Binary(Buffer.from(JSON.stringify(page))) });
-  }
+function bucketsOf(participants: ParticipantProgress[]): PackedDoc[] {
+  const count = Math.max(1, Math.ceil(participants.length / PARTICIPANTS_PER_BUCKET));
+  const grouped: ParticipantProgress[][] = Array.from({ length: count }, () => []);
+  for (const p of participants) grouped[bucketOf(p.key, count)].push(p);
+  return grouped.map((group, n) => ({ _id: bucketId(n), participants: pack(group) }));
+}
+
+function pagesOf(cohort: string, participants: ParticipantProgress[]): (PackedDoc | RollupDoc)[] {
+  const docs: (PackedDoc | RollupDoc)[] = [];
+  for (let n = 0; n * PAGE_SIZE < participants.length; n += 1) docs.push({ _id: pageId(n), participants: pack(participants.slice(n * PAGE_SIZE, (n + 1) * PAGE_SIZE)) });
   for (const rollup of buildRollups(cohort, participants)) docs.push({ _id: rollupId(rollup.scope, rollup.name, rollup.programme), ...rollup });
   return docs;
 }
@@ -70,6 +81,15 @@ function documentsOf(cohort: string, participants: ParticipantProgress[]): ReadM
 export interface RefreshOptions {
   /** How long one build may hold the cohort (the sync's lease slots). */
   leaseSlotMs?: number;
+  /**
+   * Drop the replaced generation at once instead of at the next build: when the refresh is
+   * there to delete data (a course unlinked), no copy of it may stay behind.
+   */
+  dropReplaced?: boolean;
+}
+
+function emptyPointer(cohort: string): ReadModelPointer {
+  return { _id: cohort, cohort, generation: null, pending: null, retired: null, pages: 0, buckets: 0, participants: 0, builtAt: null, builtFrom: null };
 }
 
 function withoutId<T extends { _id: string }>(doc: T): Omit<T, '_id'> {
@@ -97,16 +117,23 @@ export class ReadModel {
     return this.store.collection<ReadModelPointer>('read_models');
   }
 
-  private generationOf(name: string) {
-    return this.store.collection<ReadModelDoc>(name);
+  private people(generation: string) {
+    return this.store.collection<PackedDoc>(`${generation}_people`);
+  }
+
+  private pages(generation: string) {
+    return this.store.collection<PackedDoc | RollupDoc>(`${generation}_pages`);
   }
 
   private async dropGeneration(name: string | null): Promise<void> {
     if (!name) return;
-    try {
-      await this.generationOf(name).drop();
-    } catch (error) {
-      if ((error as { code?: number }).code !== 26) throw error;
+    for (const collection of [this.people(name), this.pages(name)]) {
+      try {
+        await collection.drop();
+      } catch (error) {
+        // Already gone (a crash after the drop, or never created): nothing to do.
+        if ((error as { code?: number }).code !== 26) throw error;
+      }
     }
   }
 
@@ -122,25 +149,31 @@ export class ReadModel {
   }
 
   /** Builds the cohort's read model from what the store holds now and makes it current. */
-  private async build(cohort: string, mark: string | null): Promise<ReadModelPointer> {
-    const before = await this.pointers.findOne({ _id: cohort });
-    await this.dropGeneration(before?.retired ?? null);
+  private async build(cohort: string, mark: string | null, options: RefreshOptions): Promise<ReadModelPointer> {
+    const before = (await this.pointers.findOne({ _id: cohort })) ?? emptyPointer(cohort);
+    await this.dropGeneration(before.pending);
+    await this.dropGeneration(before.retired);
     const { roster, courses } = await this.sourcesOf(cohort);
     const participants = buildParticipants(cohort, roster, courses);
     const generation = generationName(cohort);
-    for (const part of chunks(documentsOf(cohort, participants), INSERT_CHUNK)) await this.generationOf(generation).insertMany(part, { ordered: true });
+    await this.pointers.replaceOne({ _id: cohort }, { ...before, pending: generation, retired: null }, { upsert: true });
+    const buckets = bucketsOf(participants);
+    for (const part of chunks(buckets, INSERT_CHUNK)) await this.people(generation).insertMany(part, { ordered: true });
+    for (const part of chunks(pagesOf(cohort, participants), INSERT_CHUNK)) await this.pages(generation).insertMany(part, { ordered: true });
     const pointer: ReadModelPointer = {
       _id: cohort,
       cohort,
       generation,
-      retired: before?.generation ?? null,
+      pending: null,
+      retired: before.generation,
       pages: Math.ceil(participants.length / PAGE_SIZE),
+      buckets: buckets.length,
       participants: participants.length,
       builtAt: new Date(),
       builtFrom: mark,
     };
     await this.pointers.replaceOne({ _id: cohort }, pointer, { upsert: true });
-    await this.dropGeneration(pointer.retired);
+    if (options.dropReplaced) await this.dropGeneration(pointer.retired);
     return pointer;
   }
 
@@ -169,7 +202,7 @@ export class ReadModel {
     try {
       do {
         mark = await this.deps.marks.currentMark(changeTopic(cohort));
-        pointer = await this.build(cohort, mark);
+        pointer = await this.build(cohort, mark, options);
         lease.assertHeld();
       } while ((await this.deps.marks.currentMark(changeTopic(cohort))) !== mark);
     } finally {
@@ -191,32 +224,46 @@ export class ReadModel {
     return this.pointers.findOne({ _id: cohort });
   }
 
-  /** One participant's document: the pointer and the participant, two reads by `_id`. */
+  /** One participant: the pointer and their bucket, two reads by `_id`. */
   async readParticipant(cohort: string, key: string): Promise<ParticipantProgress | null> {
     const pointer = await this.readPointer(cohort);
     if (!pointer?.generation) return null;
-    const doc = (await this.generationOf(pointer.generation).findOne({ _id: participantId(key) })) as ParticipantDoc | null;
-    return doc ? withoutId(doc) : null;
+    const doc = await this.people(pointer.generation).findOne({ _id: bucketId(bucketOf(key, pointer.buckets)) });
+    return (doc && unpack(doc).find((p) => p.key === key)) ?? null;
   }
 
-  /** Page `n` (from 0) of the cohort in name order: one read by `_id` after the pointer. */
-  async readPage(pointer: ReadModelPointer, n: number): Promise<ParticipantProgress[]> {
+  /** Page `n` (from 0) of the cohort in name order: one read by `_id` after the pointer; null when that generation has gone. */
+  async readPage(pointer: ReadModelPointer, n: number): Promise<ParticipantProgress[] | null> {
     if (!pointer.generation || n < 0 || n >= pointer.pages) return [];
-    const doc = (await this.generationOf(pointer.generation).findOne({ _id: pageId(n) })) as PageDoc | null;
-    return doc ? (JSON.parse(Buffer.from(doc.participants.buffer).toString('utf8')) as ParticipantProgress[]) : [];
+    const doc = (await this.pages(pointer.generation).findOne({ _id: pageId(n) })) as PackedDoc | null;
+    return doc ? unpack(doc) : null;
   }
 
-  /** Every participant of the cohort in name order, page by page. */
-  async readAllParticipants(pointer: ReadModelPointer): Promise<ParticipantProgress[]> {
-    const all: ParticipantProgress[] = [];
-    for (let n = 0; n < pointer.pages; n += 1) all.push(...(await this.readPage(pointer, n)));
-    return all;
+  /**
+   * Every participant of the cohort in name order, page by page. A build that lands while
+   * the pages are read leaves the generation being read in place; two builds in that time
+   * remove it, and the reading starts again from the newer one.
+   */
+  async readAllParticipants(cohort: string): Promise<ParticipantProgress[] | null> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const pointer = await this.readPointer(cohort);
+      if (!pointer) return null;
+      const all: ParticipantProgress[] = [];
+      let complete = true;
+      for (let n = 0; n < pointer.pages && complete; n += 1) {
+        const page = await this.readPage(pointer, n);
+        if (page) all.push(...page);
+        else complete = false;
+      }
+      if (complete) return all;
+    }
+    throw new Error(`the read model of cohort "${cohort}" kept changing while it was read`);
   }
 
   async readRollup(cohort: string, scope: Rollup['scope'], name: string, programme: string): Promise<Rollup | null> {
     const pointer = await this.readPointer(cohort);
     if (!pointer?.generation) return null;
-    const doc = (await this.generationOf(pointer.generation).findOne({ _id: rollupId(scope, name, programme) })) as RollupDoc | null;
+    const doc = (await this.pages(pointer.generation).findOne({ _id: rollupId(scope, name, programme) })) as RollupDoc | null;
     return doc ? withoutId(doc) : null;
   }
 
@@ -224,8 +271,7 @@ export class ReadModel {
   async deleteReadModel(cohort: string): Promise<void> {
     const pointer = await this.readPointer(cohort);
     if (!pointer) return;
-    await this.dropGeneration(pointer.generation);
-    await this.dropGeneration(pointer.retired);
+    for (const generation of [pointer.generation, pointer.pending, pointer.retired]) await this.dropGeneration(generation);
     await this.pointers.deleteOne({ _id: cohort });
   }
 }

@@ -50,7 +50,7 @@ export class Retention {
     if (!unlinked || !link) return { unlinked, students: 0 };
     const students = await sync.deleteCourseData(courseKeyId(platform, courseId));
     // The cohort's pages and exports must stop showing what was just deleted.
-    await readModel.refreshCohort(link.cohort);
+    await readModel.refreshCohort(link.cohort, { dropReplaced: true });
     return { unlinked, students };
   }
 

@@ -8,7 +8,7 @@ import { SyncService, type SyncDeps, type SyncStores } from './service';
 export { SyncService, type SyncDeps, type SyncProgress, type SyncRequest, type SyncStores } from './service';
 export { RunRecords, type SyncRun, type CourseRunResult } from './runs';
 export { syncStatusOf, type PlatformRun } from './status';
-export { SyncStore, type CourseSyncState, type StudentRecord } from './store';
+export { SyncStore, bucketOf, type CourseSyncState, type StudentRecord } from './store';
 export { Lease, Leases } from './lease';
 
 /** The sync as the service and the CLI run it: linked courses, each platform's stored Canvas connection. */

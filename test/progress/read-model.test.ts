@@ -155,4 +155,29 @@ describe('the progress read model', () => {
     }
     await expectEverySurfaceMatchesTruth();
   });
+
+  it('lets a reader still on the previous generation finish after a rebuild', async () => {
+    const { readModel } = t.runtime.stores;
+    const before = (await readModel.readPointer(COHORT))!;
+    const firstPage = await readModel.readPage(before, 0);
+    await readModel.refreshCohort(COHORT);
+    expect((await readModel.readPointer(COHORT))!.generation).not.toBe(before.generation);
+    expect(await readModel.readPage(before, 0)).toEqual(firstPage);
+  });
+
+  it('keeps no copy of an unlinked course’s participants, in any generation', async () => {
+    const [, mentorCourse] = sim.data.courses;
+    const mentorIds = [...sim.expectedProgress(mentorCourse.id).students.keys()];
+    await t.runtime.retention.unlinkCourseAndData(PLATFORM, mentorCourse.id);
+    const names = (await t.runtime.stores.store.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('ecf_readmodel_'));
+    const pointer = (await t.runtime.stores.readModel.readPointer(COHORT))!;
+    expect(names.sort()).toEqual([`ecf_${pointer.generation}_pages`, `ecf_${pointer.generation}_people`]);
+    const docs = (await Promise.all(names.map((n) => t.runtime.stores.store.db.collection(n).find({}).toArray()))).flat();
+    // Participants are packed in Binary fields: read them as the text they are.
+    const stored = docs.map((doc) => (doc.participants?.buffer ? Buffer.from(doc.participants.buffer).toString('utf8') : JSON.stringify(doc))).join('\n');
+    expect(stored).toContain('canvas:');
+    for (const id of mentorIds) expect(stored.includes(`canvas:${id}`)).toBe(false);
+    const all = await t.runtime.stores.readModel.readAllParticipants(COHORT);
+    expect(all?.some((p) => mentorIds.includes(p.canvasUserId ?? ''))).toBe(false);
+  });
 });
