@@ -19,6 +19,13 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const int = (n: number) => n.toLocaleString('en-GB');
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** A generation is two collections (participant buckets, and pages with rollups): src/progress/read-model.ts. */
+async function documentsOf(generation: string | null): Promise<number> {
+  if (!generation) return 0;
+  const counts = await Promise.all(['people', 'pages'].map((part) => mongoose.connection.db!.collection(`ecf_${generation}_${part}`).estimatedDocumentCount()));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
 async function connect(job: ReadModelJob, monitorCommands: boolean): Promise<void> {
   mongoose.set('strictQuery', true);
   await mongoose.connect(job.uri, { dbName: job.dbName, serverSelectionTimeoutMS: 5000, monitorCommands });
@@ -107,7 +114,7 @@ async function refresh(job: RefreshJob): Promise<RefreshOutcome> {
   await clock('end');
   const figures = memory.stop();
   const storeFigures = store?.targetSnapshot() ?? null;
-  const documents = pointer?.generation ? await mongoose.connection.db!.collection(`ecf_${pointer.generation}`).estimatedDocumentCount() : 0;
+  const documents = await documentsOf(pointer?.generation ?? null);
   const outcome: RefreshOutcome = {
     kind: 'refresh',
     run: job.run,
