@@ -3,24 +3,18 @@ import { generateKeyPair } from 'jose';
 import request from 'supertest';
 import { CLAIM, type DevPlatform } from '../../dev-platform';
 import { launchTool, type LaunchTamper } from '../../dev-platform/launcher';
-import { startTestService, type TestService } from '../support/service';
-import { startIndependentPlatform, storedCounts } from './support';
+import type { TestService } from '../support/service';
+import { startIndependentPlatform, startServiceWithPlatform, storedCounts } from './support';
 
 let t: TestService;
 let platform: DevPlatform;
-let closePlatform: () => Promise<void>;
+
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTestService();
-  const independent = await startIndependentPlatform(t.url);
-  platform = independent.platform;
-  closePlatform = independent.close;
-  await t.runtime.registry.add(platform.registrationForTool);
+  ({ t, platform, close } = await startServiceWithPlatform());
 });
-afterAll(async () => {
-  await closePlatform();
-  await t.close();
-});
+afterAll(() => close());
 
 const launch = (user: 'ect' | 'mentor' | 'facilitator' | 'admin', tamper?: LaunchTamper, messageType?: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest') =>
   launchTool({ toolUrl: t.url, platform, user, tamper, messageType, crossSite: true });

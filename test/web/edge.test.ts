@@ -6,24 +6,18 @@ import request from 'supertest';
 import { CLAIM, type DevPlatform } from '../../dev-platform';
 import { launchTool, type LaunchTamper } from '../../dev-platform/launcher';
 import { runCliProcess, startServiceProcess } from '../support/processes';
-import { freePort, freshDatabaseUri, startTestService, testConfig, type TestService } from '../support/service';
-import { startIndependentPlatform, storedCounts } from '../lti/support';
+import { freePort, freshDatabaseUri, testConfig, type TestService } from '../support/service';
+import { startIndependentPlatform, startServiceWithPlatform, storedCounts } from '../lti/support';
 
 let t: TestService;
 let platform: DevPlatform;
-let closePlatform: () => Promise<void>;
+
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTestService();
-  const independent = await startIndependentPlatform(t.url);
-  platform = independent.platform;
-  closePlatform = independent.close;
-  await t.runtime.registry.add(platform.registrationForTool);
+  ({ t, platform, close } = await startServiceWithPlatform());
 });
-afterAll(async () => {
-  await closePlatform();
-  await t.close();
-});
+afterAll(() => close());
 
 const launch = (user: 'ect' | 'mentor' | 'facilitator' | 'admin', tamper?: LaunchTamper) => launchTool({ toolUrl: t.url, platform, user, tamper, crossSite: true });
 const sessionPathOf = (finalUrl: string) => new URL(finalUrl).pathname;

@@ -1,25 +1,19 @@
 import request from 'supertest';
 import type { DevPlatform } from '../../dev-platform';
 import { launchTool } from '../../dev-platform/launcher';
-import { startIndependentPlatform } from '../lti/support';
-import { startTestService, type TestService } from '../support/service';
+import { startServiceWithPlatform } from '../lti/support';
+import type { TestService } from '../support/service';
 
 /** The default limits, as a school behind one address meets them. */
 let t: TestService;
 let platform: DevPlatform;
-let closePlatform: () => Promise<void>;
+
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  t = await startTestService();
-  const independent = await startIndependentPlatform(t.url);
-  platform = independent.platform;
-  closePlatform = independent.close;
-  await t.runtime.registry.add(platform.registrationForTool);
+  ({ t, platform, close } = await startServiceWithPlatform());
 });
-afterAll(async () => {
-  await closePlatform();
-  await t.close();
-});
+afterAll(() => close());
 
 const launchOnce = () => launchTool({ toolUrl: t.url, platform, user: 'ect', crossSite: true });
 
