@@ -25,6 +25,9 @@ import { buildParticipants, buildRollups, type ParticipantProgress, type Rollup,
 export const PAGE_SIZE = 1000;
 const PARTICIPANTS_PER_BUCKET = 100;
 const INSERT_CHUNK = 10;
+/** A build of 10,000 takes seconds (bench/README.md); a deletion waits this long for one in progress. */
+const WAIT_FOR_BUILD_MS = 120_000;
+const LEASE_RETRY_MS = 250;
 
 export interface ReadModelPointer {
   _id: string;
@@ -165,7 +168,7 @@ export class ReadModel {
       cohort,
       generation,
       pending: null,
-      retired: before.generation,
+      retired: options.dropReplaced ? null : before.generation,
       pages: Math.ceil(participants.length / PAGE_SIZE),
       buckets: buckets.length,
       participants: participants.length,
@@ -173,7 +176,7 @@ export class ReadModel {
       builtFrom: mark,
     };
     await this.pointers.replaceOne({ _id: cohort }, pointer, { upsert: true });
-    if (options.dropReplaced) await this.dropGeneration(pointer.retired);
+    if (options.dropReplaced) await this.dropGeneration(before.generation);
     return pointer;
   }
 
@@ -195,7 +198,7 @@ export class ReadModel {
   }
 
   private async buildUntilCurrent(cohort: string, options: RefreshOptions): Promise<ReadModelPointer | null> {
-    const lease = await this.deps.leases.acquire(`read-model:${cohort}`, { slotMs: options.leaseSlotMs });
+    const lease = await this.takeLease(cohort, options);
     if (!lease) return null;
     let pointer: ReadModelPointer;
     let mark: string | null;
@@ -211,6 +214,20 @@ export class ReadModel {
     // A caller that marked a change while we were releasing found the lease still ours.
     if ((await this.deps.marks.currentMark(changeTopic(cohort))) !== mark) return (await this.buildUntilCurrent(cohort, options)) ?? pointer;
     return pointer;
+  }
+
+  /**
+   * The cohort's build lease. A refresh that deletes data waits for a build in progress (whose
+   * replaced generation it could not drop) rather than leaving the work to it.
+   */
+  private async takeLease(cohort: string, options: RefreshOptions) {
+    const waitUntil = Date.now() + (options.dropReplaced ? WAIT_FOR_BUILD_MS : 0);
+    for (;;) {
+      const lease = await this.deps.leases.acquire(`read-model:${cohort}`, { slotMs: options.leaseSlotMs });
+      if (lease || !options.dropReplaced) return lease;
+      if (Date.now() >= waitUntil) throw new Error(`the read model of cohort "${cohort}" stayed busy for ${WAIT_FOR_BUILD_MS / 1000} s; run \`ecf-progress progress rebuild --cohort "${cohort}"\` to finish removing the data`);
+      await new Promise((resolve) => setTimeout(resolve, LEASE_RETRY_MS));
+    }
   }
 
   /** Every cohort that has a linked course or a roster entry. */

@@ -180,4 +180,21 @@ describe('the progress read model', () => {
     const all = await t.runtime.stores.readModel.readAllParticipants(COHORT);
     expect(all?.some((p) => mentorIds.includes(p.canvasUserId ?? ''))).toBe(false);
   });
+
+  it('makes a deletion wait for a build in progress, so no copy of the deleted course is left to it', async () => {
+    const [ectCourse] = sim.data.courses;
+    const ectIds = new Set(sim.expectedProgress(ectCourse.id).students.keys());
+    const { readModel, leases, marks } = t.runtime.stores;
+    expect((await readModel.readAllParticipants(COHORT))?.some((p) => ectIds.has(p.canvasUserId ?? ''))).toBe(true);
+    const building = (await leases.acquire(`read-model:${COHORT}`))!;
+    const markBefore = await marks.currentMark(`read-model:${COHORT}`);
+    const unlinking = t.runtime.retention.unlinkCourseAndData(PLATFORM, ectCourse.id);
+    // The deletion has asked for a rebuild (its change mark) and is now waiting for the lease.
+    while ((await marks.currentMark(`read-model:${COHORT}`)) === markBefore) await new Promise((resolve) => setImmediate(resolve));
+    await building.release();
+    expect((await unlinking).unlinked).toBe(true);
+    expect((await readModel.readAllParticipants(COHORT))?.some((p) => ectIds.has(p.canvasUserId ?? ''))).toBe(false);
+    const pointer = (await readModel.readPointer(COHORT))!;
+    expect(pointer.retired).toBeNull();
+  });
 });
