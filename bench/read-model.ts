@@ -14,8 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import mongoose from 'mongoose';
-import { startEmbeddedServer, type EmbeddedServer, type EngineChoice } from '../src/db/embedded';
+import type { EmbeddedServer } from '../src/db/embedded';
 import { ensureStore } from '../src/db/store-setup';
 import { ROSTER_COLUMNS, SCHOOL_COLUMNS } from '../src/people';
 import { benchStores } from './stores';
@@ -24,7 +23,8 @@ import { cpuMsOf, distribution } from './measure';
 import { readModelSection, type CorrectnessResult, type Measured, type ReadModelResults } from './read-model-report';
 import type { ReadModelJob, ReadModelOutcome, ReadModelReply, ReadsOutcome, RefreshOutcome, SyncOutcome } from './read-model-protocol';
 import { replaceGenerated, seconds, type TargetResult } from './report';
-import { SimProcess } from './sim-process';
+import { openBenchEnvironment } from './environment';
+import type { SimProcess } from './sim-process';
 import type { SimStudent, TruthFigures } from './sim-protocol';
 
 const FULL_PARTICIPANTS = 10_000;
@@ -274,24 +274,7 @@ async function main(): Promise<number> {
   const cpus = os.cpus();
   const loadAverageAtStart = os.loadavg();
   say(`bench:read-model — ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), Node ${process.version}, ${int(participants)} participants, seed ${seed}; load average ${loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecf-bench-db-'));
-  const choice = (process.env.EMBEDDED_DB as EngineChoice | undefined) ?? 'auto';
-  const server = await startEmbeddedServer(dir, choice, say);
-  say(`store: ${server.engine} at ${server.uri} (files in ${dir})`);
-  const sim = await SimProcess.spawn();
-  const cleanup = async () => {
-    await mongoose.connection.db?.dropDatabase().catch(() => undefined);
-    await mongoose.disconnect().catch(() => undefined);
-    await sim.close().catch(() => undefined);
-    await server.stop().catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const interrupted = () => {
-    say('\ninterrupted: stopping the simulator and the database');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const { server, sim, cleanup } = await openBenchEnvironment(say);
 
   const errors: string[] = [];
   let setup: ReadModelResults['setup'] = { schools: 0, rosterRows: 0, rosterImportMs: 0, rosterBuildMs: 0 };

@@ -13,13 +13,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
-import { startEmbeddedServer, type EmbeddedServer, type EngineChoice } from '../src/db/embedded';
+import type { EmbeddedServer } from '../src/db/embedded';
 import { checkStore } from './check';
 import { COURSES, ITEMS_PER_MODULE, MODULES_DESCRIPTION, PLATFORM, SIMULATOR_DESCRIPTION, prepareCohort, type PreparedCohort } from './cohort';
 import { cpuMsOf } from './measure';
 import { resultsSection, seconds, updateReadme, type BenchResults, type RunKind, type RunResult, type TargetResult } from './report';
 import type { RunJob, RunMeasurement, RunReply } from './run-protocol';
-import { SimProcess } from './sim-process';
+import { openBenchEnvironment } from './environment';
+import type { SimProcess } from './sim-process';
 
 const INCREMENTAL_FRACTION = 0.05;
 const USER_AGENT = 'ecf-progress-bench/0.1 (bench/sync.ts)';
@@ -185,24 +186,8 @@ async function main(): Promise<number> {
 
   const cpus = os.cpus();
   say(`bench:sync — ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), Node ${process.version}, sizes ${sizes.join(', ')}, seed ${seed}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecf-bench-db-'));
-  const choice = (process.env.EMBEDDED_DB as EngineChoice | undefined) ?? 'auto';
-  const server = await startEmbeddedServer(dir, choice, say);
-  say(`store: ${server.engine} at ${server.uri} (files in ${dir})`);
-  const sim = await SimProcess.spawn();
+  const { server, sim, cleanup } = await openBenchEnvironment(say);
   const bench: Bench = { server, sim, seed, runs: [] };
-  const cleanup = async () => {
-    await mongoose.disconnect().catch(() => undefined);
-    await sim.close().catch(() => undefined);
-    await server.stop().catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const interrupted = () => {
-    say('\ninterrupted: stopping the simulator and the database');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
 
   try {
     for (const size of [...sizes].sort((a, b) => a - b)) {
