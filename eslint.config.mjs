@@ -22,6 +22,8 @@ const LAYERS = [
   ['people'],
   ['sync'],
   ['progress'],
+  ['audits', 'meetings'],
+  ['participants'],
   ['lti'],
   ['retention'],
   ['web'],

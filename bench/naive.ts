@@ -75,7 +75,7 @@ async function naiveCourse(client: CanvasClient, link: CourseLink, runId: string
   }
   const fetched = performance.now();
   records.sort((a, b) => a.userId.localeCompare(b.userId));
-  await benchStores().sync.writeGeneration(state, runId, records, syncedStateChanges(link, plan, runId, now, new Date(now)));
+  await benchStores().sync.writeGeneration(state, runId, records, syncedStateChanges(link, plan, runId, now, new Date(now), api.canvasUrl));
   return { courseId: link.courseId, students: records.length, modules: canvasModules.length, fetchMs: fetched - started, writeMs: performance.now() - fetched };
 }
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CLAIM, ID_TOKEN_LIFETIME_S, SCOPE, type MessageType } from './constants';
+import { AGS_SCOPES, CLAIM, ID_TOKEN_LIFETIME_S, SCOPE, type MessageType } from './constants';
 import type { DemoAccount, DemoCourse, DemoUser } from './demo-data';
+import type { LineItem } from './gradebook';
 import type { Registration } from './registrations';
+import { lineItemsUrl } from './urls';
 
 /** An id_token payload. The LTI claims are keyed by their full URIs (see `CLAIM`). */
 export interface IdTokenClaims {
@@ -39,12 +41,14 @@ export interface BuildClaimsInput {
   /** The registration the launch is for; the default registration when left out. */
   clientId?: string;
   targetLinkUri?: string;
-  /** Canvas placement name; `course_navigation`, or `link_selection` for deep linking, by default. */
+  /** Canvas placement name; by default `course_navigation`, `link_selection` for deep linking, null for an assignment. */
   placement?: string | null;
   /** Seconds since the epoch; Canvas stamps it at login initiation, not at authorization. */
   iat?: number;
   /** The deep-linking `data` value the tool must echo; random by default. */
   deepLinkingData?: string;
+  /** Launch this assignment: its resource link, custom fields and AGS `lineitem`. */
+  lineItem?: LineItem;
 }
 
 export interface ClaimsContext {
@@ -104,8 +108,11 @@ export function buildClaims(context: ClaimsContext, registration: Registration, 
   const showName = level === 'public' || level === 'name_only';
   const showEmail = level === 'public' || level === 'email_only';
 
+  const { lineItem } = input;
+  const agsScopes = registration.scopes.filter((scope) => AGS_SCOPES.includes(scope));
+
   const custom = {
-    ...expandCustom({ ...registration.customParameters, ...message?.customParameters }, { user, course, canvasApiBaseUrl }),
+    ...expandCustom({ ...registration.customParameters, ...message?.customParameters, ...lineItem?.custom }, { user, course, canvasApiBaseUrl }),
     ...user.custom,
     ...input.custom,
   };
@@ -123,7 +130,10 @@ export function buildClaims(context: ClaimsContext, registration: Registration, 
     [CLAIM.deploymentId]: registration.deploymentId,
     [CLAIM.targetLinkUri]: input.targetLinkUri ?? message?.targetLinkUri ?? registration.targetLinkUri,
     // A course-navigation launch has no resource link of its own; the course stands in for it.
-    ...(deepLinking ? {} : { [CLAIM.resourceLink]: { id: course.contextId, title: message?.label ?? registration.clientName } }),
+    // An assignment's is the link placed by deep linking, titled as the assignment.
+    ...(deepLinking
+      ? {}
+      : { [CLAIM.resourceLink]: lineItem ? { id: lineItem.resourceLinkId, title: lineItem.label } : { id: course.contextId, title: message?.label ?? registration.clientName } }),
     [CLAIM.context]: {
       id: course.contextId,
       label: course.label,
@@ -148,9 +158,21 @@ export function buildClaims(context: ClaimsContext, registration: Registration, 
       product_family_code: 'canvas',
     },
     locale: 'en',
-    [CLAIM.placement]: input.placement === undefined ? (deepLinking ? 'link_selection' : 'course_navigation') : input.placement,
+    // An assignment launch comes from the assignment page, which has no placement: Canvas sends null.
+    [CLAIM.placement]: input.placement === undefined ? (deepLinking ? 'link_selection' : lineItem ? null : 'course_navigation') : input.placement,
     [CLAIM.lti11LegacyUserId]: user.lti11Id,
-    [CLAIM.lti1p1]: { user_id: user.lti11Id, ...(deepLinking ? {} : { resource_link_id: course.contextId }) },
+    [CLAIM.lti1p1]: { user_id: user.lti11Id, ...(deepLinking || lineItem ? {} : { resource_link_id: course.contextId }) },
+    // Canvas sends this on every course launch when the key holds an AGS scope; `lineitem` only
+    // when the launch is an assignment's (ResourceLinkRequest#add_line_item_url_to_ags_claim!).
+    ...(agsScopes.length > 0
+      ? {
+          [CLAIM.agsEndpoint]: {
+            scope: agsScopes,
+            lineitems: lineItemsUrl(issuer, course.canvasCourseId),
+            ...(lineItem && !deepLinking ? { lineitem: lineItem.url } : {}),
+          },
+        }
+      : {}),
     ...(registration.scopes.includes(SCOPE.nrps)
       ? {
           [CLAIM.namesRoleService]: {

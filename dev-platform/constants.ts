@@ -17,6 +17,7 @@ export const CLAIM = {
   lti11LegacyUserId: `${LTI}lti11_legacy_user_id`,
   lti1p1: `${LTI}lti1p1`,
   namesRoleService: 'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice',
+  agsEndpoint: 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint',
   deepLinkingSettings: `${LTI_DL}deep_linking_settings`,
   contentItems: `${LTI_DL}content_items`,
   deepLinkingData: `${LTI_DL}data`,
@@ -53,6 +54,13 @@ export const SCOPE = {
 
 /** Scopes a developer key may hold; Canvas refuses a registration that asks for any other. */
 export const LTI_SCOPES: readonly string[] = Object.values(SCOPE);
+
+/** Canvas's `TokenScopes::LTI_AGS_SCOPES`: a key holding any of them gets the AGS endpoint claim. */
+export const AGS_SCOPES: readonly string[] = [SCOPE.agsLineItem, SCOPE.agsLineItemReadonly, SCOPE.agsResultReadonly, SCOPE.agsScore, SCOPE.canvasAgsProgress];
+
+/** The values an AGS 2.0 score may carry (Canvas validates both). */
+export const ACTIVITY_PROGRESS: readonly string[] = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'];
+export const GRADING_PROGRESS: readonly string[] = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'];
 
 export type MessageType = 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest';
 export const MESSAGE_TYPES: readonly MessageType[] = ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'];

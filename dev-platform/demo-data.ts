@@ -127,3 +127,8 @@ export const DEMO_ACCOUNT: DemoAccount = {
   ltiGuid: '7ydsKWs-WZbGiy53eYbQtOtD0Lg:canvas-lms',
   name: 'Development Canvas',
 };
+
+/** The student an assignment in this course is launched as (the ECT, or the mentor in the mentor course). */
+export function demoStudentOf(canvasCourseId: string): DemoUser | undefined {
+  return Object.values(DEMO_USERS).find((user) => user.course.canvasCourseId === canvasCourseId && user.roles.includes(ROLE.learner));
+}

@@ -1,5 +1,7 @@
 import { STORAGE_TARGET } from './constants';
 import type { DeepLinkResult } from './deep-linking';
+import { DEMO_USERS } from './demo-data';
+import type { GradebookEntry, LineItem } from './gradebook';
 import type { Registration } from './registrations';
 import type { PlatformUrls } from './urls';
 
@@ -82,7 +84,62 @@ const LAUNCH_CHOICES = [
   { value: 'deep-link', label: 'Place a link (deep linking)' },
 ] as const;
 
-export function demoPage(urls: PlatformUrls, toolUrl: string, registrations: readonly Registration[]): string {
+/** Opens the assignment as its course's student; `target` leaves it out to stay in the current frame. */
+function openAssignmentForm(urls: PlatformUrls, lineItem: LineItem, target?: string): string {
+  return `<form method="post" action="${escapeHtml(urls.launch)}"${target ? ` target="${escapeHtml(target)}"` : ''}>
+<input type="hidden" name="client_id" value="${escapeHtml(lineItem.clientId)}">
+<input type="hidden" name="line_item" value="${escapeHtml(lineItem.id)}">
+<input type="hidden" name="in_frame" value="yes">
+<button type="submit" name="as" value="assignment" class="secondary">Open as an assignment</button>
+</form>`;
+}
+
+function scrollingTable(id: string, headings: readonly string[], rows: readonly string[]): string {
+  return `<div class="table-scroll" role="region" aria-labelledby="${id}" tabindex="0">
+<table aria-labelledby="${id}">
+<thead><tr>${headings.map((heading) => `<th scope="col">${heading}</th>`).join('')}</tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+</div>`;
+}
+
+/** Assignments (links placed with a gradebook column) and the scores the tool sent for them. */
+function gradebookSection(urls: PlatformUrls, gradebook: { lineItems: readonly LineItem[]; scores: readonly GradebookEntry[] }): string {
+  const nameOf = (sub: string) => Object.values(DEMO_USERS).find((user) => user.sub === sub)?.name ?? sub;
+  const assignments = gradebook.lineItems.length
+    ? scrollingTable(
+        'assignments-heading',
+        ['Assignment', 'Course', 'Points', 'Launch'],
+        gradebook.lineItems.map(
+          (item) =>
+            `<tr><td>${escapeHtml(item.label)}</td><td><code>${escapeHtml(item.courseId)}</code></td><td>${item.scoreMaximum}</td><td>${openAssignmentForm(urls, item, 'tool-frame')}</td></tr>`,
+        ),
+      )
+    : '<p>None yet: place a link that asks for a gradebook column (deep linking with a <code>lineItem</code>).</p>';
+  const scores = gradebook.scores.length
+    ? scrollingTable(
+        'gradebook-heading',
+        ['Student', 'Assignment', 'Score', 'Time'],
+        gradebook.scores.map(
+          (score) =>
+            `<tr><td>${escapeHtml(nameOf(score.userSub))}</td><td>${escapeHtml(score.lineItem.label)}</td><td>${score.scoreGiven ?? '–'} / ${score.scoreMaximum ?? '–'} <span>(${escapeHtml(`${score.activityProgress}, ${score.gradingProgress}`)})</span></td><td><time datetime="${escapeHtml(score.timestamp)}">${escapeHtml(score.timestamp)}</time></td></tr>`,
+        ),
+      )
+    : '<p>No scores received yet.</p>';
+  return `<h2 id="assignments-heading">Assignments</h2>
+${assignments}
+<h2 id="gradebook-heading">Gradebook</h2>
+${scores}`;
+}
+
+export function demoPage(
+  urls: PlatformUrls,
+  toolUrl: string,
+  registrations: readonly Registration[],
+  gradebook: { lineItems: readonly LineItem[]; scores: readonly GradebookEntry[] } = { lineItems: [], scores: [] },
+): string {
   const [first] = registrations;
   const registrationPicker =
     registrations.length > 1
@@ -125,6 +182,8 @@ ${buttons}
 </fieldset>
 </form>
 
+${gradebookSection(urls, gradebook)}
+
 <h2 id="registrations-heading">Registrations</h2>
 <div class="table-scroll" role="region" aria-labelledby="registrations-heading" tabindex="0">
 <table aria-labelledby="registrations-heading">
@@ -163,17 +222,22 @@ function customTable(custom: Record<string, string>): string {
   return `<dl>${entries.map(([name, value]) => `<dt><code>${escapeHtml(name)}</code></dt><dd><code>${escapeHtml(value)}</code></dd>`).join('')}</dl>`;
 }
 
-export function deepLinkResultPage(urls: PlatformUrls, result: DeepLinkResult): string {
+export function deepLinkResultPage(urls: PlatformUrls, result: DeepLinkResult, lineItems: readonly LineItem[] = []): string {
+  const assignment = (id: string | undefined) => {
+    const lineItem = lineItems.find((candidate) => candidate.id === id);
+    // Shown inside the tool frame, so the launch stays in it.
+    return lineItem ? `Assignment “${escapeHtml(lineItem.label)}”, out of ${lineItem.scoreMaximum}${openAssignmentForm(urls, lineItem)}` : 'none';
+  };
   const rows = result.items
     .map(
       (item) =>
-        `<tr><td>${escapeHtml(item.title ?? '(no title)')}</td><td><code>${escapeHtml(item.type)}</code>${item.accepted ? '' : ' (not offered: Canvas would drop it)'}</td><td>${item.url ? `<code>${escapeHtml(item.url)}</code>` : 'the tool’s default launch URL'}</td><td>${customTable(item.custom)}</td></tr>`,
+        `<tr><td>${escapeHtml(item.title ?? '(no title)')}</td><td><code>${escapeHtml(item.type)}</code>${item.accepted ? '' : ' (not offered: Canvas would drop it)'}</td><td>${item.url ? `<code>${escapeHtml(item.url)}</code>` : 'the tool’s default launch URL'}</td><td>${customTable(item.custom)}</td><td>${assignment(item.lineItemId)}</td></tr>`,
     )
     .join('\n');
   const table = result.items.length
     ? `<div class="table-scroll" role="region" aria-label="Placed items" tabindex="0">
 <table aria-label="Placed items">
-<thead><tr><th scope="col">Title</th><th scope="col">Type</th><th scope="col">URL</th><th scope="col">Custom parameters</th></tr></thead>
+<thead><tr><th scope="col">Title</th><th scope="col">Type</th><th scope="col">URL</th><th scope="col">Custom parameters</th><th scope="col">Gradebook column</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

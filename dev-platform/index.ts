@@ -1,10 +1,12 @@
 import type express from 'express';
 import type { JWK } from 'jose';
+import { AgsService } from './ags';
 import type { BuildClaimsInput, IdTokenClaims } from './claims';
 import { SCOPE } from './constants';
 import { DeepLinkingService, type DeepLinkResult } from './deep-linking';
 import { DEMO_ACCOUNT, DEMO_COURSE, DEMO_USERS, type DemoCourse, type DemoUser, type DemoUserKey } from './demo-data';
 import { DynamicRegistrationService } from './dynamic-registration';
+import { Gradebook, type CreateLineItemInput, type GradebookEntry, type LineItem } from './gradebook';
 import { loadPlatformKey, type KeyPairInput } from './keys';
 import { LaunchService, type AuthOverrides, type AuthResponse, type LoginInitiationFields, type LoginInitiationOptions } from './launches';
 import { RegistrationStore, type Registration } from './registrations';
@@ -19,6 +21,7 @@ export { applyClaimsTamper, type BuildClaimsInput, type ClaimsPatch, type Claims
 export type { DeepLinkResult, PlacedItem } from './deep-linking';
 export { DeepLinkError } from './deep-linking';
 export type { DemoCourse, DemoUser, DemoUserKey } from './demo-data';
+export type { CreateLineItemInput, GradebookEntry, LineItem } from './gradebook';
 export type { KeyPairInput } from './keys';
 export { AuthRequestRejected, type AuthOverrides, type AuthResponse, type LoginInitiationFields, type LoginInitiationOptions } from './launches';
 export type { Registration } from './registrations';
@@ -76,6 +79,15 @@ export interface DevPlatform {
   startDynamicRegistration(registrationLink: string): Promise<string>;
   /** What `/deep-link-return` does; throws `DeepLinkError` when Canvas would refuse the response. */
   verifyDeepLinkingResponse(jwt: string): Promise<DeepLinkResult>;
+  /** An assignment with a gradebook column, as a link placed with a `lineItem` makes one. */
+  createLineItem(input: CreateLineItemInput): LineItem;
+  lineItems(): LineItem[];
+  /** The latest score per line item and user. */
+  gradebook(): GradebookEntry[];
+  /** Every score accepted, oldest first. */
+  scores(): GradebookEntry[];
+  /** The next `count` score POSTs answer `status` (503 by default) before any check; replaces earlier calls. */
+  failScores(count: number, status?: number): void;
 }
 
 function baseUrl(label: string, value: string): string {
@@ -106,7 +118,8 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
     initiateLoginUri: `${toolUrl}/lti/login`,
     targetLinkUri: `${toolUrl}/lti/launch`,
     jwksUri: `${toolUrl}/lti/keys`,
-    scopes: [SCOPE.nrps],
+    // As the tool's developer key JSON asks (src/lti/canvas-config.ts).
+    scopes: [SCOPE.nrps, SCOPE.agsLineItemReadonly, SCOPE.agsScore],
     privacyLevel: 'public',
     customParameters: { canvas_user_id: '$Canvas.user.id', canvas_course_id: '$Canvas.course.id' },
     messages: [
@@ -116,6 +129,7 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
     source: 'default',
   };
   const registrations = new RegistrationStore(builtIn);
+  const gradebook = new Gradebook({ issuer, defaultClientId: builtIn.clientId, defaultCourse: DEMO_COURSE });
   const sign = (claims: Record<string, unknown>, signOptions?: SignOptions) => signJwt(claims, key, signOptions);
   const launches = new LaunchService({
     issuer,
@@ -128,11 +142,13 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
     registrations,
     defaultClientId: builtIn.clientId,
     secret,
+    gradebook,
     sign,
   });
   const dynamicRegistration = new DynamicRegistrationService({ urls, toolUrl, account: DEMO_ACCOUNT, registrations, secret });
   const tokens = new TokenService({ tokenUrl: urls.token, registrations, verifier, secret });
-  const deepLinking = new DeepLinkingService({ issuer, registrations, verifier });
+  const deepLinking = new DeepLinkingService({ issuer, registrations, verifier, gradebook, course: DEMO_COURSE });
+  const ags = new AgsService({ tokenUrl: urls.token, registrations, secret, gradebook });
 
   return {
     issuer,
@@ -140,7 +156,7 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
     clientId: builtIn.clientId,
     deploymentId: builtIn.deploymentId,
     urls,
-    router: createRouter({ urls, toolUrl, publicJwk: key.publicJwk, registrations, launches, dynamicRegistration, tokens, deepLinking }),
+    router: createRouter({ urls, toolUrl, publicJwk: key.publicJwk, registrations, launches, dynamicRegistration, tokens, deepLinking, gradebook, ags }),
     users: DEMO_USERS,
     course: DEMO_COURSE,
     kid: key.kid,
@@ -162,5 +178,10 @@ export async function createDevPlatform(options: DevPlatformOptions): Promise<De
     respondToAuth: (params, overrides) => launches.respondToAuth(params, overrides),
     startDynamicRegistration: (registrationLink) => dynamicRegistration.startUrl(registrationLink),
     verifyDeepLinkingResponse: (jwt) => deepLinking.verifyResponse(jwt),
+    createLineItem: (input) => gradebook.createLineItem(input),
+    lineItems: () => gradebook.lineItems(),
+    gradebook: () => gradebook.latest(),
+    scores: () => gradebook.all(),
+    failScores: (count, status = 503) => gradebook.failScores(count, status),
   };
 }

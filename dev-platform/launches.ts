@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MESSAGE_HINT_LIFETIME_S, STORAGE_TARGET, type MessageType } from './constants';
 import { applyClaimsTamper, buildClaims, type ClaimsContext, type ClaimsTamper, type IdTokenClaims, type BuildClaimsInput } from './claims';
 import type { DemoUser } from './demo-data';
+import type { Gradebook, LineItem } from './gradebook';
 import { isRegisteredRedirectUri, type Registration, type RegistrationStore } from './registrations';
 import type { PlatformSecret, SignOptions } from './signing';
 
@@ -12,6 +13,12 @@ export interface LoginInitiationOptions {
   placement?: string | null;
   /** The registration to launch; the default registration when left out. */
   clientId?: string;
+  /**
+   * Open the assignment behind this line item (`DevPlatform.createLineItem`): its resource
+   * link, title, custom fields and URL, the AGS claim's `lineitem`, and no placement. The
+   * registration is the line item's unless `clientId` says otherwise.
+   */
+  lineItemId?: string;
 }
 
 /** Exactly what Canvas form-posts to the tool's OIDC login URL. */
@@ -62,6 +69,7 @@ interface PendingLaunch {
   targetLinkUri?: string;
   custom?: Record<string, string>;
   placement?: string | null;
+  lineItem?: LineItem;
   iat: number;
   expiresAtMs: number;
 }
@@ -93,6 +101,7 @@ export interface LaunchServiceDeps {
   registrations: RegistrationStore;
   defaultClientId: string;
   secret: PlatformSecret;
+  gradebook: Gradebook;
   sign(claims: Record<string, unknown>, options?: SignOptions): Promise<string>;
 }
 
@@ -112,8 +121,11 @@ export class LaunchService {
   }
 
   async loginInitiation(user: DemoUser, options: LoginInitiationOptions = {}): Promise<LoginInitiationFields> {
-    const registration = this.registrationFor(options.clientId);
+    const lineItem = options.lineItemId === undefined ? undefined : this.lineItemFor(options.lineItemId, user);
+    const registration = this.registrationFor(options.clientId ?? lineItem?.clientId);
+    if (lineItem && lineItem.clientId !== registration.clientId) throw new Error(`line item ${lineItem.id} belongs to client ${lineItem.clientId}`);
     const messageType = options.messageType ?? 'LtiResourceLinkRequest';
+    const targetLinkUri = options.targetLinkUri ?? lineItem?.targetLinkUri;
     const nowMs = Date.now();
     this.sweep(nowMs);
     const verifier = randomBytes(64).toString('hex');
@@ -121,9 +133,10 @@ export class LaunchService {
       clientId: registration.clientId,
       user,
       messageType,
-      targetLinkUri: options.targetLinkUri,
+      targetLinkUri,
       custom: options.custom,
       placement: options.placement,
+      lineItem,
       iat: Math.floor(nowMs / 1000),
       expiresAtMs: nowMs + MESSAGE_HINT_LIFETIME_S * 1000,
     });
@@ -143,7 +156,7 @@ export class LaunchService {
     return {
       iss: this.deps.issuer,
       login_hint: user.lti11Id,
-      target_link_uri: options.targetLinkUri ?? message?.targetLinkUri ?? registration.targetLinkUri,
+      target_link_uri: targetLinkUri ?? message?.targetLinkUri ?? registration.targetLinkUri,
       lti_message_hint: hint,
       client_id: registration.clientId,
       lti_deployment_id: registration.deploymentId,
@@ -206,6 +219,14 @@ export class LaunchService {
     if (params.state) fields.state = params.state;
     if (hint.include_storage_target === true) fields.lti_storage_target = STORAGE_TARGET;
     return { action: redirectUri, fields };
+  }
+
+  /** Canvas shows an assignment only to people in its course. */
+  private lineItemFor(id: string, user: DemoUser): LineItem {
+    const lineItem = this.deps.gradebook.lineItem(id);
+    if (!lineItem) throw new Error(`no line item has id ${id}`);
+    if (lineItem.courseId !== user.course.canvasCourseId) throw new Error(`line item ${id} is in course ${lineItem.courseId}, not ${user.key}'s course`);
+    return lineItem;
   }
 
   private sweep(nowMs: number): void {

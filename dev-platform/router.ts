@@ -1,9 +1,11 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { JWK } from 'jose';
+import { SCORE_MEDIA_TYPE, type AgsReply, type AgsService } from './ags';
 import { ASSETS } from './assets';
 import { DeepLinkError, type DeepLinkingService } from './deep-linking';
-import { DEMO_USERS, type DemoUser } from './demo-data';
-import type { DynamicRegistrationService, JsonReply } from './dynamic-registration';
+import { DEMO_USERS, demoStudentOf, type DemoUser } from './demo-data';
+import type { DynamicRegistrationService } from './dynamic-registration';
+import type { Gradebook } from './gradebook';
 import { autoSubmitPage, demoPage, deepLinkResultPage, errorPage, storageFramePage } from './html';
 import { AuthRequestRejected, type LaunchService, type LoginInitiationOptions } from './launches';
 import type { RegistrationStore } from './registrations';
@@ -19,6 +21,8 @@ export interface RouterDeps {
   dynamicRegistration: DynamicRegistrationService;
   tokens: TokenService;
   deepLinking: DeepLinkingService;
+  gradebook: Gradebook;
+  ags: AgsService;
 }
 
 /** Only single string values: Canvas ignores repeated or nested parameters. */
@@ -44,16 +48,30 @@ function asyncRoute(handler: (req: Request, res: Response) => Promise<void>): Re
   };
 }
 
-function sendJson(res: Response, reply: JsonReply): void {
-  res.set('Cache-Control', 'no-store').status(reply.status).json(reply.body);
+function sendJson(res: Response, reply: AgsReply): void {
+  res.set('Cache-Control', 'no-store').status(reply.status);
+  if (reply.type) res.type(reply.type);
+  res.json(reply.body);
 }
 
-/** Which launch each demo button performs: an instructor places links, as in Canvas. */
-function demoLaunch(choice: string | undefined): { user: DemoUser; options: LoginInitiationOptions } | undefined {
+/** Which launch each demo button performs: an instructor places links, a student opens an assignment, as in Canvas. */
+function demoLaunch(body: Record<string, string>, gradebook: Gradebook): { user: DemoUser; options: LoginInitiationOptions } | undefined {
+  const choice = body.as;
   if (choice === 'deep-link') return { user: DEMO_USERS.facilitator, options: { messageType: 'LtiDeepLinkingRequest', placement: 'link_selection' } };
+  if (choice === 'assignment') {
+    const lineItem = gradebook.lineItem(body.line_item ?? '');
+    const student = lineItem && demoStudentOf(lineItem.courseId);
+    return student && { user: student, options: { lineItemId: lineItem.id } };
+  }
   const user = Object.values(DEMO_USERS).find((candidate) => candidate.key === choice);
   return user && { user, options: { placement: 'course_navigation' } };
 }
+
+/** Malformed JSON gets a JSON 400, as Canvas's API answers, not express's HTML page. */
+const jsonParseError: ErrorRequestHandler = (error: { type?: string }, _req, res, next) => {
+  if (error.type !== 'entity.parse.failed') return next(error);
+  sendJson(res, { status: 400, body: { errors: { type: 'bad_request', message: 'The request body is not valid JSON' } } });
+};
 
 export function createRouter(deps: RouterDeps): express.Router {
   const { urls, registrations, launches } = deps;
@@ -140,7 +158,7 @@ export function createRouter(deps: RouterDeps): express.Router {
       const jwt = stringParams(req.body).JWT;
       if (!jwt) return sendHtml(res, 400, errorPage(urls, 'Nothing placed', 'The tool posted no JWT.'));
       try {
-        sendHtml(res, 200, deepLinkResultPage(urls, await deps.deepLinking.verifyResponse(jwt)));
+        sendHtml(res, 200, deepLinkResultPage(urls, await deps.deepLinking.verifyResponse(jwt), deps.gradebook.lineItems()));
       } catch (error) {
         if (!(error instanceof DeepLinkError)) throw error;
         sendHtml(res, 400, errorPage(urls, 'Nothing placed', `The deep-linking response was refused: ${error.message}`));
@@ -149,7 +167,7 @@ export function createRouter(deps: RouterDeps): express.Router {
   );
 
   router.get('/', (_req, res) => {
-    sendHtml(res, 200, demoPage(urls, deps.toolUrl, registrations.list()));
+    sendHtml(res, 200, demoPage(urls, deps.toolUrl, registrations.list(), { lineItems: deps.gradebook.lineItems(), scores: deps.gradebook.latest() }));
   });
 
   router.post(
@@ -157,7 +175,7 @@ export function createRouter(deps: RouterDeps): express.Router {
     urlencoded,
     asyncRoute(async (req, res) => {
       const body = stringParams(req.body);
-      const launch = demoLaunch(body.as);
+      const launch = demoLaunch(body, deps.gradebook);
       const registration = registrations.get(body.client_id ?? '');
       if (!launch || !registration) return sendHtml(res, 400, errorPage(urls, 'Unknown launch', 'Choose one of the launch buttons.'));
       const fields = await launches.loginInitiation(launch.user, { ...launch.options, clientId: registration.clientId });
@@ -177,6 +195,23 @@ export function createRouter(deps: RouterDeps): express.Router {
         return sendHtml(res, 400, errorPage(urls, 'No registration link', `Paste the link \`ecf-progress platform registration-link\` printed; it starts with ${registerUrl}`));
       }
       res.redirect(303, await deps.dynamicRegistration.startUrl(link));
+    }),
+  );
+
+  // LTI Assignment and Grade Services, at Canvas's paths (CANVAS.md §3.2).
+  router.get(
+    '/api/lti/courses/:courseId/line_items/:id',
+    asyncRoute(async (req, res) => {
+      sendJson(res, await deps.ags.showLineItem(bearerToken(req), req.params.courseId, req.params.id));
+    }),
+  );
+
+  router.post(
+    '/api/lti/courses/:courseId/line_items/:id/scores',
+    express.json({ type: [SCORE_MEDIA_TYPE, 'application/json'], limit: '100kb' }),
+    jsonParseError,
+    asyncRoute(async (req, res) => {
+      sendJson(res, await deps.ags.postScore(bearerToken(req), req.params.courseId, req.params.id, req.body));
     }),
   );
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, base64url, jwtVerify, type JWTPayload, type KeyLike } from 'jose';
+import { SignJWT, base64url, errors, jwtVerify, type JWTPayload, type KeyLike } from 'jose';
 import type { PlatformKey } from './keys';
 
 export interface SignOptions {
@@ -52,10 +52,17 @@ export class PlatformSecret {
 
   /** The payload, or null when the token is malformed, forged or expired. */
   async verify(token: string): Promise<JWTPayload | null> {
+    const checked = await this.check(token);
+    return 'payload' in checked ? checked.payload : null;
+  }
+
+  /** Like `verify`, but tells an expired token (signature good) from a bad one, as Canvas's AGS errors do. */
+  async check(token: string): Promise<{ payload: JWTPayload } | { error: 'expired' | 'invalid' }> {
     try {
-      return (await jwtVerify(token, this.secret, { algorithms: ['HS256'] })).payload;
-    } catch {
-      return null;
+      return { payload: (await jwtVerify(token, this.secret, { algorithms: ['HS256'] })).payload };
+    } catch (error) {
+      // jose checks the signature before the claims, so JWTExpired means a token we signed.
+      return { error: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
     }
   }
 }

@@ -52,7 +52,12 @@ export class TokenService {
     const requested = (form.scope ?? '').split(/\s+/).filter(Boolean);
     const granted = requested.filter((scope) => registration.scopes.includes(scope));
     if (granted.length === 0) return oauthError('invalid_scope', 'None of the requested scopes is enabled for this developer key');
-    const accessToken = await this.deps.secret.sign({ sub: registration.clientId, scopes: granted.join(' ') }, ACCESS_TOKEN_LIFETIME_S);
+    // As in Canvas: `sub` is the developer key, `aud` the token URL (which tells it from the
+    // platform's other secret-signed tokens), `scopes` what the services check.
+    const accessToken = await this.deps.secret.sign(
+      { sub: registration.clientId, aud: this.deps.tokenUrl, scopes: granted.join(' ') },
+      ACCESS_TOKEN_LIFETIME_S,
+    );
     return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_LIFETIME_S, scope: granted.join(' ') } };
   }
 }

@@ -28,3 +28,8 @@ export function platformUrls(issuer: string): PlatformUrls {
     assets: `${issuer}/assets`,
   };
 }
+
+/** Canvas's AGS address for a course's line items: `/api/lti/courses/:course_id/line_items`. */
+export function lineItemsUrl(issuer: string, courseId: string): string {
+  return `${issuer}/api/lti/courses/${courseId}/line_items`;
+}

@@ -10,11 +10,17 @@ import { ensureStore } from './db/store-setup';
 import { createLogger, type Logger } from './log/logger';
 import { JobRunner } from './jobs';
 import { Connections } from './canvas/connections';
-import { Identities, IssuedLogins, LaunchRecords, PURGE_INTERVAL_MS, PlatformRegistry, RegistrationLinks, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
+import { Identities, IssuedLogins, LaunchRecords, PURGE_INTERVAL_MS, PlatformRegistry, RegistrationLinks, ScoreDelivery, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
 import { Roster, Schools } from './people';
 import { CourseLinks, LinkService } from './programme';
 import { CohortReport } from './progress/cohort-report';
 import { OwnProgress } from './progress/participant';
+import { personKeyId } from './domain';
+import { Meetings } from './meetings';
+import { AuditService, ScoreOutbox } from './audits';
+import { ParticipantAccess } from './participants/access';
+import { ParticipantOverview } from './participants/overview';
+import { OwnDataRefresh } from './participants/refresh';
 import { ReadModel } from './progress/read-model';
 import { Retention } from './retention';
 import { SessionStore } from './sessions/store';
@@ -39,6 +45,8 @@ export interface Stores {
   registrationLinks: RegistrationLinks;
   connections: Connections;
   sessions: SessionStore;
+  meetings: Meetings;
+  scoreOutbox: ScoreOutbox;
 }
 
 export interface Runtime {
@@ -56,6 +64,15 @@ export interface Runtime {
   retention: Retention;
   cohortReport: CohortReport;
   ownProgress: OwnProgress;
+  /** Who may read whose records, from the launch. */
+  access: ParticipantAccess;
+  audits: AuditService;
+  /** Sends audit scores to Canvas; the `scores` job runs it. */
+  scoreDelivery: ScoreDelivery;
+  /** "Where am I, what's next" for a participant. */
+  overview: ParticipantOverview;
+  /** Refreshes a participant's stale figures when they open the tool. */
+  ownDataRefresh: OwnDataRefresh;
   close(): Promise<void>;
 }
 
@@ -86,7 +103,22 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       registerDynamic: ltijsInWorker({ uri: database.uri, dbName: database.dbName, ltiKey: secrets.ltiKey }),
     });
     const { sessions, links, identities, launches } = stores;
-    await setupLti({ ltiKey: secrets.ltiKey, dbUri: database.uri, sessions, registry, identities, launches, resolveProgramme: (platform, courseId) => links.findProgrammeOfCourse(platform, courseId), logger });
+    const audits = new AuditService(store, stores.scoreOutbox);
+    await setupLti({
+      ltiKey: secrets.ltiKey,
+      dbUri: database.uri,
+      sessions,
+      registry,
+      identities,
+      launches,
+      resolveProgramme: (platform, courseId) => links.findProgrammeOfCourse(platform, courseId),
+      logger,
+      onAuditAssignment: async (launch) => {
+        const ownerId = personKeyId(launch.platform, launch.canvasUserId);
+        await stores.scoreOutbox.recordPlacement({ ownerId, module: launch.module, ...launch.platform, userSub: launch.userSub, lineItem: launch.lineItem });
+        await audits.queueScoreOfLatest(ownerId, launch.programme, launch.module);
+      },
+    });
     const syncService = createSyncService(
       { config, logger, stores },
       { afterCommit: (cohorts) => stores.readModel.refreshCohorts(cohorts, { leaseSlotMs: config.syncLeaseSlotMs }) },
@@ -104,6 +136,11 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       retention: new Retention({ registry, sessions, identities, connections: stores.connections, links, sync: stores.sync, readModel: stores.readModel }),
       cohortReport: new CohortReport(stores.readModel),
       ownProgress: new OwnProgress(links, stores.readModel),
+      access: new ParticipantAccess(links, stores.readModel),
+      audits,
+      scoreDelivery: new ScoreDelivery(stores.scoreOutbox, logger),
+      overview: new ParticipantOverview({ audits, meetings: stores.meetings, sync: stores.sync }),
+      ownDataRefresh: new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger),
       close: async () => {
         // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
         await lti.close({ silent: true });
@@ -138,6 +175,8 @@ export function openStores(store: Store, config: Pick<Config, 'isProduction' | '
     logins: new IssuedLogins(store),
     launches: new LaunchRecords(store),
     registrationLinks: new RegistrationLinks(store),
+    meetings: new Meetings(store),
+    scoreOutbox: new ScoreOutbox(store),
     connections: new Connections({ store, marks, secrets, config }),
     sessions: new SessionStore(store, config.sessionIdleTimeoutMs),
   };
@@ -152,10 +191,14 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** Queued audit scores are sent straight after a submission; this pass retries the ones Canvas refused. */
+const SCORES_INTERVAL_MS = 60_000;
+
 function registerJobs(runtime: Runtime): JobRunner {
   const { config, logger, stores, syncService } = runtime;
   const jobs = new JobRunner(logger);
   jobs.register({ name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => sweepExpiredLtiRecords(stores, logger) });
+  jobs.register({ name: 'scores', intervalMs: SCORES_INTERVAL_MS, run: async () => void (await runtime.scoreDelivery.deliverDue()) });
   if (config.syncIntervalMs > 0) {
     jobs.register({ name: 'sync', intervalMs: config.syncIntervalMs, run: () => syncService.runScheduled() });
   }
@@ -179,8 +222,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     store: stores.store,
     logins: stores.logins,
     registrationLinks: stores.registrationLinks,
-    ownProgress: runtime.ownProgress,
-    sync: runtime.syncService,
+    pages: { ownProgress: runtime.ownProgress, sync: runtime.syncService, formKey: runtime.secrets.formKey, access: runtime.access, meetings: stores.meetings, audits: runtime.audits, scores: runtime.scoreDelivery, scoreOutbox: stores.scoreOutbox, overview: runtime.overview, refresh: runtime.ownDataRefresh },
     frameAncestors,
     syncIntervalMs: config.syncIntervalMs,
     rateLimits: config.rateLimits,

@@ -120,6 +120,11 @@ function segment(id: string): string {
 export class CanvasApi {
   constructor(private readonly client: CanvasClient) {}
 
+  /** Canvas's own address (the API's origin), for links people follow to a course item. */
+  get canvasUrl(): string {
+    return this.client.origin;
+  }
+
   /** @throws CanvasError subclasses from the client, or CanvasSchemaError. */
   async getSelf(): Promise<CanvasSelf> {
     return parse(SelfSchema, await this.client.get('/users/self'), 'GET /users/self');

@@ -88,7 +88,7 @@ function isTimeout(error: unknown): boolean {
  */
 export class CanvasClient {
   readonly #token: string;
-  private readonly origin: string;
+  readonly origin: string;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;

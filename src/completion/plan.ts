@@ -12,12 +12,27 @@ export interface CoursePlan {
   requiredByCanvasModule: Map<string, string[]>;
   /** Required self-study item ids per programme module, in `moduleNumbers` order; null where no Canvas module matched. */
   selfStudyByModule: (Set<string> | null)[];
+  /** Title and Canvas type of each required self-study item, for "what's next" links. */
+  itemInfo: Map<string, ItemInfo>;
+}
+
+export interface ItemInfo {
+  title: string;
+  type: string;
+}
+
+/** A required self-study item of a programme module, with its title: what a participant is shown to do next. */
+export interface ModuleItem extends ItemInfo {
+  id: string;
+  /** The programme module's number. */
+  module: number;
 }
 
 export function planFor(structure: CourseStructure): CoursePlan {
   const requiredItemIds = new Set<string>();
   const requiredByCanvasModule = new Map<string, string[]>();
   const selfStudyByModule: (Set<string> | null)[] = structure.moduleNumbers.map(() => null);
+  const itemInfo = new Map<string, ItemInfo>();
   for (const module of structure.modules) {
     const required = module.items.filter((item) => item.required && item.class !== 'header');
     requiredByCanvasModule.set(module.canvasModuleId, required.map((item) => item.id));
@@ -25,9 +40,35 @@ export function planFor(structure: CourseStructure): CoursePlan {
     const index = module.number === null ? -1 : structure.moduleNumbers.indexOf(module.number);
     if (index < 0) continue;
     const selfStudy = (selfStudyByModule[index] ??= new Set());
-    for (const item of required) if (item.class === 'self-study') selfStudy.add(item.id);
+    for (const item of required) {
+      if (item.class !== 'self-study') continue;
+      selfStudy.add(item.id);
+      itemInfo.set(item.id, { title: item.title, type: item.type });
+    }
   }
-  return { hash: structure.hash, moduleNumbers: structure.moduleNumbers, requiredItemIds, requiredByCanvasModule, selfStudyByModule };
+  return { hash: structure.hash, moduleNumbers: structure.moduleNumbers, requiredItemIds, requiredByCanvasModule, selfStudyByModule, itemInfo };
+}
+
+/**
+ * Every module's required self-study items in course order (Sets keep insertion order), as one
+ * flat list: FerretDB cannot store an array of arrays.
+ */
+export function moduleItems(plan: CoursePlan): ModuleItem[] {
+  return plan.selfStudyByModule.flatMap((items, i) => [...(items ?? [])].map((id) => ({ id, module: plan.moduleNumbers[i], ...(plan.itemInfo.get(id) ?? { title: 'Item', type: '' }) })));
+}
+
+/**
+ * Per module (in `moduleNumbers` order), the first `limit` items a student has still to do:
+ * required self-study they can see and have not completed, in course order.
+ */
+export function itemsToDo(moduleNumbers: readonly number[], items: readonly ModuleItem[], completions: ReadonlyMap<string, number>, hiddenItemIds: readonly string[], limit: number): string[][] {
+  const hidden = new Set(hiddenItemIds);
+  const toDo = moduleNumbers.map((): string[] => []);
+  for (const item of items) {
+    const list = toDo[moduleNumbers.indexOf(item.module)];
+    if (list && list.length < limit && !hidden.has(item.id) && !completions.has(item.id)) list.push(item.id);
+  }
+  return toDo;
 }
 
 /** Required self-study items per module, course-wide: what a student who sees every item must do. */

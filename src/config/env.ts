@@ -44,6 +44,10 @@ const schema = z.object({
   EMBEDDED_DB: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
   /** A tool session ends after this long without a request (inside its 8-hour absolute limit). */
   SESSION_IDLE_TIMEOUT: z.string().default('60m'),
+  /** A participant's own figures older than this are refreshed from Canvas when they open the tool ("off" never). */
+  OWN_DATA_MAX_AGE: z.string().default('30m'),
+  /** How long the page waits for that refresh before showing the figures it has. */
+  OWN_DATA_REFRESH_BUDGET: z.string().default('20s'),
   /** The largest CSV file an import reads ("20mb", "500kb"). */
   IMPORT_MAX_SIZE: z.string().default('20mb'),
   /** Requests per client address per minute to unauthenticated routes (pages without a session, LTI, health). */
@@ -69,6 +73,8 @@ export interface Config {
   readonly embeddedDb: 'auto' | 'mongod' | 'ferretdb';
   readonly sessionIdleTimeoutMs: number;
   readonly importMaxBytes: number;
+  readonly ownDataMaxAgeMs: number;
+  readonly ownDataRefreshBudgetMs: number;
   readonly rateLimits: { readonly perMinute: number; readonly launchesPerMinute: number; readonly registrationsPerHour: number };
 }
 
@@ -140,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const importMaxBytes = parseSize(values.IMPORT_MAX_SIZE);
   if (!importMaxBytes) problems.push('IMPORT_MAX_SIZE: use a size such as 20mb or 500kb');
 
+  const ownDataMaxAgeMs = parseDuration(values.OWN_DATA_MAX_AGE);
+  if (ownDataMaxAgeMs === null || (ownDataMaxAgeMs > 0 && ownDataMaxAgeMs < 60_000)) problems.push('OWN_DATA_MAX_AGE: use a duration of at least 1m, such as 30m, or off');
+  const ownDataRefreshBudgetMs = parseDuration(values.OWN_DATA_REFRESH_BUDGET);
+  if (!ownDataRefreshBudgetMs || ownDataRefreshBudgetMs > 120_000) problems.push('OWN_DATA_REFRESH_BUDGET: use a duration between 1s and 2m, such as 20s');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -156,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedDb: values.EMBEDDED_DB,
     sessionIdleTimeoutMs: sessionIdleTimeoutMs ?? 3_600_000,
     importMaxBytes: importMaxBytes ?? 20 * 1024 * 1024,
+    ownDataMaxAgeMs: ownDataMaxAgeMs ?? 0,
+    ownDataRefreshBudgetMs: ownDataRefreshBudgetMs ?? 20_000,
     rateLimits: Object.freeze({
       perMinute: values.RATE_LIMIT_PER_MINUTE,
       launchesPerMinute: values.RATE_LIMIT_LAUNCHES_PER_MINUTE,

@@ -9,6 +9,8 @@ export interface Secrets {
   readonly ltiKey: string;
   /** 32 bytes for JWE (A256GCM) of stored Canvas tokens. */
   readonly tokenEncryptionKey: Uint8Array;
+  /** Signs the CSRF token each form of a tool session carries. */
+  readonly formKey: Uint8Array;
 }
 
 const SECRET_FILE = 'app-secret';
@@ -37,5 +39,6 @@ export function deriveSecrets(appSecret: string): Secrets {
   return Object.freeze({
     ltiKey: derive(appSecret, 'ltijs').toString('hex'),
     tokenEncryptionKey: derive(appSecret, 'canvas-token-jwe'),
+    formKey: derive(appSecret, 'form-csrf'),
   });
 }

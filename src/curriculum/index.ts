@@ -8,3 +8,4 @@ export {
   type Curriculum,
   type CurriculumModule,
 } from './model';
+export { SCHEDULE_FILE, loadSchedule, moduleWindows, scheduledModule, ukDate, type ModuleWindow } from './schedule';

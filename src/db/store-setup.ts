@@ -2,6 +2,10 @@ import mongoose, { mongo } from 'mongoose';
 
 /** Our own collections, named as `Store.collection()` names them (it adds the `ecf_` prefix). */
 export const TOOL_COLLECTIONS = [
+  'audit_comments',
+  'audit_placements',
+  'audit_submissions',
+  'audits',
   'canvas_connections',
   'change_marks',
   'course_links',
@@ -10,10 +14,13 @@ export const TOOL_COLLECTIONS = [
   'identities',
   'issued_logins',
   'launch_nonces',
+  'meeting_reflections',
+  'meetings',
   'read_models',
   'registration_links',
   'roster',
   'schools',
+  'score_outbox',
   'sessions',
   'sync_leases',
   'sync_runs',
@@ -25,6 +32,20 @@ export interface IndexSpec {
   /** A TTL index: FerretDB refuses these, and the purge job expires the records on every store. */
   expireAfterSeconds?: number;
 }
+
+/**
+ * Our own secondary indexes: a person's records are listed by their owner. MongoDB uses them;
+ * FerretDB accepts them but scans anyway (../shared/FERRETDB.md), which is why these
+ * collections hold only what people write, never anything per sync.
+ */
+export const TOOL_INDEXES: Record<string, IndexSpec[]> = {
+  audits: [{ key: { ownerId: 1, module: 1 } }],
+  audit_submissions: [{ key: { ownerId: 1, module: 1 } }],
+  audit_comments: [{ key: { ownerId: 1, module: 1 } }],
+  meetings: [{ key: { ectOwnerId: 1 } }],
+  meeting_reflections: [{ key: { ectOwnerId: 1 } }],
+  score_outbox: [{ key: { deliveredAt: 1, nextAttemptAt: 1 } }],
+};
 
 /**
  * ltijs's mongoose models (node_modules/ltijs/dist/Utils/Database.js): their collections, as
@@ -100,4 +121,5 @@ export async function ensureStore(db: mongo.Db): Promise<void> {
   const names = [...TOOL_COLLECTIONS.map((name) => `ecf_${name}`), ...Object.keys(LTIJS_COLLECTIONS)];
   await Promise.all(names.filter((name) => !existing.has(name)).map((name) => ensureCollection(db, name)));
   await Promise.all(Object.entries(LTIJS_COLLECTIONS).map(([name, indexes]) => ensureIndexes(db, name, indexes, acceptsTtl)));
+  await Promise.all(Object.entries(TOOL_INDEXES).map(([name, indexes]) => ensureIndexes(db, `ecf_${name}`, indexes, acceptsTtl)));
 }

@@ -22,3 +22,6 @@ export const identityKeyId = (platform: PlatformKey, sub: string): string => com
 
 /** An id_token nonce already used, per issuer. */
 export const launchNonceKeyId = (issuer: string, nonce: string): string => compositeId(issuer, nonce);
+
+/** A person's own records (audits, meetings), by their platform and Canvas user id. */
+export const personKeyId = (platform: PlatformKey, canvasUserId: string): string => compositeId(platform.issuer, platform.clientId, 'user', canvasUserId);

@@ -2,6 +2,14 @@
 export const INSTRUCTURE_ISSUERS: ReadonlySet<string> = new Set(['https://canvas.instructure.com', 'https://canvas.beta.instructure.com', 'https://canvas.test.instructure.com']);
 
 export const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
+export const AGS_LINE_ITEM_READONLY_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly';
+export const AGS_SCORE_SCOPE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
+/**
+ * The roster, plus AGS to post a score when an ECT submits a module audit that a facilitator
+ * placed as an assignment (its launch carries the AGS `lineitem`). No `lineitem` scope: the
+ * tool never creates line items, so no placeholder gradebook columns (CANVAS.md §3.2).
+ */
+export const TOOL_SCOPES: readonly string[] = [NRPS_SCOPE, AGS_LINE_ITEM_READONLY_SCOPE, AGS_SCORE_SCOPE];
 export const TOOL_TITLE = 'ECF Progress';
 const DESCRIPTION = 'Early Career Framework progress: module progress, module audits and mentor session plans.';
 
@@ -38,9 +46,9 @@ function placements(urls: ToolUrls) {
 }
 
 /**
- * The JSON a Canvas admin pastes (by URL) into a new LTI developer key. AGS scopes are left
- * out on purpose: the tool never writes grades, and a line item would put a placeholder
- * assignment in the gradebook (CANVAS.md §3.2).
+ * The JSON a Canvas admin pastes (by URL) into a new LTI developer key. The AGS scopes only let
+ * the tool read and score line items Canvas already has: a gradebook column exists only for an
+ * audit placed as an assignment, and the tool never creates placeholder line items.
  */
 export function canvasDeveloperKeyJson(publicUrl: string) {
   const urls = toolUrls(publicUrl);
@@ -51,7 +59,7 @@ export function canvasDeveloperKeyJson(publicUrl: string) {
     target_link_uri: urls.launch,
     public_jwk_url: urls.keys,
     redirect_uris: [urls.launch],
-    scopes: [NRPS_SCOPE],
+    scopes: [...TOOL_SCOPES],
     extensions: [
       {
         platform: 'canvas.instructure.com',
@@ -76,7 +84,7 @@ export function dynamicRegistrationRequest(publicUrl: string) {
     client_name: TOOL_TITLE,
     jwks_uri: urls.keys,
     token_endpoint_auth_method: 'private_key_jwt',
-    scope: NRPS_SCOPE,
+    scope: TOOL_SCOPES.join(' '),
     'https://purl.imsglobal.org/spec/lti-tool-configuration': {
       domain: new URL(publicUrl).host,
       description: DESCRIPTION,

@@ -59,3 +59,4 @@ export async function setupLti(deps: LaunchDeps & { ltiKey: string; dbUri: strin
   for (const handler of process.listeners('SIGINT')) if (!ownSigintHandlers.has(handler)) process.off('SIGINT', handler);
   routeRejectionsToNext(lti.app);
 }
+export { ScoreDelivery, SCORE_SCOPE } from './scores';

@@ -99,6 +99,29 @@ async function requireDeployment(registry: Pick<PlatformRegistry, 'isDeploymentA
   }
 }
 
+const AGS_CLAIM = 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint';
+const PLACEMENT_CLAIM = 'https://www.instructure.com/placement';
+
+/** What ltijs does not hand over: Canvas's placement and the AGS endpoint, from the id_token ltijs has just verified. */
+function canvasClaims(idToken: unknown): { placement: string | null; lineItem: string | null } {
+  if (typeof idToken !== 'string') return { placement: null, lineItem: null };
+  const claims = decodeJwt(idToken);
+  const ags = claims[AGS_CLAIM] as { lineitem?: unknown } | undefined;
+  const placement = claims[PLACEMENT_CLAIM];
+  return { placement: typeof placement === 'string' ? placement : null, lineItem: typeof ags?.lineitem === 'string' ? ags.lineitem : null };
+}
+
+/** A launch of a module audit placed as a Canvas assignment: its line item receives the audit's score. */
+export interface AuditAssignmentLaunch {
+  platform: PlatformKey;
+  canvasUserId: string;
+  canvasCourseId: string | null;
+  programme: Programme;
+  userSub: string;
+  module: number;
+  lineItem: string;
+}
+
 export interface LaunchDeps {
   sessions: SessionStore;
   identities: Pick<Identities, 'resolveCanvasUserId'>;
@@ -106,6 +129,8 @@ export interface LaunchDeps {
   registry: Pick<PlatformRegistry, 'isDeploymentAllowed'>;
   resolveProgramme: ProgrammeResolver;
   logger: Logger;
+  /** Records where an audit's score goes; the launch fails if it cannot, so no score is lost silently. */
+  onAuditAssignment?: (launch: AuditAssignmentLaunch) => Promise<void>;
 }
 
 export function createLaunchHandlers(deps: LaunchDeps) {
@@ -125,6 +150,7 @@ export function createLaunchHandlers(deps: LaunchDeps) {
       throw error;
     });
     const settings = ctx.deepLinkingSettings;
+    const { placement, lineItem } = canvasClaims((req.body as Record<string, unknown> | undefined)?.id_token);
     const session: NewSession = {
       issuer: token.iss,
       clientId: token.clientId,
@@ -139,6 +165,8 @@ export function createLaunchHandlers(deps: LaunchDeps) {
       programme: role === 'participant' ? (linkedProgramme ?? programmeFromCustom(custom)) : null,
       view: viewFromCustom(custom),
       returnUrl: ctx.launchPresentation?.return_url ?? null,
+      placement,
+      lineItem,
       deepLinking:
         deepLinking && settings
           ? {
@@ -149,6 +177,9 @@ export function createLaunchHandlers(deps: LaunchDeps) {
             }
           : null,
     };
+    if (lineItem && session.view.kind === 'audit' && canvasUserId && session.programme && deps.onAuditAssignment) {
+      await deps.onAuditAssignment({ platform, canvasUserId, canvasCourseId, programme: session.programme, userSub: token.user, module: session.view.module, lineItem });
+    }
     const created = await deps.sessions.create(session);
     deps.logger.info({ event: 'lti.launch', sessionRole: role, messageType: ctx.messageType, issuer: token.iss, clientId: token.clientId, reqId: req.id }, 'launch accepted');
     return { id: created._id, session };

@@ -12,6 +12,8 @@ export interface LtiPlatform {
   platformAccessTokenEndpoint(): Promise<string>;
   platformAuthConfig(): Promise<{ method: string; key: string }>;
   platformActive(): Promise<boolean>;
+  /** A client-credentials access token for these scopes (space-separated), cached by ltijs. */
+  platformAccessToken(scopes: string): Promise<{ access_token: string; token_type: string; expires_in: number }>;
 }
 
 export interface LtiProvider {

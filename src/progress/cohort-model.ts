@@ -1,4 +1,5 @@
-import type { ModuleFigure, ModuleState } from '../completion';
+import { itemsToDo, type ModuleFigure, type ModuleState } from '../completion';
+import { moduleNumbers } from '../curriculum';
 import type { Programme } from '../domain';
 import type { RosterEntry } from '../people';
 import type { CourseSyncState, StudentRecord } from '../sync';
@@ -20,7 +21,14 @@ export interface ProgrammeProgress {
   overall: number | null;
   /** When the sync that produced these figures finished. */
   dataAsOf: string | null;
+  /** Per module (same order), the first few items still to do: Canvas module item ids. */
+  toDo: string[][];
+  /** Canvas's last activity of the participant in the course (ISO 8601), as Canvas reports it. */
+  lastActivityAt: string | null;
 }
+
+/** How many of a module's remaining items the read model keeps: what a "next items" list shows. */
+export const TO_DO_KEPT = 3;
 
 /** One participant of a cohort: everyone on its roster, and the Canvas students the roster does not know yet. */
 export interface ParticipantProgress {
@@ -35,6 +43,14 @@ export interface ParticipantProgress {
   group: string | null;
   /** On the roster, or only seen in Canvas. */
   rostered: boolean;
+  /** From the roster; `active` for someone only seen in Canvas. */
+  status: RosterEntry['status'];
+  /** An ECT's mentor's email, from the roster. */
+  mentorEmail: string | null;
+  /** An ECT's mentor (their key in this cohort), from the roster's mentor email. */
+  mentorKey: string | null;
+  /** A mentor's ECTs (their keys in this cohort), in name order. */
+  menteeKeys: string[];
   /** The figures of the participant's own programme; null until its course is synced with them in it. */
   progress: ProgrammeProgress | null;
 }
@@ -58,8 +74,18 @@ interface Synced {
 }
 
 function progressOf(synced: Synced): ProgrammeProgress {
-  const figures = figuresOfStudent(synced.state, synced.student);
-  return { courseKey: synced.state._id, courseId: synced.state.courseId, programme: synced.state.programme, modules: figures.modules, overall: figures.overall, dataAsOf: synced.state.syncedAt?.toISOString() ?? null };
+  const { state, student } = synced;
+  const figures = figuresOfStudent(state, student);
+  return {
+    courseKey: state._id,
+    courseId: state.courseId,
+    programme: state.programme,
+    modules: figures.modules,
+    overall: figures.overall,
+    dataAsOf: state.syncedAt?.toISOString() ?? null,
+    toDo: itemsToDo(moduleNumbers(state.programme), state.moduleItems ?? [], student.completions, student.hiddenItemIds, TO_DO_KEPT),
+    lastActivityAt: student.lastActivityAt,
+  };
 }
 
 /** Canvas students of one programme, findable by the roster's ids in its order of precedence. */
@@ -114,6 +140,10 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
       cohort,
       group: entry.group ?? found?.student.section ?? null,
       rostered: true,
+      status: entry.status,
+      mentorEmail: entry.mentorEmail,
+      mentorKey: null,
+      menteeKeys: [],
       progress: found ? progressOf(found) : null,
     };
   });
@@ -130,13 +160,30 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
         cohort,
         group: s.student.section,
         rostered: false,
+        status: 'active',
+        mentorEmail: null,
+        mentorKey: null,
+        menteeKeys: [],
         progress: progressOf(s),
       });
     }
   }
   participants.sort(byNameThenId);
   assignKeys(participants);
+  pairMentors(participants);
   return participants;
+}
+
+/** Links each rostered ECT to their mentor by the roster's mentor email (a mentor of the same cohort). */
+function pairMentors(participants: ParticipantProgress[]): void {
+  const mentorsByEmail = new Map<string, ParticipantProgress>();
+  for (const p of participants) if (p.role === 'mentor' && p.rostered && p.email) mentorsByEmail.set(p.email.toLowerCase(), p);
+  for (const p of participants) {
+    const mentor = p.role === 'ect' && p.mentorEmail ? mentorsByEmail.get(p.mentorEmail) : undefined;
+    if (!mentor) continue;
+    p.mentorKey = mentor.key;
+    mentor.menteeKeys.push(p.key);
+  }
 }
 
 const emptyCounts = (): StateCounts => ({ 'no-online-items': 0, 'not-started': 0, 'in-progress': 0, completed: 0 });

@@ -29,6 +29,10 @@ export interface ToolSession {
   programme: Programme | null;
   view: LaunchView;
   returnUrl: string | null;
+  /** Canvas's placement of the launch (`course_navigation`, `assignment_selection`, …); null when it sent none. */
+  placement?: string | null;
+  /** The AGS line item of an assignment launch: where a score for it goes. */
+  lineItem?: string | null;
   deepLinking: { returnUrl: string; acceptMultiple: boolean; acceptTypes: string[]; data?: string } | null;
 }
 

@@ -1,6 +1,6 @@
 import type { CanvasApi } from '../canvas';
 import type { CourseLink, CourseLinks } from '../programme/links';
-import { buildCourseStructure, hiddenFrom, moduleTotals, planFor, studentModuleCounts, type CoursePlan } from '../completion';
+import { buildCourseStructure, hiddenFrom, moduleItems, moduleTotals, planFor, studentModuleCounts, type CoursePlan } from '../completion';
 import { fetchByGraphQL, fetchByRest, GraphQLUnavailableError, listStudentIdentities, type StudentDetail } from './fetch-details';
 import { emptyState, type CourseSyncState, type StudentRecord, type SyncStore } from './store';
 
@@ -98,12 +98,14 @@ async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: st
 }
 
 /** What a successful run records on the course's pointer besides the new generation. */
-export function syncedStateChanges(link: CourseLink, plan: CoursePlan, runId: string, now: number, lastFullAt: Date | null): Partial<CourseSyncState> {
+export function syncedStateChanges(link: CourseLink, plan: CoursePlan, runId: string, now: number, lastFullAt: Date | null, canvasUrl: string): Partial<CourseSyncState> {
   return {
     programme: link.programme,
     cohort: link.cohort,
     structureHash: plan.hash,
     moduleTotals: moduleTotals(plan),
+    moduleItems: moduleItems(plan),
+    canvasUrl,
     syncedAt: new Date(now),
     lastAttemptAt: new Date(now),
     lastFullAt,
@@ -147,6 +149,6 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
   const students = [...records.values()].sort((a, b) => a.userId.localeCompare(b.userId));
   ctx.assertLease();
   if (!(await ctx.links.get(link, link.courseId))) throw new CourseUnlinkedError(`course ${link.courseId} was unlinked during the sync`);
-  const next = await ctx.store.writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt));
+  const next = await ctx.store.writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt, ctx.api.canvasUrl));
   return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, readByRest, state: next };
 }

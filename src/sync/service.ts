@@ -1,6 +1,6 @@
 import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
-import { platformKeyId, type PlatformKey } from '../domain';
+import { platformKeyId, samePlatform, type PlatformKey } from '../domain';
 import type { CourseLink, CourseLinks } from '../programme/links';
 import { CourseUnlinkedError, syncCourse, type CourseSyncOptions } from './course-sync';
 import { LeaseLostError, type Leases } from './lease';
@@ -18,6 +18,8 @@ export interface SyncRequest {
   full?: boolean;
   exact?: boolean;
   courseId?: string;
+  /** With `courseId`: only that platform's course of that id. */
+  platform?: PlatformKey;
   trigger: SyncRun['trigger'];
   onProgress?: (progress: SyncProgress) => void;
   onCourseDone?: (result: CourseRunResult) => void;
@@ -88,7 +90,7 @@ export class SyncService {
   }
 
   async run(request: SyncRequest): Promise<SyncRun> {
-    const links = (await this.deps.listLinks()).filter((l) => !request.courseId || l.courseId === request.courseId);
+    const links = (await this.deps.listLinks()).filter((l) => (!request.courseId || l.courseId === request.courseId) && (!request.platform || samePlatform(l, request.platform)));
     const run: SyncRun = {
       _id: newRunId(new Date(this.now())),
       startedAt: new Date(this.now()),

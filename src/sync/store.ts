@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { mongo } from 'mongoose';
 import { chunks } from '../db/collections';
 import type { Store } from '../db/store';
+import type { ModuleItem } from '../completion';
 import { packCompletions, unpackCompletions, type Completions } from './packing';
 
 /** Who a student is in Canvas and Canvas's own counts for them. */
@@ -48,6 +49,10 @@ export interface CourseSyncState {
   structureHash: string | null;
   /** Required self-study items per programme module, course-wide, in the programme's module order; null where no Canvas module matched. */
   moduleTotals: (number | null)[];
+  /** Required self-study items per programme module in course order, with titles; absent before the participant pages. */
+  moduleItems?: ModuleItem[];
+  /** Canvas's address, for links straight to an item. */
+  canvasUrl?: string;
   studentCount: number;
   syncedAt: Date | null;
   lastFullAt: Date | null;

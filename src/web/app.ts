@@ -9,6 +9,7 @@ import type { SessionStore } from '../sessions/store';
 import { allowMethods, noStore, refuseOddPaths } from './edge';
 import { errorHandler, notFound } from './errors';
 import type { FrameAncestors } from './frame-ancestors';
+import { formatDay, formatMoment } from './format';
 import { requestLogging } from './request-logging';
 import { rateLimiters } from './rate-limits';
 import { securityHeaders } from './security';
@@ -27,8 +28,7 @@ export interface AppDeps {
   store: Pick<Store, 'ping'>;
   logins: IssuedLogins;
   registrationLinks: Pick<RegistrationLinks, 'check' | 'claim'>;
-  ownProgress: PageDeps['ownProgress'];
-  sync: PageDeps['sync'];
+  pages: Omit<PageDeps, 'sessions' | 'publicUrl' | 'syncIntervalMs'>;
   frameAncestors: FrameAncestors;
   syncIntervalMs: number;
   rateLimits: Config['rateLimits'];
@@ -55,6 +55,10 @@ export function createApp(deps: AppDeps): Express {
       helpers: {
         concat: (...parts: unknown[]) => parts.slice(0, -1).join(''),
         formatPercent: (value: unknown) => (typeof value === 'number' ? `${value}%` : 'no online items'),
+        formatDay,
+        formatMoment,
+        eq: (a: unknown, b: unknown) => a === b,
+        lowercase: (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : ''),
       },
     }),
   );
@@ -71,7 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders(deps.frameAncestors));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
   app.use('/lti', noStore, ltiRoutes({ registry: deps.registry, logins: deps.logins, registrationLinks: deps.registrationLinks, publicUrl: deps.publicUrl, limits, onRegistered: () => deps.frameAncestors.follow({ force: true }) }));
-  app.use('/s/:sessionId', noStore, limits.sessionFailures, pageRoutes({ sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs, ownProgress: deps.ownProgress, sync: deps.sync }));
+  app.use('/s/:sessionId', noStore, limits.sessionFailures, pageRoutes({ ...deps.pages, sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs }));
   app.all('/', allowMethods('GET'), (_req, res) => {
     res.render('pages/about', { title: 'ECF Progress' });
   });

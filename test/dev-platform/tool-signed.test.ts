@@ -113,8 +113,9 @@ describe('POST /token', () => {
   }
 
   it('grants a one-hour token for the scopes the key holds', async () => {
-    const response = await grant(await assertion(), `${SCOPE.nrps} ${SCOPE.agsScore}`).expect(200);
-    expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: SCOPE.nrps });
+    // The built-in key holds NRPS, AGS lineitem.readonly and score, not lineitem (no creating columns).
+    const response = await grant(await assertion(), `${SCOPE.nrps} ${SCOPE.agsLineItem} ${SCOPE.agsScore}`).expect(200);
+    expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: `${SCOPE.nrps} ${SCOPE.agsScore}` });
     expect(typeof response.body.access_token).toBe('string');
   });
 
@@ -133,7 +134,7 @@ describe('POST /token', () => {
     const old = await toolKey.sign({ iss: platform.clientId, sub: platform.clientId, aud: tokenUrl, jti: randomUUID(), iat: Math.floor(Date.now() / 1000) - 600 });
     expect((await grant(old).expect(400)).body.error_description).toBe("the 'iat' is invalid");
 
-    expect((await grant(await assertion(), SCOPE.agsScore).expect(400)).body.error).toBe('invalid_scope');
+    expect((await grant(await assertion(), SCOPE.agsLineItem).expect(400)).body.error).toBe('invalid_scope');
   });
 
   it('refuses other grant types', async () => {

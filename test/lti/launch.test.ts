@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { generateKeyPair } from 'jose';
 import request from 'supertest';
+import { csrfFrom } from '../support/forms';
 import { CLAIM, type DevPlatform } from '../../dev-platform';
 import { launchTool, type LaunchTamper } from '../../dev-platform/launcher';
 import type { TestService } from '../support/service';
@@ -139,7 +140,11 @@ describe('deep linking', () => {
     expect(result.finalUrl).toMatch(/\/deep-link$/);
     expect(result.body).toContain('Module audit (module 3)');
     const path = new URL(result.finalUrl).pathname;
-    const posted = await request(t.url).post(path).type('form').send('item=progress&item=audit-3&item=session-plans-2').expect(200);
+    const csrf = csrfFrom(result.body);
+    const nothing = await request(t.url).post(path).type('form').send({ _csrf: csrf }).expect(400);
+    expect(nothing.text).toContain('Choose at least one item to place');
+    expect(nothing.text).toContain('name="item"');
+    const posted = await request(t.url).post(path).type('form').send(`_csrf=${encodeURIComponent(csrf)}&item=progress&item=audit-3&item=session-plans-2`).expect(200);
     const jwt = /name="JWT" value="([^"]+)"/.exec(posted.text)![1];
     expect(posted.headers['content-security-policy']).toContain(`form-action 'self' ${new URL(platform.issuer).origin}`);
     const placed = await platform.verifyDeepLinkingResponse(jwt);
@@ -150,6 +155,8 @@ describe('deep linking', () => {
     const direct = await launchTool({ toolUrl: t.url, platform, user: 'ect', initiation: { custom: audit.custom as Record<string, string> }, crossSite: true });
     expect(direct.finalUrl).toMatch(/\/modules\/3\/audit$/);
     expect(direct.body).toContain('Module 3 audit');
+    // Placed from a module (link selection), an audit makes no gradebook column.
+    expect(placed.items.every((item) => !('lineItem' in item) || !item.lineItem)).toBe(true);
   });
 
   it('refuses deep linking to a participant', async () => {
@@ -164,7 +171,7 @@ describe('the wrong person', () => {
     const path = new URL(ect.finalUrl).pathname;
     const res = await request(t.url).get(`${path}deep-link`);
     expect(res.status).toBe(403);
-    const placed = await request(t.url).post(`${path}deep-link`).type('form').send({ item: 'progress' });
+    const placed = await request(t.url).post(`${path}deep-link`).type('form').send({ item: 'progress', _csrf: csrfFrom(ect.body) });
     expect(placed.status).toBe(403);
   });
 

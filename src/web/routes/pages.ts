@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response, type NextFunction } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { NotFoundError, ValidationError } from '../../errors';
 import { lti, toolUrls } from '../../lti';
 import { placeableViews } from '../../lti/views';
@@ -8,26 +8,24 @@ import type { OwnProgress } from '../../progress/participant';
 import type { SyncService } from '../../sync';
 import { presentCourseSync, presentRun } from '../sync-status';
 import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
-import { loadSession, requireAccess, sessionOf, type Access } from '../session-auth';
+import type { Meetings } from '../../meetings';
+import type { ParticipantAccess } from '../../participants/access';
+import { AUDIT_PHASES, type AuditService, type ScoreOutbox } from '../../audits';
+import type { ScoreDelivery } from '../../lti';
+import { loadSession, sessionOf } from '../session-auth';
 import { allowFormActionTo } from '../security';
-
-const EVERYONE: Access = { roles: ['participant', 'facilitator', 'admin'] };
-const STAFF: Access = { roles: ['facilitator', 'admin'] };
-
-type Handler = (req: Request, res: Response) => Promise<void> | void;
-
-function wrap(handler: Handler) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      await handler(req, res);
-    } catch (error) {
-      next(error);
-    }
-  };
-}
+import { EVERYONE, STAFF, pageOn, sessionLocals } from '../page-kit';
+import { meetingRoutes } from './meetings';
+import { auditRoutes } from './audits';
+import { programmeOf, type Viewer } from '../../participants/access';
+import type { ParticipantOverview } from '../../participants/overview';
+import type { OwnDataRefresh } from '../../participants/refresh';
+import { presentMeetingList, presentMentee, presentOverview, presentSessionPlans, presentSubject } from '../participant-presenters';
+import { PARTICIPANTS, readableFromPath, viewerOf } from '../page-kit';
 
 function moduleParam(req: Request) {
-  const module = moduleOf('ect', Number(req.params.module));
+  const viewer = viewerOf(req.res!);
+  const module = moduleOf(programmeOf(viewer), Number(req.params.module));
   if (!module) throw new NotFoundError('There is no module with that number.');
   return module;
 }
@@ -39,6 +37,15 @@ export interface PageDeps {
   syncIntervalMs: number;
   ownProgress: Pick<OwnProgress, 'participantProgress'>;
   sync: Pick<SyncService, 'statusOf'>;
+  access: ParticipantAccess;
+  /** Signs each session's CSRF token. */
+  formKey: Uint8Array;
+  meetings: Meetings;
+  audits: AuditService;
+  scores: Pick<ScoreDelivery, 'deliverSoon'>;
+  scoreOutbox: Pick<ScoreOutbox, 'latestFor' | 'placementOf'>;
+  overview: ParticipantOverview;
+  refresh: OwnDataRefresh;
 }
 
 async function progressOf(deps: PageDeps, session: ToolSession) {
@@ -52,31 +59,80 @@ async function adminSyncStatus(deps: PageDeps, session: ToolSession) {
   return { courses: courses.map((s) => presentCourseSync(s, deps.syncIntervalMs)), runs: runs.map(presentRun) };
 }
 
-async function renderHome(deps: PageDeps, res: Response): Promise<void> {
+async function renderStaffHome(deps: PageDeps, res: Response): Promise<void> {
   const session = sessionOf(res);
-  const person = presentPerson(session);
-  const modules = loadCurriculum().ect.modules.map((m) => presentModuleLink(m, person.base));
-  const template = session.role === 'participant' ? 'pages/participant-home' : session.role === 'facilitator' ? 'pages/facilitator-home' : 'pages/admin-home';
-  res.render(template, {
-    title: `ECF Progress – ${person.roleLabel}`,
-    person,
+  const modules = loadCurriculum().ect.modules.map((m) => presentModuleLink(m, presentPerson(session).base));
+  res.render(session.role === 'facilitator' ? 'pages/facilitator-home' : 'pages/admin-home', {
+    title: `ECF Progress – ${presentPerson(session).roleLabel}`,
     modules,
-    isMentor: session.programme === 'mentor',
-    programmeUnknown: session.role === 'participant' && !session.programme,
     sync: session.role === 'admin' ? await adminSyncStatus(deps, session) : null,
   });
+}
+
+async function overviewOfViewer(deps: PageDeps, viewer: Viewer) {
+  return deps.overview.overviewOf({ ownerId: viewer.ownerId, participant: viewer.self, programme: programmeOf(viewer), cohort: viewer.cohort });
+}
+
+async function renderHome(deps: PageDeps, res: Response): Promise<void> {
+  const viewer = viewerOf(res);
+  if (viewer.kind === 'facilitator' || viewer.kind === 'admin') return renderStaffHome(deps, res);
+  const base = presentPerson(viewer.session).base;
+  const overview = presentOverview(await overviewOfViewer(deps, viewer), base);
+  const mentees = viewer.kind === 'mentor' ? await menteeRows(deps, viewer, base) : [];
+  const refreshing = viewer.cohort !== null && deps.refresh.refreshIfStale(viewer.platform, viewer.session.canvasCourseId, overview.dataAsOf);
+  res.render('pages/participant-home', {
+    refreshing,
+    freshnessUrl: `${base}freshness`,
+    refreshBudgetMs: deps.refresh.budgetMs,
+    title: `ECF Progress – ${presentPerson(viewer.session).roleLabel}`,
+    overview,
+    isMentor: viewer.kind === 'mentor',
+    mentees,
+    programmeUnknown: viewer.kind === 'unknown',
+    notOnRoster: viewer.cohort !== null && !viewer.self,
+    ownRecordUrl: viewer.self ? `${base}people/${encodeURIComponent(viewer.self.key)}` : null,
+  });
+}
+
+/** A mentor's ECTs with where each one is: one overview per ECT (a mentor has a handful). */
+async function menteeRows(deps: PageDeps, viewer: Viewer, base: string) {
+  const mentees = await deps.access.menteesOf(viewer);
+  return Promise.all(
+    mentees.map(async (m) => {
+      const overview = await deps.overview.overviewOf({ ownerId: m.ownerId, participant: m.participant, programme: 'ect', cohort: viewer.cohort });
+      return { ...presentMentee(m, overview, base) };
+    }),
+  );
+}
+
+function renderPicker(res: Response, problem?: string): void {
+  const session = sessionOf(res);
+  if (!session.deepLinking) throw new ValidationError('Open this from “Add item” in a Canvas module to place a link.');
+  const asAssignment = session.placement === 'assignment_selection';
+  const choices = placeableViews().filter((v) => !asAssignment || v.custom.ecf_view === 'audit');
+  res.status(problem ? 400 : 200).render('pages/deep-link', { title: 'Place a link in your course', choices, multiple: session.deepLinking.acceptMultiple, problem, asAssignment });
 }
 
 /** Pages inside a tool session: `/s/:sessionId/…`. Each declares its access rule. */
 export function pageRoutes(deps: PageDeps): Router {
   const router = Router({ mergeParams: true, caseSensitive: true });
-  const page = (method: 'get' | 'post', path: string, access: Access, handler: Handler) =>
-    router[method](path, requireAccess(access), wrap(handler));
+  const page = pageOn(router);
 
   router.use(loadSession(deps.sessions));
-  router.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400 }));
+  router.use(express.json({ limit: '64kb' }));
+  router.use(sessionLocals(deps.formKey, deps.access));
+  router.use(meetingRoutes(deps));
+  router.use(auditRoutes(deps));
 
   page('get', '/', EVERYONE, (_req, res) => renderHome(deps, res));
+
+  // The page's script asks this while a launch refresh runs: when the figures it shows were made.
+  page('get', '/freshness', PARTICIPANTS, async (_req, res) => {
+    const viewer = viewerOf(res);
+    const self = viewer.self ?? null;
+    res.json({ dataAsOf: self?.progress?.dataAsOf ?? null });
+  });
 
   page('get', '/progress', EVERYONE, async (_req, res) => {
     const session = sessionOf(res);
@@ -85,16 +141,27 @@ export function pageRoutes(deps: PageDeps): Router {
     res.render('pages/progress', { title: 'My progress', person, progress: await progressOf(deps, session) });
   });
 
-  page('get', '/modules/:module/audit', EVERYONE, (req, res) => {
-    const person = presentPerson(sessionOf(res));
+  page('get', '/modules/:module/session-plans', EVERYONE, async (req, res) => {
+    const viewer = viewerOf(res);
     const module = moduleParam(req);
-    res.render('pages/module-audit', { title: `Module ${module.number} audit`, person, module });
+    const base = presentPerson(viewer.session).base;
+    const mentees = await deps.access.menteesOf(viewer);
+    res.render('pages/session-plans', { title: `Module ${module.number} mentor session plans`, ...presentSessionPlans(module, viewer.cohort, mentees, base) });
   });
 
-  page('get', '/modules/:module/session-plans', EVERYONE, (req, res) => {
-    const person = presentPerson(sessionOf(res));
-    const module = moduleParam(req);
-    res.render('pages/session-plans', { title: `Module ${module.number} mentor session plans`, person, module });
+  page('get', '/people/:person', EVERYONE, async (req, res) => {
+    const viewer = viewerOf(res);
+    const readable = await readableFromPath(deps.access, req, res);
+    const base = presentPerson(viewer.session).base;
+    const overview = await deps.overview.overviewOf({ ownerId: readable.ownerId, participant: readable.participant, programme: readable.participant.role, cohort: viewer.cohort });
+    const meetings = readable.participant.role === 'ect' ? await deps.meetings.listFor(readable.ownerId) : [];
+    res.render('pages/person-record', {
+      title: readable.asSelf ? 'My record' : `${readable.participant.name ?? 'Participant'}’s record`,
+      subject: presentSubject(readable, base),
+      overview: presentOverview(overview, base, readable),
+      meetings: presentMeetingList(meetings, base, readable),
+      canRecord: readable.asMentor,
+    });
   });
 
   page('post', '/sign-out', EVERYONE, async (_req, res) => {
@@ -102,11 +169,7 @@ export function pageRoutes(deps: PageDeps): Router {
     res.render('pages/signed-out', { title: 'Signed out' });
   });
 
-  page('get', '/deep-link', STAFF, (_req, res) => {
-    const session = sessionOf(res);
-    if (!session.deepLinking) throw new ValidationError('Open this from “Add item” in a Canvas module to place a link.');
-    res.render('pages/deep-link', { title: 'Place a link in your course', person: presentPerson(session), choices: placeableViews(), multiple: session.deepLinking.acceptMultiple });
-  });
+  page('get', '/deep-link', STAFF, (_req, res) => renderPicker(res));
 
   page('post', '/deep-link', STAFF, async (req, res) => {
     const session = sessionOf(res);
@@ -114,13 +177,16 @@ export function pageRoutes(deps: PageDeps): Router {
     if (!settings) throw new ValidationError('Open this from “Add item” in a Canvas module to place a link.');
     const wanted = new Set([req.body.item ?? []].flat().map(String));
     const chosen = placeableViews().filter((v) => wanted.has(v.id));
-    if (chosen.length === 0) throw new ValidationError('Choose at least one item to place.');
+    if (chosen.length === 0) return renderPicker(res, 'Choose at least one item to place, then press “Place in Canvas”.');
     if (!settings.acceptTypes.includes('ltiResourceLink')) throw new ValidationError('This Canvas placement does not accept tool links.');
+    // A gradebook column only where the facilitator is making an assignment, never a placeholder elsewhere.
+    const asAssignment = session.placement === 'assignment_selection';
     const items = (settings.acceptMultiple ? chosen : chosen.slice(0, 1)).map((v) => ({
       type: 'ltiResourceLink',
       title: v.title,
       url: toolUrls(deps.publicUrl).launch,
       custom: v.custom,
+      ...(asAssignment && v.custom.ecf_view === 'audit' ? { lineItem: { scoreMaximum: AUDIT_PHASES.length, label: v.title, resourceId: v.id } } : {}),
     }));
     const jwt = await lti.DeepLinking.createDeepLinkingMessage(
       {
