@@ -18,6 +18,19 @@ async function launchAs(page: Page, base: string, role: string, inFrame: boolean
   await navigation;
 }
 
+/** The pages each person reaches from their launch: paths under their session. */
+const PAGES: Record<(typeof ROLES)[number], string[]> = {
+  ect: ['', 'progress', 'modules/3/audit', 'modules/3/session-plans'],
+  mentor: ['', 'progress', 'modules/3/audit', 'modules/3/session-plans'],
+  facilitator: [''],
+  admin: [''],
+  'deep-link': [''],
+};
+
+async function shoot(page: Page, out: string, name: string, width: number): Promise<void> {
+  await page.screenshot({ path: path.join(out, `${name}-${width}.png`), fullPage: true });
+}
+
 async function main(): Promise<void> {
   const [base = 'http://localhost:3000', out = 'screenshots'] = process.argv.slice(2);
   fs.mkdirSync(out, { recursive: true });
@@ -27,24 +40,31 @@ async function main(): Promise<void> {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       for (const role of ROLES) {
         await launchAs(page, base, role, false);
-        await page.screenshot({ path: path.join(out, `${role}-${width}.png`), fullPage: true });
+        const session = new URL(page.url()).pathname.replace(/^(\/s\/[^/]+\/).*$/, '$1');
+        for (const sub of PAGES[role]) {
+          if (sub) await page.goto(`${base}${session}${sub}`, { waitUntil: 'networkidle' });
+          await shoot(page, out, `${role}${sub ? '-' + sub.replace(/\//g, '-') : ''}`, width);
+        }
+        if (role === 'mentor') {
+          await page.goto(`${base}${session}`);
+          const record = page.locator('.card__title a').first();
+          if (await record.count()) {
+            await record.click();
+            await shoot(page, out, 'mentor-ect-record', width);
+            await page.goto(`${base}${session}`);
+            await page.locator('text=Record a meeting').first().click();
+            await shoot(page, out, 'mentor-meeting-new', width);
+          }
+        }
         if (role === 'ect') {
-          await page.click('text=See my progress');
-          await page.waitForURL(/progress$/);
-          await page.screenshot({ path: path.join(out, `ect-progress-${width}.png`), fullPage: true });
-          await page.goBack();
-          await page.click('.module:nth-child(3) >> text=Audit');
-          await page.screenshot({ path: path.join(out, `ect-audit-${width}.png`), fullPage: true });
-          await page.goBack();
-          await page.click('.module:nth-child(3) >> text=Session plans');
-          await page.screenshot({ path: path.join(out, `ect-session-plans-${width}.png`), fullPage: true });
+          await page.goto(`${base}${session}`);
           await page.click('text=Sign out');
           await page.waitForURL(/sign-out$/);
-          await page.screenshot({ path: path.join(out, `signed-out-${width}.png`), fullPage: true });
+          await shoot(page, out, 'signed-out', width);
         }
       }
       await page.goto(`${base}/lti/register`);
-      await page.screenshot({ path: path.join(out, `registration-without-link-${width}.png`), fullPage: true });
+      await shoot(page, out, 'registration-without-link', width);
       await page.close();
     }
     const framed = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
