@@ -7,6 +7,8 @@ import type { PlatformSecret } from './signing';
 
 export const SCORE_MEDIA_TYPE = 'application/vnd.ims.lis.v1.score+json';
 export const LINE_ITEM_MEDIA_TYPE = 'application/vnd.ims.lis.v2.lineitem+json';
+export const LINE_ITEM_CONTAINER_MEDIA_TYPE = 'application/vnd.ims.lis.v2.lineitemcontainer+json';
+const READ_LINE_ITEMS = [SCOPE.agsLineItem, SCOPE.agsLineItemReadonly];
 
 /** An AGS reply; `type` is the Content-Type of a success. */
 export type AgsReply = JsonReply & { type?: string };
@@ -35,19 +37,22 @@ export interface AgsDeps {
 export class AgsService {
   constructor(private readonly deps: AgsDeps) {}
 
+  /** The course's line items of the token's tool, filtered as Canvas filters them (no paging). */
+  async listLineItems(token: string | undefined, courseId: string, query: Record<string, string>): Promise<AgsReply> {
+    const caller = await this.authorizeToken(token, READ_LINE_ITEMS, courseId);
+    if (!('clientId' in caller)) return caller;
+    const items = this.deps.gradebook
+      .lineItems()
+      .filter((item) => item.courseId === courseId && item.clientId === caller.clientId)
+      .filter((item) => (query.resource_link_id ?? item.resourceLinkId) === item.resourceLinkId)
+      .filter((item) => (query.resource_id ?? item.resourceId) === item.resourceId)
+      .filter((item) => (query.tag ?? item.tag) === item.tag);
+    return { status: 200, body: items.map(lineItemJson), type: LINE_ITEM_CONTAINER_MEDIA_TYPE };
+  }
+
   async showLineItem(token: string | undefined, courseId: string, id: string): Promise<AgsReply> {
-    const found = await this.authorize(token, [SCOPE.agsLineItem, SCOPE.agsLineItemReadonly], courseId, id);
-    if (!('lineItem' in found)) return found;
-    const { lineItem } = found;
-    const body = {
-      id: lineItem.url,
-      scoreMaximum: lineItem.scoreMaximum,
-      label: lineItem.label,
-      resourceLinkId: lineItem.resourceLinkId,
-      ...(lineItem.resourceId === undefined ? {} : { resourceId: lineItem.resourceId }),
-      ...(lineItem.tag === undefined ? {} : { tag: lineItem.tag }),
-    };
-    return { status: 200, body, type: LINE_ITEM_MEDIA_TYPE };
+    const found = await this.authorize(token, READ_LINE_ITEMS, courseId, id);
+    return 'lineItem' in found ? { status: 200, body: lineItemJson(found.lineItem), type: LINE_ITEM_MEDIA_TYPE } : found;
   }
 
   async postScore(token: string | undefined, courseId: string, id: string, body: unknown): Promise<AgsReply> {
@@ -102,6 +107,16 @@ export class AgsService {
 
   /** Token, developer key, scope, course, line item, owner: each failure as Canvas reports it. */
   private async authorize(token: string | undefined, anyOf: readonly string[], courseId: string, id: string): Promise<AgsReply | { lineItem: LineItem }> {
+    const caller = await this.authorizeToken(token, anyOf, courseId);
+    if (!('clientId' in caller)) return caller;
+    const lineItem = this.deps.gradebook.lineItem(id);
+    if (!lineItem || lineItem.courseId !== courseId) return NOT_FOUND;
+    // Canvas's status for this is 412 (its render_error default).
+    if (lineItem.clientId !== caller.clientId) return canvasError(412, 'precondition_failed', 'Tool does not have permission to view line_item');
+    return { lineItem };
+  }
+
+  private async authorizeToken(token: string | undefined, anyOf: readonly string[], courseId: string): Promise<AgsReply | { clientId: string }> {
     if (!token) return canvasError(401, 'unauthorized', 'Missing access token');
     const checked = await this.deps.secret.check(token);
     if ('error' in checked) {
@@ -116,12 +131,20 @@ export class AgsService {
     // Canvas answers a missing scope with 401, not 403.
     if (!anyOf.some((scope) => scopes.includes(scope))) return canvasError(401, 'unauthorized', 'Insufficient permissions');
     if (!Object.values(DEMO_USERS).some((user) => user.course.canvasCourseId === courseId)) return canvasError(404, 'not_found', 'Context not found');
-    const lineItem = this.deps.gradebook.lineItem(id);
-    if (!lineItem || lineItem.courseId !== courseId) return NOT_FOUND;
-    // Canvas's status for this is 412 (its render_error default).
-    if (lineItem.clientId !== registration.clientId) return canvasError(412, 'precondition_failed', 'Tool does not have permission to view line_item');
-    return { lineItem };
+    return { clientId: registration.clientId };
   }
+}
+
+/** A line item in AGS JSON: its URL is its id. */
+function lineItemJson(lineItem: LineItem) {
+  return {
+    id: lineItem.url,
+    scoreMaximum: lineItem.scoreMaximum,
+    label: lineItem.label,
+    resourceLinkId: lineItem.resourceLinkId,
+    ...(lineItem.resourceId === undefined ? {} : { resourceId: lineItem.resourceId }),
+    ...(lineItem.tag === undefined ? {} : { tag: lineItem.tag }),
+  };
 }
 
 function isOptional(value: unknown, type: 'number' | 'string'): boolean {

@@ -200,6 +200,13 @@ export function createRouter(deps: RouterDeps): express.Router {
 
   // LTI Assignment and Grade Services, at Canvas's paths (CANVAS.md §3.2).
   router.get(
+    '/api/lti/courses/:courseId/line_items',
+    asyncRoute(async (req, res) => {
+      sendJson(res, await deps.ags.listLineItems(bearerToken(req), req.params.courseId, stringParams(req.query)));
+    }),
+  );
+
+  router.get(
     '/api/lti/courses/:courseId/line_items/:id',
     asyncRoute(async (req, res) => {
       sendJson(res, await deps.ags.showLineItem(bearerToken(req), req.params.courseId, req.params.id));

@@ -16,6 +16,7 @@ import { CourseLinks, LinkService } from './programme';
 import { CohortReport } from './progress/cohort-report';
 import { OwnProgress } from './progress/participant';
 import { personKeyId } from './domain';
+import { loadSchedule } from './curriculum';
 import { Meetings } from './meetings';
 import { AuditService, ScoreOutbox } from './audits';
 import { ParticipantAccess } from './participants/access';
@@ -85,6 +86,8 @@ export const DEV_PLATFORM_PATH = '/dev-platform';
 export async function openRuntime(config: Config, options: { logger?: Logger; say?: (line: string) => void; shareRunningDatabase?: boolean } = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const say = options.say ?? ((line: string) => logger.info(line));
+  // Programme data is checked before anything starts, so a bad edit stops the tool with the place at fault.
+  loadSchedule();
   const secrets = deriveSecrets(resolveAppSecret(config));
   const database = await resolveDatabase(config, say, { shareRunning: options.shareRunningDatabase ?? false });
   try {

@@ -74,6 +74,8 @@ export interface ModuleAudit {
   module: number;
   start: PhaseState;
   end: PhaseState;
+  /** Each phase's latest submission, whatever is in draft: what the side-by-side view compares. */
+  lastSubmitted: Record<AuditPhase, AuditSubmission | null>;
   /** Earlier submitted versions, newest first. */
   history: AuditSubmission[];
   comments: AuditComment[];

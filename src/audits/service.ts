@@ -105,7 +105,8 @@ export class AuditService {
     const current = new Set([start, end].filter((p) => p.status === 'submitted').map((p) => `${p.phase}:${p.version}`));
     const history = rows.submissions.filter((s) => !current.has(`${s.phase}:${s.version}`)).sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime());
     comments.sort((a, b) => a.at.getTime() - b.at.getTime());
-    return { module, start, end, history, comments };
+    const lastOf = (phase: AuditPhase) => rows.submissions.filter((s) => s.phase === phase).sort((a, b) => b.version - a.version)[0] ?? null;
+    return { module, start, end, lastSubmitted: { start: lastOf('start'), end: lastOf('end') }, history, comments };
   }
 
   /** Every module's phase statuses: two reads whatever the number of modules. */

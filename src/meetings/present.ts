@@ -164,14 +164,14 @@ export function presentMeeting(meeting: MeetingWithReflection) {
   };
 }
 
-/** A module's session plans, each with a link to record a meeting that follows it. */
-export function sessionPlanLinks(module: number, base: string) {
+/** A module's session plans, each with a link to record a meeting that follows it (`base`: the ECT's meetings URL). */
+export function sessionPlanLinks(module: number, base: string, thisWeek: number | null = null) {
   const found = moduleOf('ect', module);
   if (!found) return null;
   return {
     number: found.number,
     title: found.title,
-    sessions: found.sessionPlans.map((p) => ({ session: p.session, title: p.title, recordUrl: `${base}/new?module=${found.number}&session=${p.session}` })),
-    otherUrl: `${base}/new?module=${found.number}`,
+    sessions: found.sessionPlans.map((p) => ({ session: p.session, title: p.title, isThisWeek: p.session === thisWeek, recordUrl: `${base}/new?module=${found.number}&session=${p.session}` })),
+    otherUrl: `${base}/new?module=${found.number}&session=none`,
   };
 }

@@ -221,6 +221,25 @@ describe('GET …/line_items/:id', () => {
     expect(response.body).toEqual({ id: item.url, label: 'Module 4 audit', scoreMaximum: 2, resourceId: 'audit-4', tag: 'ecf-audit', resourceLinkId: item.resourceLinkId });
     await request(server.url).get(path).set('Authorization', `Bearer ${scoreToken}`).expect(401);
   });
+
+  it("lists the course's line items of the token's tool, filtered by resource link, resource id and tag", async () => {
+    const item = platform.createLineItem({ label: 'Module 9 audit', scoreMaximum: 1, resourceId: 'audit-9', tag: 'ecf-audit' });
+    platform.createLineItem({ label: 'Another tool’s quiz', scoreMaximum: 10, clientId: '10000000000099' });
+    const list = (query: Record<string, string>) =>
+      request(server.url)
+        .get(`/dev-platform/api/lti/courses/${platform.course.canvasCourseId}/line_items`)
+        .query(query)
+        .set('Authorization', `Bearer ${readToken}`)
+        .expect(200);
+    const readToken = await accessToken(SCOPE.agsLineItemReadonly);
+    const all = await list({});
+    expect(all.headers['content-type']).toContain('application/vnd.ims.lis.v2.lineitemcontainer+json');
+    expect(all.body.map((entry: { label: string }) => entry.label)).toContain('Module 9 audit');
+    expect(all.body.map((entry: { label: string }) => entry.label)).not.toContain('Another tool’s quiz');
+    expect((await list({ resource_link_id: item.resourceLinkId })).body).toEqual([expect.objectContaining({ id: item.url })]);
+    expect((await list({ resource_id: 'audit-9', tag: 'ecf-audit' })).body).toEqual([expect.objectContaining({ id: item.url })]);
+    expect((await list({ tag: 'nothing' })).body).toEqual([]);
+  });
 });
 
 describe('the AGS endpoint claim', () => {

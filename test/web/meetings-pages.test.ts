@@ -51,6 +51,22 @@ describe('a mentor records a meeting for their ECT, who sees it and reflects on 
     expect(new Set(tokens)).toEqual(new Set([mentor.csrf]));
   });
 
+  it('starts from this week’s session of the current module unless told otherwise', async () => {
+    // The cohort has no schedule and Amira no figures: module 1 is current, and its first session this week's.
+    const list = await get(meetingsPath(mentor, PEOPLE.ect));
+    expect(list.text).toMatch(/session=1">Session 1: Starting from the audit: expectations and belonging<\/a> <span class="tag">this week<\/span>/);
+    const plain = await get(`${meetingsPath(mentor, PEOPLE.ect)}/new`);
+    expect(selected(plain.text, 'plan')).toBe('1.1');
+    expect(valueOf(plain.text, 'focus')).toBe('Starting from the audit: expectations and belonging');
+    const noPlan = await get(`${meetingsPath(mentor, PEOPLE.ect)}/new?module=2&session=none`);
+    expect(selected(noPlan.text, 'plan')).toBe('2');
+    expect(valueOf(noPlan.text, 'focus')).toBe('');
+    expect(valueOf(noPlan.text, 'step-1')).toBe('');
+    for (const query of ['module=99', 'module=1&session=9', 'module=x', 'session=1&session=2']) {
+      expect([query, (await get(`${meetingsPath(mentor, PEOPLE.ect)}/new?${query}`)).status]).toEqual([query, 404]);
+    }
+  });
+
   it('saves the meeting and shows it to the mentor with their edit form', async () => {
     const saved = await post(meetingsPath(mentor, PEOPLE.ect), meetingForm(mentor.csrf));
     expect(saved.status).toBe(303);

@@ -52,12 +52,13 @@ function activePhase(audit: ModuleAudit): AuditPhase | null {
 /** Statement rows for the page: both phases side by side, with the change. */
 function presentRows(audit: ModuleAudit, editing: AuditPhase | null, typed?: AuditAnswers) {
   const label = (value: number | null) => CONFIDENCE_SCALE.find((c) => c.value === value)?.label ?? null;
+  const { start: startSubmission, end: endSubmission } = audit.lastSubmitted;
   return audit.start.statements.map((statement, i) => {
-    const start = audit.start.ratings[i] ?? null;
-    const end = audit.end.ratings[i] ?? null;
+    const start = startSubmission?.ratings[i] ?? null;
+    const end = endSubmission?.ratings[i] ?? null;
     const editingState = editing ? audit[editing] : null;
     const current = typed ? typed.ratings[i] : (editingState?.ratings[i] ?? null);
-    const change = start !== null && end !== null && audit.end.status === 'submitted' ? end - start : null;
+    const change = start !== null && end !== null ? end - start : null;
     return {
       index: i,
       number: i + 1,
@@ -67,8 +68,8 @@ function presentRows(audit: ModuleAudit, editing: AuditPhase | null, typed?: Aud
       end: label(end),
       change,
       changeText: change === null ? '' : change > 0 ? `up ${change}` : change < 0 ? `down ${-change}` : 'no change',
-      startReflection: audit.start.reflections[i] ?? '',
-      endReflection: audit.end.reflections[i] ?? '',
+      startReflection: startSubmission?.reflections[i] ?? '',
+      endReflection: endSubmission?.reflections[i] ?? '',
       reflection: typed ? typed.reflections[i] : (editingState?.reflections[i] ?? ''),
       options: CONFIDENCE_SCALE.map((c) => ({ ...c, checked: c.value === current })),
     };
@@ -100,7 +101,7 @@ export function auditRoutes(deps: PageDeps): Router {
       editingState: editing ? audit[editing] : null,
       rows: presentRows(audit, editing, problem?.typed),
       problem: problem?.message,
-      bothSubmitted: audit.end.status === 'submitted',
+      bothSubmitted: audit.lastSubmitted.end !== null,
       score: score && { sent: score.deliveredAt !== null, given: score.scoreGiven, maximum: score.scoreMaximum },
       reflectionMax: REFLECTION_MAX,
       formAction: editing ? `${res.locals.person?.base}modules/${module.number}/audit/${editing}` : null,
@@ -171,7 +172,7 @@ export function auditRoutes(deps: PageDeps): Router {
       audit,
       editing: null,
       rows: presentRows(audit, null),
-      bothSubmitted: audit.end.status === 'submitted',
+      bothSubmitted: audit.lastSubmitted.end !== null,
       subject: readable.participant.name,
       subjectUrl: `${res.locals.person?.base}people/${encodeURIComponent(readable.participant.key)}`,
       canComment: readable.asMentor || viewerOf(res).kind === 'facilitator' || viewerOf(res).kind === 'admin',

@@ -21,6 +21,7 @@ import {
 } from '../../meetings';
 import type { Readable } from '../../participants/access';
 import { formatDay } from '../format';
+import { sessionThisWeek } from '../participant-presenters';
 import { EVERYONE, PARTICIPANTS, pageOn, readableFromPath, viewerOf } from '../page-kit';
 import { presentPerson } from '../presenters';
 import type { PageDeps } from './pages';
@@ -28,10 +29,14 @@ import type { PageDeps } from './pages';
 /** A posted form: one string per field (a repeated or nested field is not one of ours). */
 const FormBody = z.record(z.string(), z.string().max(20_000));
 
-/** `?module=N&session=S` on the new-meeting form: which session plan to start from. */
+/**
+ * `?module=N&session=S` on the new-meeting form: which session plan to start from. Without a
+ * module, the ECT's current one; without a session, this week's of that module; `session=none`
+ * for a meeting that follows no plan.
+ */
 const PlanQuery = z.object({
   module: z.string().regex(/^\d{1,3}$/).transform(Number).optional(),
-  session: z.string().regex(/^\d{1,3}$/).transform(Number).optional(),
+  session: z.union([z.literal('none'), z.string().regex(/^\d{1,3}$/).transform(Number)]).optional(),
 });
 
 function formBody(req: Request): MeetingFormBody {
@@ -77,6 +82,12 @@ function currentModule(ect: Readable, now: Date): number {
   const figures = new Map(ect.participant.progress?.modules.map((m) => [m.number, m.percent]) ?? []);
   const numbers = modulesOf('ect').map((m) => m.number);
   return numbers.find((n) => (figures.get(n) ?? 0) !== 100) ?? numbers[0];
+}
+
+/** The current module's session plans to record from, this week's marked. */
+function planLinks(ect: Readable, list: string) {
+  const module = moduleOf('ect', currentModule(ect, new Date()));
+  return module ? sessionPlanLinks(module.number, list, sessionThisWeek(module, ect.participant.cohort, 'ect')) : null;
 }
 
 /** The form for a new meeting, filled in from a session plan or with what was sent. */
@@ -126,7 +137,7 @@ function renderRecord(res: Response, ect: Readable, meeting: MeetingWithReflecti
     form: canEdit ? meetingFormView(state.editDraft ?? draftFromRecord(meeting), state.editErrors ?? [], ukDate(new Date())) : null,
     canReflect,
     reflection: canReflect
-      ? { text: state.reflectionText ?? meeting.reflection?.text ?? '', ...errorSummary(state.reflectionErrors ?? []), max: 5000 }
+      ? { text: state.reflectionText ?? meeting.reflection?.text ?? '', ...errorSummary(state.reflectionErrors ?? []) }
       : null,
   });
 }
@@ -150,7 +161,7 @@ export function meetingRoutes(deps: PageDeps): Router {
       urls,
       meetings: meetingListItems(meetings),
       canRecord: ect.asMentor,
-      plan: ect.asMentor ? sessionPlanLinks(currentModule(ect, new Date()), urls.list) : null,
+      plan: ect.asMentor ? planLinks(ect, urls.list) : null,
     });
   });
 
@@ -159,12 +170,12 @@ export function meetingRoutes(deps: PageDeps): Router {
     if (!query.success) throw new NotFoundError('There is no session plan with that number.');
     const ect = await ectFromPath(deps, req, res);
     asMentor(res, ect);
-    const module = query.data.module ?? currentModule(ect, new Date());
-    const found = modulesOf('ect').find((m) => m.number === module);
-    if (!found) throw new NotFoundError('There is no module with that number.');
-    const session = query.data.session ?? null;
-    if (session !== null && !found.sessionPlans.some((p) => p.session === session)) throw new NotFoundError('There is no session plan with that number.');
-    renderForm(res, ect, draftFromPlan(module, session, ukDate(new Date())), [], { meetingId: newMeetingId() });
+    const module = moduleOf('ect', query.data.module ?? currentModule(ect, new Date()));
+    if (!module) throw new NotFoundError('There is no module with that number.');
+    const wanted = query.data.session;
+    const session = wanted === 'none' ? null : (wanted ?? sessionThisWeek(module, ect.participant.cohort, 'ect'));
+    if (session !== null && !module.sessionPlans.some((p) => p.session === session)) throw new NotFoundError('There is no session plan with that number.');
+    renderForm(res, ect, draftFromPlan(module.number, session, ukDate(new Date())), [], { meetingId: newMeetingId() });
   });
 
   page('post', LIST, PARTICIPANTS, async (req, res) => {
