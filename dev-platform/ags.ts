@@ -31,7 +31,7 @@ export interface AgsDeps {
 }
 
 /**
- * Canvas's AGS endpoints for what the tool uses (scores, reading a line item), with Canvas's
+ * Canvas's AGS endpoints for what the tool uses (scores, reading line items), with Canvas's
  * checks in Canvas's order (CANVAS.md §3.2; canvas-lms `Lti::IMS::ScoresController`).
  */
 export class AgsService {

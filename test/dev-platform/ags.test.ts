@@ -225,13 +225,13 @@ describe('GET …/line_items/:id', () => {
   it("lists the course's line items of the token's tool, filtered by resource link, resource id and tag", async () => {
     const item = platform.createLineItem({ label: 'Module 9 audit', scoreMaximum: 1, resourceId: 'audit-9', tag: 'ecf-audit' });
     platform.createLineItem({ label: 'Another tool’s quiz', scoreMaximum: 10, clientId: '10000000000099' });
+    const readToken = await accessToken(SCOPE.agsLineItemReadonly);
     const list = (query: Record<string, string>) =>
       request(server.url)
         .get(`/dev-platform/api/lti/courses/${platform.course.canvasCourseId}/line_items`)
         .query(query)
         .set('Authorization', `Bearer ${readToken}`)
         .expect(200);
-    const readToken = await accessToken(SCOPE.agsLineItemReadonly);
     const all = await list({});
     expect(all.headers['content-type']).toContain('application/vnd.ims.lis.v2.lineitemcontainer+json');
     expect(all.body.map((entry: { label: string }) => entry.label)).toContain('Module 9 audit');
