@@ -238,6 +238,8 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
   });
   // Only once listening: a start that fails (port in use) must leave no timers behind.
   jobs.start();
+  // Scores a previous process could not send go out now, not a job interval later.
+  runtime.scoreDelivery.deliverSoon();
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {

@@ -1,5 +1,6 @@
 import type { PhaseStatus } from '../audits';
 import { moduleWindows, ukDate, type CurriculumModule } from '../curriculum';
+import { meetingListItems } from '../meetings';
 import type { Readable } from '../participants/access';
 import type { ModuleCard, Overview } from '../participants/overview';
 
@@ -105,6 +106,4 @@ export function presentSessionPlans(module: CurriculumModule, cohort: string | n
 }
 
 /** Meeting records as the record page lists them (see views/partials/meetings.hbs). */
-export function presentMeetingList<T>(meetings: T[], _base: string, _readable: Readable): T[] {
-  return meetings;
-}
+export const presentMeetingList = meetingListItems;

@@ -23,6 +23,7 @@ function adopt(cohort: Cohort, course: Cohort['courses'][number], user: DemoUser
 }
 
 export interface World {
+  /** The running tool; a test may replace it with a restarted one on the same database. */
   t: TestService;
   platform: DevPlatform;
   sim: CanvasSimulator;
@@ -76,7 +77,7 @@ export async function startWorld(seed = 21): Promise<World> {
     cohort,
     otherEct,
     otherMentor,
-    launch: (user, custom, on = platform) => launchTool({ toolUrl: t.url, platform: on, user, crossSite: true, ...(custom ? { initiation: { custom } } : {}) }),
+    launch: (user, custom, on = platform) => launchTool({ toolUrl: world.t.url, platform: on, user, crossSite: true, ...(custom ? { initiation: { custom } } : {}) }),
     baseOf: (result) => new URL(result.finalUrl).pathname.replace(/^(\/s\/[^/]+\/).*$/, '$1'),
     truth: (role, userId) => expectedProgress(sim, platform.users[role].course.canvasCourseId).figures.get(userId)!,
     importRoster: async (options = {}) => {
@@ -89,14 +90,14 @@ export async function startWorld(seed = 21): Promise<World> {
         row(ect, platform.users.ect.name, 'ect', ectMentor.email),
         row(otherEct, 'Other Ect', 'ect', otherEctMentor.email),
       ].join('\n');
-      const report = await t.runtime.stores.roster.import(roster);
+      const report = await world.t.runtime.stores.roster.import(roster);
       if (report.bad.length) throw new Error(JSON.stringify(report.bad));
-      await t.runtime.stores.readModel.refreshCohort(COHORT);
+      await world.t.runtime.stores.readModel.refreshCohort(COHORT);
     },
     close: async () => {
       await sim.close();
       await independent.close();
-      await t.close();
+      await world.t.close();
     },
   };
   const schools = await t.runtime.stores.schools.import('urn,name,delivery_partner,contact_emails\n131245,Brookfield Primary School,Northern Lights,office@example.org');

@@ -49,6 +49,28 @@ export function startServiceProcess(env: NodeJS.ProcessEnv): Promise<ServiceProc
   });
 }
 
+/** Resolves once the process has written `text` (now or later); rejects when it exits first or after `timeoutMs`. */
+export function waitForOutput(service: ServiceProcess, text: string, timeoutMs = 30_000): Promise<void> {
+  if (service.log().includes(text)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`no "${text}" within ${timeoutMs} ms:\n${service.log()}`)), timeoutMs);
+    const onData = () => {
+      if (service.log().includes(text)) done();
+    };
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      service.child.stdout!.off('data', onData);
+      service.child.stderr!.off('data', onData);
+      if (error) reject(error);
+      else resolve();
+    };
+    // Listeners added after the service's own, so its log already holds the chunk.
+    service.child.stdout!.on('data', onData);
+    service.child.stderr!.on('data', onData);
+    void service.exited.then((code) => done(new Error(`the process exited with ${code} before "${text}":\n${service.log()}`)));
+  });
+}
+
 export interface CliProcessRun {
   code: number | null;
   stdout: string;

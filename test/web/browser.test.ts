@@ -30,11 +30,17 @@ describe('in a real browser', () => {
   ])('launches as %s inside the platform page’s iframe, cookies and all, and navigates on', async (role, label) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${t.url}/dev-platform/`, { waitUntil: 'domcontentloaded' });
+    // Canvas sizes its iframe from the tool's lti.frameResize messages.
+    await page.evaluate(`window.resizes = []; window.addEventListener('message', (e) => { if (e.data && e.data.subject === 'lti.frameResize') window.resizes.push(e.data.height); });`);
     await page.click(`button[value="${role}"]`);
     const frame = page.frameLocator('iframe.tool');
     await frame.locator('.tag', { hasText: label }).waitFor({ timeout: 20_000 });
-    await frame.locator('.module >> text=Audit').first().click();
-    await frame.locator('h1', { hasText: 'Module 1 audit' }).waitFor();
+    await page.waitForFunction('window.resizes.length > 0');
+    const heights = await page.evaluate<number[]>('window.resizes');
+    const contentHeight = await frame.locator('html').evaluate((html) => Math.ceil(html.getBoundingClientRect().height));
+    expect(heights[heights.length - 1]).toBe(contentHeight);
+    await frame.locator('.module a[href*="/audit"]').first().click();
+    await frame.locator('h1', { hasText: /Module \d+ audit/ }).waitFor();
     await page.close();
   });
 

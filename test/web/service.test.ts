@@ -26,7 +26,11 @@ describe('the running service', () => {
       'link_selection:LtiDeepLinkingRequest',
       'assignment_selection:LtiDeepLinkingRequest',
     ]);
-    expect(res.body.scopes).toEqual(['https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly']);
+    expect(res.body.scopes).toEqual([
+      'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
+      'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly',
+      'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+    ]);
   });
 
   it('serves a JWKS without private parts', async () => {

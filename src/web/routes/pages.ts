@@ -159,7 +159,7 @@ export function pageRoutes(deps: PageDeps): Router {
       title: readable.asSelf ? 'My record' : `${readable.participant.name ?? 'Participant'}’s record`,
       subject: presentSubject(readable, base),
       overview: presentOverview(overview, base, readable),
-      meetings: presentMeetingList(meetings, base, readable),
+      meetings: presentMeetingList(meetings),
       canRecord: readable.asMentor,
     });
   });
