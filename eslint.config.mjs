@@ -67,6 +67,12 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**/*.js', '*.js', 'public/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // The pages' few scripts run in the browser, where these are globals.
+  {
+    files: ['public/**/*.js'],
+    languageOptions: { globals: { fetch: 'readonly', localStorage: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', ResizeObserver: 'readonly' } },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none' }] },
+  },
   { files: ['test/**', 'bench/**', 'scripts/**', 'canvas-sim/**', 'dev-platform/**'], rules: { 'no-console': 'off' } },
   // The folder graph. eslint-plugin-import-x rather than dependency-cruiser or
   // eslint-plugin-boundaries: one plugin gives both the path zones and the cycle check, it runs

@@ -13,7 +13,7 @@
   function answers() {
     var ratings = [];
     var reflections = [];
-    form.querySelectorAll('fieldset.statement').forEach(function (fieldset, i) {
+    form.querySelectorAll('fieldset.statement').forEach(function (fieldset) {
       var checked = fieldset.querySelector('input[type=radio]:checked');
       ratings.push(checked ? Number(checked.value) : null);
       reflections.push(fieldset.querySelector('textarea').value);

@@ -17,18 +17,20 @@ const SCHOOLS = [
   ['150331', 'Riverside High School'],
 ] as const;
 
-/** Schools and a roster for the simulator's people: a school each, and a mentor for every ECT. */
-function demoPeople(cohort: Cohort): { schools: string; roster: string } {
+/** Schools and a roster for the simulator's people: a school each, and a mentor for every ECT (the demo mentor has the demo ECT). */
+function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: string }): { schools: string; roster: string } {
   const schools = ['urn,name,delivery_partner,contact_emails', ...SCHOOLS.map(([urn, name]) => `${urn},${name},Northern Lights Teaching School Hub,induction.${urn}@example.org`)];
   const students = (course: Cohort['courses'][number]) => course.enrollments.filter((e) => e.type === 'StudentEnrollment').map((e) => cohort.users.get(e.userId)!);
   const [ectCourse, mentorCourse] = cohort.courses;
   const mentors = students(mentorCourse);
+  const demoMentor = mentors.find((m) => m.id === demo.mentorUserId)!;
+  const mentorOf = (ect: { id: string }, i: number) => (ect.id === demo.ectUserId ? demoMentor : mentors[i % mentors.length]);
   const row = (user: ReturnType<typeof students>[number], role: string, i: number, mentorEmail = '') =>
     [user.id, user.sisUserId, user.email, `"${user.name}"`, role, SCHOOLS[i % SCHOOLS.length][0], COHORT, '', mentorEmail, 'active'].join(',');
   const roster = [
     'canvas_user_id,sis_user_id,email,name,role,school_urn,cohort,group,mentor_email,status',
     ...mentors.map((m, i) => row(m, 'mentor', i)),
-    ...students(ectCourse).map((e, i) => row(e, 'ect', i % mentors.length, mentors[i % mentors.length].email)),
+    ...students(ectCourse).map((e, i) => row(e, 'ect', mentors.indexOf(mentorOf(e, i)), mentorOf(e, i).email)),
   ];
   return { schools: schools.join('\n'), roster: roster.join('\n') };
 }
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
   for (const [i, course] of cohort.courses.entries()) {
     await runtime.linking.link({ platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
   }
-  const people = demoPeople(cohort);
+  const people = demoPeople(cohort, { ectUserId: ect.canvasUserId, mentorUserId: mentor.canvasUserId });
   for (const report of [await runtime.stores.schools.import(people.schools), await runtime.stores.roster.import(people.roster)]) {
     if (report.bad.length > 0) throw new Error(`demo people have bad rows: ${JSON.stringify(report.bad.slice(0, 3))}`);
   }

@@ -110,6 +110,12 @@ export class ScoreOutbox {
     return nextAttemptAt;
   }
 
+  /** A removed platform's placements and scores: nowhere left to send them. */
+  async deleteForPlatform(platform: { issuer: string; clientId: string }): Promise<number> {
+    const filter = { issuer: platform.issuer, clientId: platform.clientId };
+    return (await this.placements.deleteMany(filter)).deletedCount + (await this.outbox.deleteMany(filter)).deletedCount;
+  }
+
   /** The newest score of a module's audit, for the page ("sent to Canvas" or "waiting to send"). */
   async latestFor(ownerId: string, module: number): Promise<PendingScore | null> {
     const scores = await this.outbox.find({ ownerId, module }).toArray();

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { moduleOf } from '../curriculum';
 import { isDuplicateKey } from '../db/collections';
 import type { Store } from '../db/store';
-import type { Programme } from '../domain';
+import { personKeysOf, type PlatformKey, type Programme } from '../domain';
 import { AppError, NotFoundError, ValidationError } from '../errors';
 import {
   AUDIT_PHASES,
@@ -147,8 +147,8 @@ export class AuditService {
     const draft = await this.saveDraft(owner, module, phase, version, answers, now);
     const unrated = draft.ratings.flatMap((r, i) => (r === null ? [i + 1] : []));
     if (unrated.length) throw new ValidationError(`Rate every statement before you submit: statement${unrated.length > 1 ? 's' : ''} ${unrated.join(', ')} ${unrated.length > 1 ? 'have' : 'has'} no rating yet. Your answers are saved.`);
-    const { savedAt: _saved, ...rest } = draft;
-    const submission: AuditSubmission = { ...rest, submittedAt: now };
+    const submission: AuditSubmission = { ...draft, submittedAt: now };
+    delete (submission as Partial<AuditDraft>).savedAt;
     try {
       await this.submissions.insertOne(submission);
     } catch (error) {
@@ -190,6 +190,14 @@ export class AuditService {
       if (!isDuplicateKey(error)) throw error;
     }
     return draft;
+  }
+
+  /** Every audit, submission and comment of a removed platform's people. */
+  async deleteForPlatform(platform: PlatformKey): Promise<number> {
+    const filter = { ownerId: { $regex: personKeysOf(platform) } };
+    let deleted = 0;
+    for (const collection of [this.drafts, this.submissions, this.comments] as const) deleted += (await (collection as typeof this.drafts).deleteMany(filter)).deletedCount;
+    return deleted + (await this.scores.deleteForPlatform(platform));
   }
 
   /** A mentor's (or facilitator's) comment the ECT sees: insert-only, never edited. */

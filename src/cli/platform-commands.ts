@@ -32,6 +32,7 @@ function describeRemoval(platform: PlatformKey, removed: PlatformRemoval): strin
     `  Deleted: ${courses}`,
     `  Sessions ended: ${removed.sessions}`,
     `  Recorded Canvas user ids deleted: ${removed.identities}`,
+    `  Audits, comments, meeting records and reflections deleted: ${removed.records}`,
     'Schools and roster rows stay: they belong to cohorts, not to a platform.',
   ].join('\n');
 }

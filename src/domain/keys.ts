@@ -25,3 +25,9 @@ export const launchNonceKeyId = (issuer: string, nonce: string): string => compo
 
 /** A person's own records (audits, meetings), by their platform and Canvas user id. */
 export const personKeyId = (platform: PlatformKey, canvasUserId: string): string => compositeId(platform.issuer, platform.clientId, 'user', canvasUserId);
+
+/** Matches every `personKeyId` of one platform: what goes when the platform is removed. */
+export const personKeysOf = (platform: PlatformKey): RegExp => {
+  const prefix = JSON.stringify([platform.issuer, platform.clientId, 'user']).slice(0, -1) + ',';
+  return new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+};

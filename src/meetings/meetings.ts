@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { isDuplicateKey } from '../db/collections';
 import type { Store } from '../db/store';
 import { ukDate } from '../curriculum';
+import { personKeysOf, type PlatformKey } from '../domain';
 import { AuthorizationError, ValidationError } from '../errors';
 import {
   MEETING_ID,
@@ -155,6 +156,12 @@ export class Meetings {
     const meeting = await this.findMeeting(ectOwnerId, id);
     if (!meeting) return null;
     return { ...meeting, reflection: await this.reflections.findOne({ _id: id, ectOwnerId }) };
+  }
+
+  /** Every meeting record and reflection of a removed platform's ECTs. */
+  async deleteForPlatform(platform: PlatformKey): Promise<number> {
+    const filter = { ectOwnerId: { $regex: personKeysOf(platform) } };
+    return (await this.meetings.deleteMany(filter)).deletedCount + (await this.reflections.deleteMany(filter)).deletedCount;
   }
 
   async summaryFor(ectOwnerId: string): Promise<MeetingSummary> {

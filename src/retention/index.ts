@@ -27,6 +27,8 @@ export interface PlatformRemoval {
   sessions: number;
   /** Recorded Canvas user ids of the platform's people (see lti/identities). */
   identities: number;
+  /** Audits, comments, audit scores, meeting records and reflections of the platform's people. */
+  records: number;
 }
 
 export interface RetentionDeps {
@@ -37,6 +39,8 @@ export interface RetentionDeps {
   links: Pick<CourseLinks, 'get' | 'list' | 'delete'>;
   sync: Pick<SyncStore, 'deleteCourseData'>;
   readModel: Pick<ReadModel, 'refreshCohort'>;
+  /** What people wrote in the tool, kept under their platform's ids. */
+  records: { deleteForPlatform(platform: PlatformKey): Promise<number> }[];
 }
 
 export class Retention {
@@ -68,6 +72,8 @@ export class Retention {
       students += (await this.unlinkCourseAndData(platform, link.courseId)).students;
       courses.push(link.courseId);
     }
-    return { courses, students, canvasConnection, sessions, identities };
+    let records = 0;
+    for (const kind of deps.records) records += await kind.deleteForPlatform(platform);
+    return { courses, students, canvasConnection, sessions, identities, records };
   }
 }

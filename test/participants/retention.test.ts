@@ -1,0 +1,54 @@
+import request from 'supertest';
+import type { DevPlatform } from '../../dev-platform';
+import { moduleOf } from '../../src/curriculum';
+import { personKeyId } from '../../src/domain';
+import { startIndependentPlatform } from '../lti/support';
+import { csrfFrom } from '../support/forms';
+import { COHORT, startWorld, type World } from './world';
+
+let w: World;
+let other: { platform: DevPlatform; close(): Promise<void> };
+beforeAll(async () => {
+  w = await startWorld(41);
+  other = await startIndependentPlatform(w.t.url);
+  await w.t.runtime.registry.add(other.platform.registrationForTool);
+});
+afterAll(async () => {
+  await other.close();
+  await w.close();
+});
+
+const ratings = Object.fromEntries(moduleOf('ect', 1)!.auditStatements.map((_, i) => [`rating_${i}`, '3']));
+
+async function writeRecords(on: DevPlatform): Promise<void> {
+  const launched = await w.launch('ect', undefined, on);
+  await request(w.t.url).post(`${w.baseOf(launched)}modules/1/audit/start`).type('form').send({ _csrf: csrfFrom(launched.body), version: '1', action: 'submit', ...ratings }).expect(303);
+  await w.t.runtime.stores.meetings.record({
+    ectOwnerId: personKeyId(on, on.users.ect.canvasUserId),
+    ectKey: `canvas:${on.users.ect.canvasUserId}`,
+    ectName: on.users.ect.name,
+    mentorOwnerId: personKeyId(on, on.users.mentor.canvasUserId),
+    mentorName: on.users.mentor.name,
+    cohort: COHORT,
+    module: 1,
+    session: 1,
+    date: '2026-11-30',
+    focus: 'Belonging',
+    notes: '',
+    actions: [],
+  });
+}
+
+const count = (name: string) => w.t.runtime.stores.store.raw(`ecf_${name}`).countDocuments({});
+
+it('deletes what a removed platform’s people wrote, and nothing of another platform’s', async () => {
+  await writeRecords(w.platform);
+  await writeRecords(other.platform);
+  const before = { audits: await count('audits'), submissions: await count('audit_submissions'), meetings: await count('meetings') };
+  expect(before).toEqual({ audits: 2, submissions: 2, meetings: 2 });
+  const removed = await w.t.runtime.retention.removePlatformAndData({ issuer: w.platform.issuer, clientId: w.platform.clientId });
+  expect(removed.records).toBe(3);
+  expect({ audits: await count('audits'), submissions: await count('audit_submissions'), meetings: await count('meetings') }).toEqual({ audits: 1, submissions: 1, meetings: 1 });
+  const kept = await w.t.runtime.audits.moduleAudit(personKeyId(other.platform, other.platform.users.ect.canvasUserId), 'ect', 1);
+  expect(kept.start.status).toBe('submitted');
+});
