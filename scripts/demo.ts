@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { generateCohort, startCanvasSimulator, type Cohort } from '../canvas-sim';
-import { createDevPlatform } from '../dev-platform';
+import { createDevPlatform, type DemoUser } from '../dev-platform';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
 import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
@@ -36,12 +36,14 @@ function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: str
 }
 
 /** Gives the platform's demo people and course the ids the simulator uses, so launches find their data. */
-function adoptDemoIds(cohort: Cohort, ids: { ectCourseId: string; mentorCourseId: string; ectUserId: string; mentorUserId: string }): void {
+function adoptDemoIds(cohort: Cohort, ids: { ectCourseId: string; mentorCourseId: string; ect: DemoUser; mentor: DemoUser }): void {
   const [ectCourse, mentorCourse] = cohort.courses;
-  const rename = (course: typeof ectCourse, from: string, to: string) => {
+  const rename = (course: typeof ectCourse, from: string, person: DemoUser) => {
+    const to = person.canvasUserId;
     const user = cohort.users.get(from)!;
     cohort.users.delete(from);
-    cohort.users.set(to, { ...user, id: to });
+    // The launch's name and email, so the roster and every page name the demo person alike.
+    cohort.users.set(to, { ...user, id: to, name: person.name, email: person.email });
     for (const enrollment of course.enrollments) if (enrollment.userId === from) enrollment.userId = to;
     const done = course.completions.get(from);
     course.completions.delete(from);
@@ -53,8 +55,8 @@ function adoptDemoIds(cohort: Cohort, ids: { ectCourseId: string; mentorCourseId
     students.sort((a, b) => (course.completions.get(a)?.size ?? 0) - (course.completions.get(b)?.size ?? 0));
     return students[Math.floor(students.length / 2)];
   };
-  rename(ectCourse, typicalStudent(ectCourse), ids.ectUserId);
-  rename(mentorCourse, typicalStudent(mentorCourse), ids.mentorUserId);
+  rename(ectCourse, typicalStudent(ectCourse), ids.ect);
+  rename(mentorCourse, typicalStudent(mentorCourse), ids.mentor);
   ectCourse.id = ids.ectCourseId;
   mentorCourse.id = ids.mentorCourseId;
 }
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
 
   const cohort = generateCohort({ seed: 2025, courses: 2, studentsPerCourse: 30, sectionsPerCourse: 3, induction: true });
   const { ect, mentor } = platform.users;
-  adoptDemoIds(cohort, { ectCourseId: ect.course.canvasCourseId, mentorCourseId: mentor.course.canvasCourseId, ectUserId: ect.canvasUserId, mentorUserId: mentor.canvasUserId });
+  adoptDemoIds(cohort, { ectCourseId: ect.course.canvasCourseId, mentorCourseId: mentor.course.canvasCourseId, ect, mentor });
   const sim = await startCanvasSimulator({ data: cohort, latencyMs: 5 });
   const key = { issuer: platform.issuer, clientId: platform.clientId };
   await runtime.stores.connections.save(key, { baseUrl: sim.url, token: sim.token });

@@ -1,5 +1,5 @@
 import type { PhaseStatus } from '../audits';
-import { moduleWindows, ukDate, type CurriculumModule } from '../curriculum';
+import { moduleOf, moduleWindows, ukDate, type CurriculumModule } from '../curriculum';
 import { meetingListItems } from '../meetings';
 import type { Readable } from '../participants/access';
 import type { ModuleCard, Overview } from '../participants/overview';
@@ -66,6 +66,7 @@ export function presentMentee(mentee: Readable, overview: Overview, base: string
     lastMeeting: overview.meetings.last,
     dataAsOf: overview.dataAsOf,
     recordMeetingUrl: `${personUrl(base, mentee.participant.key)}/meetings/new?module=${current.number}`,
+    sessionPlanUrl: `${base}modules/${current.number}/session-plans#session-${sessionThisWeek(moduleOf('ect', current.number)!, mentee.participant.cohort, 'ect')}`,
   };
 }
 

@@ -64,6 +64,7 @@ describe('a mentor’s first page', () => {
     expect(card).toContain(`Module ${moduleNumbers('ect')[index]}:`);
     expect(card).toContain(`<strong>${truth.modules[index]}%</strong>`);
     expect(card).toContain('Audit: Not started');
+    expect(card).toMatch(new RegExp(`href="/s/[^/]+/modules/${moduleNumbers('ect')[index]}/session-plans#session-\\d+">This week’s session plan`));
   });
 
   it('shows the mentor their own mentor-programme progress as an ECT sees theirs', async () => {
@@ -90,8 +91,10 @@ describe('session plans', () => {
   it('marks this week’s session with jump links, and offers to record it with each of the mentor’s ECTs', async () => {
     const launched = await w.launch('mentor');
     const page = await request(w.t.url).get(`${w.baseOf(launched)}modules/2/session-plans`).expect(200);
-    const sessions = modulesOf('mentor').find((m) => m.number === 2)!.sessionPlans;
+    // The plans of the ECT's module 2: what a mentor and their ECT meet about.
+    const sessions = modulesOf('ect').find((m) => m.number === 2)!.sessionPlans;
     for (const s of sessions) expect(page.text).toContain(`href="#session-${s.session}"`);
+    for (const s of sessions) expect(page.text).toContain(s.title.replace(/'/g, '&#x27;'));
     expect(page.text).toContain('this week');
     expect(page.text).toContain(`Record this session with ${w.platform.users.ect.name}`);
   });

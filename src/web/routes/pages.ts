@@ -141,9 +141,11 @@ export function pageRoutes(deps: PageDeps): Router {
     res.render('pages/progress', { title: 'My progress', person, progress: await progressOf(deps, session) });
   });
 
+  // Session plans are written for the ECT's modules: they are what a mentor and their ECT meet about.
   page('get', '/modules/:module/session-plans', EVERYONE, async (req, res) => {
     const viewer = viewerOf(res);
-    const module = moduleParam(req);
+    const module = moduleOf('ect', Number(req.params.module));
+    if (!module) throw new NotFoundError('There is no module with that number.');
     const base = presentPerson(viewer.session).base;
     const mentees = await deps.access.menteesOf(viewer);
     res.render('pages/session-plans', { title: `Module ${module.number} mentor session plans`, ...presentSessionPlans(module, viewer.cohort, mentees, base) });
