@@ -126,6 +126,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       { config, logger, stores },
       { afterCommit: (cohorts) => stores.readModel.refreshCohorts(cohorts, { leaseSlotMs: config.syncLeaseSlotMs }) },
     );
+    const ownDataRefresh = new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger);
     return {
       config,
       logger,
@@ -143,8 +144,9 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       audits,
       scoreDelivery: new ScoreDelivery(stores.scoreOutbox, logger),
       overview: new ParticipantOverview({ audits, meetings: stores.meetings, sync: stores.sync }),
-      ownDataRefresh: new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger),
+      ownDataRefresh,
       close: async () => {
+        await ownDataRefresh.settled();
         // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
         await lti.close({ silent: true });
         await database.release();

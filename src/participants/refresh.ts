@@ -33,6 +33,11 @@ export class OwnDataRefresh {
     return dataAsOf === null || now - Date.parse(dataAsOf) > this.settings.maxAgeMs;
   }
 
+  /** Resolves when every refresh under way has ended: for shutdown, and for tests. */
+  async settled(): Promise<void> {
+    await Promise.all(this.running.values());
+  }
+
   /** Starts (or joins) a refresh of the course when the figures are stale; true when one is under way. */
   refreshIfStale(platform: PlatformKey, courseId: string | null, dataAsOf: string | null): boolean {
     if (!courseId || !this.isStale(dataAsOf)) return false;

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { moduleNumbers, modulesOf } from '../../src/curriculum';
-import { startWorld, type World } from './world';
+import { courseKeyId } from '../../src/domain';
+import { COHORT, startWorld, type World } from './world';
 
 let w: World;
 beforeAll(async () => {
@@ -97,5 +98,34 @@ describe('session plans', () => {
     for (const s of sessions) expect(page.text).toContain(s.title.replace(/'/g, '&#x27;'));
     expect(page.text).toContain('this week');
     expect(page.text).toContain(`Record this session with ${w.platform.users.ect.name}`);
+  });
+});
+
+describe('figures refreshed when their owner opens the tool', () => {
+  it('starts a refresh of stale figures without holding up the page, and the page then shows Canvas’s new figure', async () => {
+    const ect = w.platform.users.ect;
+    const key = { issuer: w.platform.issuer, clientId: w.platform.clientId };
+    const runtime = w.t.runtime;
+    const before = await runtime.stores.readModel.readParticipant(COHORT, `canvas:${ect.canvasUserId}`);
+    const index = before!.progress!.modules.findIndex((m) => m.state === 'in-progress' || m.state === 'not-started');
+    const next = before!.progress!.toDo[index][0];
+    // Canvas moves on (the ECT completes their next item), and the tool's copy is two hours old.
+    w.sim.completeItems(ect.course.canvasCourseId, ect.canvasUserId, [next]);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await runtime.stores.store.collection('course_sync').updateOne({ _id: courseKeyId(key, ect.course.canvasCourseId) }, { $set: { syncedAt: twoHoursAgo } });
+    await runtime.stores.readModel.refreshCohort(COHORT);
+
+    const launched = await w.launch('ect');
+    expect(launched.body).toContain('Fetching your latest progress from Canvas');
+    expect(currentFigure(launched.body)).toBe(String(before!.progress!.modules[index].percent));
+    await runtime.ownDataRefresh.settled();
+    const freshness = await request(w.t.url).get(`${w.baseOf(launched)}freshness`).expect(200);
+    expect(Date.parse(freshness.body.dataAsOf)).toBeGreaterThan(twoHoursAgo.getTime());
+
+    const after = await request(w.t.url).get(w.baseOf(launched)).expect(200);
+    expect(after.text).not.toContain('Fetching your latest progress');
+    const truth = w.truth('ect', ect.canvasUserId);
+    expect(currentFigure(after.text)).toBe(String(truth.modules[index]));
+    expect(truth.modules[index]).not.toBe(before!.progress!.modules[index].percent);
   });
 });
