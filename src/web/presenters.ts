@@ -1,4 +1,5 @@
 import type { ToolSession } from '../sessions/store';
+import { formatMoment } from './format';
 import type { CurriculumModule } from '../curriculum';
 import type { ProgrammeProgress } from '../progress/cohort-model';
 
@@ -37,7 +38,7 @@ export function presentProgress(progress: ProgrammeProgress, modules: readonly C
   const titles = new Map(modules.map((m) => [m.number, m.title]));
   return {
     overall: progress.overall,
-    asOf: progress.dataAsOf ? progress.dataAsOf.replace('T', ' ').slice(0, 16) + ' UTC' : null,
+    asOf: progress.dataAsOf ? formatMoment(progress.dataAsOf) : null,
     modules: progress.modules.map((m) => ({ number: m.number, title: titles.get(m.number) ?? `Module ${m.number}`, done: m.completed, total: m.required, percent: m.percent })),
   };
 }

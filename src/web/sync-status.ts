@@ -1,3 +1,4 @@
+import { formatMoment } from './format';
 import type { CourseSyncState, PlatformRun } from '../sync';
 
 export interface CourseSyncPresentation {
@@ -28,7 +29,7 @@ export function presentCourseSync(state: CourseSyncState, intervalMs: number, no
     programme: state.programme === 'ect' ? 'ECT' : 'Mentor',
     cohort: state.cohort,
     students: state.studentCount,
-    lastSync: state.syncedAt ? state.syncedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'never',
+    lastSync: state.syncedAt ? formatMoment(state.syncedAt) : 'never',
     age: age === null ? 'never synced' : ageText(age),
     fresh: age !== null && age <= freshWithin,
     error: state.lastError,
@@ -39,7 +40,7 @@ export function presentRun(run: PlatformRun) {
   const seconds = run.finishedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1) : null;
   return {
     id: run.id,
-    started: run.startedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
+    started: formatMoment(run.startedAt),
     trigger: run.trigger,
     duration: seconds ? `${seconds} s` : 'running',
     courses: run.courses.length,

@@ -112,7 +112,7 @@ describe('figures refreshed when their owner opens the tool', () => {
     // Canvas moves on (the ECT completes their next item), and the tool's copy is two hours old.
     w.sim.completeItems(ect.course.canvasCourseId, ect.canvasUserId, [next]);
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
-    await runtime.stores.store.collection('course_sync').updateOne({ _id: courseKeyId(key, ect.course.canvasCourseId) }, { $set: { syncedAt: twoHoursAgo } });
+    await runtime.stores.store.collection<{ _id: string; syncedAt: Date }>('course_sync').updateOne({ _id: courseKeyId(key, ect.course.canvasCourseId) }, { $set: { syncedAt: twoHoursAgo } });
     await runtime.stores.readModel.refreshCohort(COHORT);
 
     const launched = await w.launch('ect');
