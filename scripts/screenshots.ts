@@ -20,7 +20,7 @@ async function launchAs(page: Page, base: string, role: string, inFrame: boolean
 
 /** The pages each person reaches from their launch: paths under their session. */
 const PAGES: Record<(typeof ROLES)[number], string[]> = {
-  ect: ['', 'progress', 'modules/3/audit', 'modules/3/session-plans'],
+  ect: ['', 'progress', 'modules/3/audit', 'modules/2/audit', 'modules/3/session-plans'],
   mentor: ['', 'progress', 'modules/3/audit', 'modules/3/session-plans'],
   facilitator: [''],
   admin: [''],
@@ -31,11 +31,39 @@ async function shoot(page: Page, out: string, name: string, width: number): Prom
   await page.screenshot({ path: path.join(out, `${name}-${width}.png`), fullPage: true });
 }
 
+/** Answers every statement of an audit phase with the ratings given, and submits it. */
+async function submitAudit(page: Page, ratings: (i: number) => number): Promise<void> {
+  const statements = await page.locator('fieldset.statement').count();
+  for (let i = 0; i < statements; i += 1) await page.check(`input[name="rating_${i}"][value="${ratings(i)}"]`);
+  await page.fill('#reflection_0', 'Routines are much calmer now that I rehearse them with the class.');
+  await page.click('button[value="submit"]');
+  await page.waitForLoadState('networkidle');
+}
+
+/** Gives the pages something to show: the ECT's module 2 audit at both ends, and a meeting their mentor recorded. */
+async function fillIn(page: Page, base: string): Promise<void> {
+  await launchAs(page, base, 'ect', false);
+  const ectSession = new URL(page.url()).pathname.replace(/^(\/s\/[^/]+\/).*$/, '$1');
+  await page.goto(`${base}${ectSession}modules/2/audit`);
+  if ((await page.locator('fieldset.statement').count()) === 0) return;
+  await submitAudit(page, () => 2);
+  await submitAudit(page, (i) => (i % 3 === 0 ? 4 : 3));
+  await launchAs(page, base, 'mentor', false);
+  await page.locator('text=Record a meeting').first().click();
+  await page.fill('textarea[name="notes"]', 'Looked at the audit together; agreed to work on routines first.');
+  await page.click('button[type="submit"]:has-text("Save")');
+  await page.waitForLoadState('networkidle');
+}
+
 async function main(): Promise<void> {
   const [base = 'http://localhost:3000', out = 'screenshots'] = process.argv.slice(2);
   fs.mkdirSync(out, { recursive: true });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
   try {
+    const setup = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await fillIn(setup, base);
+    await shoot(setup, out, 'mentor-meeting-recorded', 1280);
+    await setup.close();
     for (const width of WIDTHS) {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       for (const role of ROLES) {
@@ -54,6 +82,13 @@ async function main(): Promise<void> {
             await page.goto(`${base}${session}`);
             await page.locator('text=Record a meeting').first().click();
             await shoot(page, out, 'mentor-meeting-new', width);
+            await page.goto(`${base}${session}`);
+            await page.locator('.card__title a').first().click();
+            const meeting = page.locator('a[href*="/meetings/meeting"]').first();
+            if (await meeting.count()) {
+              await meeting.click();
+              await shoot(page, out, 'mentor-meeting-record', width);
+            }
           }
         }
         if (role === 'ect') {
