@@ -32,7 +32,23 @@ export type CurriculumModule = z.infer<typeof Module>;
 export type Curriculum = z.output<typeof Curriculum>;
 export const CURRICULUM_FILE = path.join(__dirname, '..', '..', 'config', 'curriculum.json');
 
-const loaded = new Map<string, Curriculum>();
+const loaded = new Map<string, unknown>();
+
+/**
+ * A provider's data file, parsed against its schema once per file; the first problem stops
+ * start-up naming the file and the field at fault.
+ */
+export function readProgrammeFile<T>(file: string, schema: z.ZodType<T>, check: (data: T) => void = () => undefined): T {
+  if (loaded.has(file)) return loaded.get(file) as T;
+  const parsed = schema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  check(parsed.data);
+  loaded.set(file, parsed.data);
+  return parsed.data;
+}
 
 /**
  * The programme model: each programme's modules (number, year, title, audit statements,
@@ -41,15 +57,7 @@ const loaded = new Map<string, Curriculum>();
  * Validated on first use so a bad file stops start-up with the field at fault.
  */
 export function loadCurriculum(file = process.env.CURRICULUM_FILE || CURRICULUM_FILE): Curriculum {
-  const cached = loaded.get(file);
-  if (cached) return cached;
-  const parsed = Curriculum.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  loaded.set(file, parsed.data);
-  return parsed.data;
+  return readProgrammeFile(file, Curriculum);
 }
 
 export function modulesOf(programme: Programme): readonly CurriculumModule[] {

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PROGRAMMES, type Programme } from '../domain';
-import { moduleNumbers } from './model';
+import { moduleNumbers, readProgrammeFile } from './model';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' });
 
@@ -17,24 +16,11 @@ const Schedule = z.object({ cohorts: z.record(z.string().min(1), CohortSchedule)
 export type ModuleWindow = z.infer<typeof Window>;
 export const SCHEDULE_FILE = path.join(__dirname, '..', '..', 'config', 'schedule.json');
 
-const loaded = new Map<string, z.infer<typeof Schedule>>();
+type ScheduleFile = z.infer<typeof Schedule>;
 
-/**
- * The module schedule: when each module opens and closes, per cohort and programme, as data a
- * provider edits (config/schedule.json). Checked on start-up against the curriculum, so a
- * module the programme does not have, or two windows for one module, stop the tool with the
- * place at fault. A cohort without a schedule is allowed: its current module is then the first
- * one not complete.
- */
-export function loadSchedule(file = process.env.SCHEDULE_FILE || SCHEDULE_FILE): z.infer<typeof Schedule> {
-  const cached = loaded.get(file);
-  if (cached) return cached;
-  const parsed = Schedule.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  for (const [cohort, programmes] of Object.entries(parsed.data.cohorts)) {
+/** Every window names a module of its programme, once. */
+function checkModules(file: string, schedule: ScheduleFile): void {
+  for (const [cohort, programmes] of Object.entries(schedule.cohorts)) {
     for (const [programme, windows] of Object.entries(programmes) as [Programme, ModuleWindow[]][]) {
       const known = moduleNumbers(programme);
       const seen = new Set<number>();
@@ -45,8 +31,17 @@ export function loadSchedule(file = process.env.SCHEDULE_FILE || SCHEDULE_FILE):
       }
     }
   }
-  loaded.set(file, parsed.data);
-  return parsed.data;
+}
+
+/**
+ * The module schedule: when each module opens and closes, per cohort and programme, as data a
+ * provider edits (config/schedule.json). Checked on start-up against the curriculum, so a
+ * module the programme does not have, or two windows for one module, stop the tool with the
+ * place at fault. A cohort without a schedule is allowed: its current module is then the first
+ * one not complete.
+ */
+export function loadSchedule(file = process.env.SCHEDULE_FILE || SCHEDULE_FILE): ScheduleFile {
+  return readProgrammeFile(file, Schedule, (schedule) => checkModules(file, schedule));
 }
 
 /** The cohort's windows for one programme, in opening order; empty when the cohort has no schedule. */

@@ -15,23 +15,27 @@ export interface ActionStep {
   due: string | null;
 }
 
-/**
- * A mentor's record of one meeting with their ECT. Only the mentor who recorded it writes it
- * (FerretDB loses concurrent updates of one document); the ECT's reflection is a document of
- * its own in `meeting_reflections`.
- */
-export interface MeetingRecord {
-  /** `meeting:<random>`. */
-  _id: string;
+/** Who a meeting is between: from the launch and the read model, never from the form. */
+export interface MeetingParties {
   /** The ECT's own records' key (platform and Canvas user id): every lookup is scoped by it. */
   ectOwnerId: string;
   /** The ECT's key in the cohort's read model (`canvas:<id>`), as the pages' URLs name them. */
   ectKey: string;
   ectName: string | null;
-  /** The only writer of this record. */
+  /** The only writer of the record. */
   mentorOwnerId: string;
   mentorName: string;
   cohort: string;
+}
+
+/**
+ * A mentor's record of one meeting with their ECT. Only the mentor who recorded it writes it
+ * (FerretDB loses concurrent updates of one document); the ECT's reflection is a document of
+ * its own in `meeting_reflections`.
+ */
+export interface MeetingRecord extends MeetingParties {
+  /** `meeting:<random>`. */
+  _id: string;
   /** The ECT programme module the meeting belongs to. */
   module: number;
   /** The curriculum session plan it follows; null for a meeting outside the plans. */
@@ -58,15 +62,6 @@ export interface MeetingWithReflection extends MeetingRecord {
   reflection: MeetingReflection | null;
 }
 
-/** Who a meeting is between: from the launch and the read model, never from the form. */
-export interface MeetingParties {
-  ectOwnerId: string;
-  ectKey: string;
-  ectName: string | null;
-  mentorOwnerId: string;
-  mentorName: string;
-  cohort: string;
-}
 
 /** What the mentor typed, before validation: dates as typed, owners as chosen. */
 export interface MeetingDraft {

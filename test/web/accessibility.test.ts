@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import request from 'supertest';
 import { launchTool } from '../../dev-platform/launcher';
 import { moduleOf } from '../../src/curriculum';
@@ -8,8 +8,6 @@ import { personKeyId } from '../../src/domain';
 import { COHORT, startWorld, type World } from '../participants/world';
 import { csrfFrom } from '../support/forms';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 let w: World;
@@ -18,9 +16,8 @@ let browser: Browser;
 const pages: [string, string][] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   w = await startWorld(31);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   const ect = await w.launch('ect');
   const ectBase = w.baseOf(ect);
   const csrf = csrfFrom(ect.body);

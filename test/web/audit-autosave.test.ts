@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import request from 'supertest';
 import { startWorld, type World } from '../participants/world';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let w: World;
 let browser: Browser;
@@ -12,9 +10,8 @@ let context: BrowserContext;
 let auditPath: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   w = await startWorld(43);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   context = await browser.newContext();
   const launched = await w.launch('ect');
   auditPath = `${w.baseOf(launched)}modules/1/audit`;

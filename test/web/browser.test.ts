@@ -1,22 +1,19 @@
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { createDevPlatform, type DevPlatform } from '../../dev-platform';
 import { startTestService, testConfig, type TestService } from '../support/service';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let t: TestService;
 let platform: DevPlatform;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   const config = await testConfig();
   platform = await createDevPlatform({ issuer: `${config.publicUrl}/dev-platform`, toolUrl: config.publicUrl });
   t = await startTestService({ config, devPlatform: async () => platform.router });
   await t.runtime.registry.add(platform.registrationForTool);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { launchAs, meetingsPath, PEOPLE, startMeetingsWorld, type Launched, type MeetingsWorld } from './meetings-support';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let world: MeetingsWorld;
 let browser: Browser;
@@ -13,7 +11,6 @@ let ect: Launched;
 let meetingId: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   world = await startMeetingsWorld();
   mentor = await launchAs(world, PEOPLE.mentor);
   ect = await launchAs(world, PEOPLE.ect);
@@ -35,7 +32,7 @@ beforeAll(async () => {
     ],
   });
   meetingId = saved._id;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
