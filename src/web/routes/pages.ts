@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Response } from 'express';
 import { NotFoundError, ValidationError } from '../../errors';
 import { lti, toolUrls } from '../../lti';
 import { placeableViews } from '../../lti/views';
@@ -22,13 +22,6 @@ import type { ParticipantOverview } from '../../participants/overview';
 import type { OwnDataRefresh } from '../../participants/refresh';
 import { presentMeetingList, presentMentee, presentOverview, presentSessionPlans, presentSubject } from '../participant-presenters';
 import { PARTICIPANTS, readableFromPath, viewerOf } from '../page-kit';
-
-function moduleParam(req: Request) {
-  const viewer = viewerOf(req.res!);
-  const module = moduleOf(programmeOf(viewer), Number(req.params.module));
-  if (!module) throw new NotFoundError('There is no module with that number.');
-  return module;
-}
 
 /** What the session pages read. */
 export interface PageDeps {
