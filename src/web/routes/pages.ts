@@ -1,27 +1,24 @@
 import express, { Router, type Response } from 'express';
-import { NotFoundError, ValidationError } from '../../errors';
-import { lti, toolUrls } from '../../lti';
-import { placeableViews } from '../../lti/views';
-import { loadCurriculum, moduleOf, modulesOf } from '../../curriculum';
-import type { SessionStore, ToolSession } from '../../sessions/store';
-import type { OwnProgress } from '../../progress/participant';
-import type { SyncService } from '../../sync';
-import { presentCourseSync, presentRun } from '../sync-status';
-import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
-import type { Meetings } from '../../meetings';
-import type { ParticipantAccess } from '../../participants/access';
 import { AUDIT_PHASES, type AuditService, type ScoreOutbox } from '../../audits';
-import type { ScoreDelivery } from '../../lti';
-import { loadSession, sessionOf } from '../session-auth';
-import { allowFormActionTo } from '../security';
-import { EVERYONE, STAFF, pageOn, sessionLocals } from '../page-kit';
-import { meetingRoutes } from './meetings';
-import { auditRoutes } from './audits';
-import { programmeOf, type Viewer } from '../../participants/access';
+import { loadCurriculum, moduleOf, modulesOf } from '../../curriculum';
+import { NotFoundError, ValidationError } from '../../errors';
+import { lti, toolUrls, type ScoreDelivery } from '../../lti';
+import { placeableViews } from '../../lti/views';
+import type { Meetings } from '../../meetings';
+import { programmeOf, type ParticipantAccess, type Viewer } from '../../participants/access';
 import type { ParticipantOverview } from '../../participants/overview';
 import type { OwnDataRefresh } from '../../participants/refresh';
+import type { OwnProgress } from '../../progress/participant';
+import type { SessionStore, ToolSession } from '../../sessions/store';
+import type { SyncService } from '../../sync';
+import { EVERYONE, PARTICIPANTS, STAFF, pageOn, readableFromPath, sessionLocals, viewerOf } from '../page-kit';
 import { presentMeetingList, presentMentee, presentOverview, presentSessionPlans, presentSubject } from '../participant-presenters';
-import { PARTICIPANTS, readableFromPath, viewerOf } from '../page-kit';
+import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
+import { allowFormActionTo } from '../security';
+import { loadSession, sessionOf } from '../session-auth';
+import { presentCourseSync, presentRun } from '../sync-status';
+import { auditRoutes } from './audits';
+import { meetingRoutes } from './meetings';
 
 /** What the session pages read. */
 export interface PageDeps {
@@ -36,7 +33,7 @@ export interface PageDeps {
   meetings: Meetings;
   audits: AuditService;
   scores: Pick<ScoreDelivery, 'deliverSoon'>;
-  scoreOutbox: Pick<ScoreOutbox, 'latestFor' | 'placementOf'>;
+  scoreOutbox: Pick<ScoreOutbox, 'latestFor'>;
   overview: ParticipantOverview;
   refresh: OwnDataRefresh;
 }
@@ -91,10 +88,7 @@ async function renderHome(deps: PageDeps, res: Response): Promise<void> {
 async function menteeRows(deps: PageDeps, viewer: Viewer, base: string) {
   const mentees = await deps.access.menteesOf(viewer);
   return Promise.all(
-    mentees.map(async (m) => {
-      const overview = await deps.overview.overviewOf({ ownerId: m.ownerId, participant: m.participant, programme: 'ect', cohort: viewer.cohort });
-      return { ...presentMentee(m, overview, base) };
-    }),
+    mentees.map(async (m) => presentMentee(m, await deps.overview.overviewOf({ ownerId: m.ownerId, participant: m.participant, programme: 'ect', cohort: viewer.cohort }), base)),
   );
 }
 
@@ -122,9 +116,7 @@ export function pageRoutes(deps: PageDeps): Router {
 
   // The page's script asks this while a launch refresh runs: when the figures it shows were made.
   page('get', '/freshness', PARTICIPANTS, async (_req, res) => {
-    const viewer = viewerOf(res);
-    const self = viewer.self ?? null;
-    res.json({ dataAsOf: self?.progress?.dataAsOf ?? null });
+    res.json({ dataAsOf: viewerOf(res).self?.progress?.dataAsOf ?? null });
   });
 
   page('get', '/progress', EVERYONE, async (_req, res) => {
