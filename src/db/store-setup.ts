@@ -1,11 +1,9 @@
+import { partitionNames } from './partitions';
 import mongoose, { mongo } from 'mongoose';
 
 /** Our own collections, named as `Store.collection()` names them (it adds the `ecf_` prefix). */
 export const TOOL_COLLECTIONS = [
-  'audit_comments',
   'audit_placements',
-  'audit_submissions',
-  'audits',
   'canvas_connections',
   'change_marks',
   'course_links',
@@ -14,8 +12,6 @@ export const TOOL_COLLECTIONS = [
   'identities',
   'issued_logins',
   'launch_nonces',
-  'meeting_reflections',
-  'meetings',
   'read_models',
   'registration_links',
   'roster',
@@ -33,17 +29,8 @@ export interface IndexSpec {
   expireAfterSeconds?: number;
 }
 
-/**
- * Our own secondary indexes: a person's records are listed by their owner. MongoDB uses them;
- * FerretDB accepts them but scans anyway (../shared/FERRETDB.md), which is why these
- * collections hold only what people write, never anything per sync.
- */
+/** Our own secondary indexes: the scores job looks for what is due. */
 export const TOOL_INDEXES: Record<string, IndexSpec[]> = {
-  audits: [{ key: { ownerId: 1, module: 1 } }],
-  audit_submissions: [{ key: { ownerId: 1, module: 1 } }],
-  audit_comments: [{ key: { ownerId: 1, module: 1 } }],
-  meetings: [{ key: { ectOwnerId: 1 } }],
-  meeting_reflections: [{ key: { ectOwnerId: 1 } }],
   score_outbox: [{ key: { deliveredAt: 1, nextAttemptAt: 1 } }],
 };
 
@@ -118,7 +105,7 @@ export async function ensureStore(db: mongo.Db): Promise<void> {
   mongoose.set('autoIndex', false);
   const acceptsTtl = !(await isFerretDb(db));
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  const names = [...TOOL_COLLECTIONS.map((name) => `ecf_${name}`), ...Object.keys(LTIJS_COLLECTIONS)];
+  const names = [...[...TOOL_COLLECTIONS, ...partitionNames()].map((name) => `ecf_${name}`), ...Object.keys(LTIJS_COLLECTIONS)];
   await Promise.all(names.filter((name) => !existing.has(name)).map((name) => ensureCollection(db, name)));
   await Promise.all(Object.entries(LTIJS_COLLECTIONS).map(([name, indexes]) => ensureIndexes(db, name, indexes, acceptsTtl)));
   await Promise.all(Object.entries(TOOL_INDEXES).map(([name, indexes]) => ensureIndexes(db, `ecf_${name}`, indexes, acceptsTtl)));

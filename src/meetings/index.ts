@@ -1,4 +1,4 @@
-export { Meetings, newMeetingId, type MeetingSummary } from './meetings';
+export { Meetings, newMeetingId, packMeetings, packReflections, unpackMeetings, unpackReflections, type MeetingSummary, type PackedMeetingsDoc } from './meetings';
 export {
   ACTION_OWNERS,
   LIMITS,

@@ -29,9 +29,10 @@ export interface MeetingParties {
 }
 
 /**
- * A mentor's record of one meeting with their ECT. Only the mentor who recorded it writes it
- * (FerretDB loses concurrent updates of one document); the ECT's reflection is a document of
- * its own in `meeting_reflections`.
+ * A mentor's record of one meeting with their ECT, kept with the ECT's other meetings in their
+ * one `meeting_records` document, which only their mentor writes (FerretDB loses concurrent
+ * updates of one document); the ECT's reflections are in their own `meeting_reflections`
+ * document, which only the ECT writes (see meetings.ts).
  */
 export interface MeetingRecord extends MeetingParties {
   /** `meeting:<random>`. */
@@ -49,7 +50,7 @@ export interface MeetingRecord extends MeetingParties {
   updatedAt: Date;
 }
 
-/** The ECT's reflection on one meeting: `_id` is the meeting's, and only that ECT writes it. */
+/** The ECT's reflection on one meeting: `_id` is the meeting's, and only that ECT writes it (in their `meeting_reflections` document). */
 export interface MeetingReflection {
   _id: string;
   ectOwnerId: string;

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { DevPlatform } from '../../dev-platform';
 import { moduleOf } from '../../src/curriculum';
+import type { PartitionedCollection } from '../../src/db/partitions';
 import { personKeyId } from '../../src/domain';
 import { startIndependentPlatform } from '../lti/support';
 import { csrfFrom } from '../support/forms';
@@ -39,16 +40,21 @@ async function writeRecords(on: DevPlatform): Promise<void> {
   });
 }
 
-const count = (name: string) => w.t.runtime.stores.store.raw(`ecf_${name}`).countDocuments({});
+/** Documents of a partitioned collection, over all its parts. */
+async function count(kind: PartitionedCollection): Promise<number> {
+  let total = 0;
+  for (const part of w.t.runtime.stores.store.allParts(kind)) total += await part.countDocuments({});
+  return total;
+}
 
 it('deletes what a removed platform’s people wrote, and nothing of another platform’s', async () => {
   await writeRecords(w.platform);
   await writeRecords(other.platform);
-  const before = { audits: await count('audits'), submissions: await count('audit_submissions'), meetings: await count('meetings') };
+  const before = { audits: await count('audit_records'), submissions: await count('audit_submissions'), meetings: await count('meeting_records') };
   expect(before).toEqual({ audits: 2, submissions: 2, meetings: 2 });
   const removed = await w.t.runtime.retention.removePlatformAndData({ issuer: w.platform.issuer, clientId: w.platform.clientId });
   expect(removed.records).toBe(3);
-  expect({ audits: await count('audits'), submissions: await count('audit_submissions'), meetings: await count('meetings') }).toEqual({ audits: 1, submissions: 1, meetings: 1 });
+  expect({ audits: await count('audit_records'), submissions: await count('audit_submissions'), meetings: await count('meeting_records') }).toEqual({ audits: 1, submissions: 1, meetings: 1 });
   const kept = await w.t.runtime.audits.moduleAudit(personKeyId(other.platform, other.platform.users.ect.canvasUserId), 'ect', 1);
   expect(kept.start.status).toBe('submitted');
 });
