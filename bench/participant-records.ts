@@ -1,8 +1,8 @@
 /**
  * `npm run bench:records`: what a participant's pages read of the records people write (module
- * audits, meeting records), with those collections at national scale: 10,000 ECTs, each with a
- * start-of-module audit submitted for every module and a meeting with a reflection per module
- * (90,000 drafts, 90,000 submissions, 90,000 meetings, 90,000 reflections). Measures the reads of
+ * audits, meeting records), with those collections at national scale: 10,000 ECTs, each with
+ * both ends of every module's audit submitted, a mentor's comment on each, and a meeting with a
+ * reflection per module: two years of records. Measures the reads of
  * the ECT's first page (every module's audit state and their meeting summary), of one audit
  * page and of the meeting list, for 100 ECTs picked at random, and writes
  * bench/results/participant-records.json and its table in bench/README.md.
@@ -14,15 +14,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import mongoose from 'mongoose';
+import mongoose, { mongo } from 'mongoose';
 import { AuditService } from '../src/audits';
-import { auditId, type AuditDraft, type AuditSubmission } from '../src/audits/model';
 import { moduleNumbers, moduleOf } from '../src/curriculum';
 import { chunks } from '../src/db/collections';
+import { PARTITIONED_COLLECTIONS, partitionName, partitionOf } from '../src/db/partitions';
 import { startEmbeddedServer, type EngineChoice } from '../src/db/embedded';
 import { ensureStore } from '../src/db/store-setup';
 import { personKeyId } from '../src/domain';
-import type { MeetingRecord, MeetingReflection } from '../src/meetings';
 import { distribution, type Distribution } from './measure';
 import { replaceGenerated } from './report';
 import { benchStores } from './stores';
@@ -36,23 +35,50 @@ const TARGET_P95_MS = 250;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const ownerOf = (i: number) => personKeyId(PLATFORM, String(200_000 + i));
 
-function recordsOf(i: number, at: Date) {
-  const ownerId = ownerOf(i);
-  const drafts: AuditDraft[] = [];
-  const submissions: AuditSubmission[] = [];
-  const meetings: MeetingRecord[] = [];
-  const reflections: MeetingReflection[] = [];
+/** Every string (and every JSON string packed in a Binary) that names `from` names `to` instead. */
+function rekey(value: unknown, from: string, to: string): unknown {
+  const escapedFrom = JSON.stringify(from).slice(1, -1);
+  const escapedTo = JSON.stringify(to).slice(1, -1);
+  const swap = (text: string) => text.split(from).join(to).split(escapedFrom).join(escapedTo);
+  if (typeof value === 'string') return swap(value);
+  if (value instanceof mongo.Binary) return new mongo.Binary(Buffer.from(swap(Buffer.from(value.buffer).toString('utf8'))));
+  if (Array.isArray(value)) return value.map((v) => rekey(v, from, to));
+  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rekey(v, from, to)]));
+  return value;
+}
+
+/**
+ * One ECT's two years, written through the services (an audit at both ends of every module, a
+ * meeting with a reflection per module), then copied for every other ECT as the same documents
+ * under their own ids: the services would take hours to write 10,000 people one by one.
+ */
+async function writeRecords(participants: number): Promise<void> {
+  const stores = benchStores();
+  const audits = new AuditService(stores.store, stores.scoreOutbox);
+  const template = ownerOf(0);
+  const owner = { ownerId: template, cohort: 'Bench', programme: 'ect' as const };
   for (const module of moduleNumbers('ect')) {
     const statements = moduleOf('ect', module)!.auditStatements;
-    const answers = { ratings: statements.map((_, s) => ((i + s) % 4) + 1), reflections: statements.map(() => 'A sentence of reflection on this statement.') };
-    const common = { _id: auditId(ownerId, module, 'start', 1), ownerId, cohort: 'Bench', programme: 'ect' as const, module, phase: 'start' as const, version: 1, statements, ...answers, createdAt: at };
-    drafts.push({ ...common, savedAt: at });
-    submissions.push({ ...common, submittedAt: at });
-    const _id = `meeting:bench-${i}-${module}`;
-    meetings.push({ _id, ectOwnerId: ownerId, ectKey: `canvas:${200_000 + i}`, ectName: `ECT ${i}`, mentorOwnerId: ownerOf(FULL_PARTICIPANTS + i), mentorName: `Mentor ${i}`, cohort: 'Bench', module, session: 1, date: '2026-11-30', focus: 'Expectations and belonging', notes: 'Talked through the audit and agreed two priorities.', actions: [{ step: 'Use the script three times', owner: 'ect', due: '2026-12-07' }], createdAt: at, updatedAt: at });
-    reflections.push({ _id, ectOwnerId: ownerId, text: 'It went better than I expected.', createdAt: at, updatedAt: at });
+    const answers = (shift: number) => ({ ratings: statements.map((_, s) => ((s + shift) % 4) + 1), reflections: statements.map(() => 'A sentence of reflection on this statement, as ECTs write them.') });
+    await audits.submit(owner, module, 'start', 1, answers(0));
+    await audits.submit(owner, module, 'end', 1, answers(1));
+    await audits.comment({ authorName: 'Mentor 0', authorRole: 'mentor' }, template, module, 'Good progress: keep rehearsing the routine.');
+    const meeting = await stores.meetings.record({ ectOwnerId: template, ectKey: 'canvas:200000', ectName: 'ECT 0', mentorOwnerId: ownerOf(FULL_PARTICIPANTS), mentorName: 'Mentor 0', cohort: 'Bench', module, session: 1, date: '2026-11-30', focus: 'Expectations and belonging', notes: 'Talked through the audit and agreed two priorities.', actions: [{ step: 'Use the script three times', owner: 'ect', due: '2026-12-07' }] });
+    await stores.meetings.reflect(template, meeting._id, 'It went better than I expected.');
   }
-  return { drafts, submissions, meetings, reflections };
+  for (const kind of PARTITIONED_COLLECTIONS) {
+    const source = stores.store.ownedBy<mongo.Document>(kind, template);
+    // Only the template's records exist yet, so its part holds nothing else.
+    const docs = await source.find({}).toArray();
+    const byPart = new Map<number, mongo.Document[]>();
+    for (let i = 1; i < participants; i += 1) {
+      const part = partitionOf(ownerOf(i));
+      const list = byPart.get(part) ?? [];
+      byPart.set(part, list);
+      for (const doc of docs) list.push(rekey(doc, template, ownerOf(i)) as mongo.Document);
+    }
+    for (const [part, list] of byPart) for (const chunk of chunks(list, 500)) await stores.store.collection(partitionName(kind, part)).insertMany(chunk);
+  }
 }
 
 async function timed(runs: number, pick: () => number, read: (i: number) => Promise<unknown>): Promise<Distribution> {
@@ -76,16 +102,11 @@ async function main(): Promise<void> {
     await ensureStore(mongoose.connection.db!);
     const stores = benchStores();
     const audits = new AuditService(stores.store, stores.scoreOutbox);
-    const at = new Date();
     say(`store: ${server.engine}; writing the records of ${participants.toLocaleString('en-GB')} ECTs…`);
     const started = performance.now();
-    for (const part of chunks(Array.from({ length: participants }, (_, i) => i), 100)) {
-      const records = part.map((i) => recordsOf(i, at));
-      await stores.store.collection<AuditDraft>('audits').insertMany(records.flatMap((r) => r.drafts));
-      await stores.store.collection<AuditSubmission>('audit_submissions').insertMany(records.flatMap((r) => r.submissions));
-      await stores.store.collection<MeetingRecord>('meetings').insertMany(records.flatMap((r) => r.meetings));
-      await stores.store.collection<MeetingReflection>('meeting_reflections').insertMany(records.flatMap((r) => r.reflections));
-    }
+    await writeRecords(participants);
+    let documents = 0;
+    for (const kind of PARTITIONED_COLLECTIONS) for (const part of stores.store.allParts(kind)) documents += await part.countDocuments({});
     say(`written in ${((performance.now() - started) / 1000).toFixed(1)} s; reading…`);
     let seed = 7;
     const pick = () => (seed = (seed * 48271) % 2147483647) % participants;
@@ -93,7 +114,7 @@ async function main(): Promise<void> {
     const results = {
       engine: server.engine,
       participants,
-      documents: participants * numbers.length * 4,
+      documents,
       firstPage: await timed(READS, pick, (i) => Promise.all([audits.summary(ownerOf(i), 'ect', numbers), stores.meetings.summaryFor(ownerOf(i))])),
       auditPage: await timed(READS, pick, (i) => audits.moduleAudit(ownerOf(i), 'ect', numbers[i % numbers.length])),
       meetingList: await timed(READS, pick, (i) => stores.meetings.listFor(ownerOf(i))),

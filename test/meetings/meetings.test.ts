@@ -3,7 +3,8 @@ import { mongo } from 'mongoose';
 import { Store } from '../../src/db/store';
 import { ensureStore } from '../../src/db/store-setup';
 import { AuthorizationError, ValidationError } from '../../src/errors';
-import { Meetings, MeetingInputError, type MeetingDraft, type MeetingRecord, type MeetingReflection, type NewMeeting } from '../../src/meetings';
+import { personKeyId } from '../../src/domain';
+import { Meetings, MeetingInputError, unpackMeetings, unpackReflections, type MeetingDraft, type NewMeeting, type PackedMeetingsDoc } from '../../src/meetings';
 import { freshDatabaseUri } from '../support/service';
 
 let client: mongo.MongoClient;
@@ -12,9 +13,12 @@ let store: Store;
 /** 12:00 UTC on 6 October 2025: a Monday in British Summer Time. */
 let now = new Date('2025-10-06T12:00:00Z');
 let meetings: Meetings;
+/** The commands the driver sent, for "how many reads" checks. */
+let sent: mongo.CommandStartedEvent[] = [];
 
 beforeAll(async () => {
-  client = await mongo.MongoClient.connect(freshDatabaseUri());
+  client = await mongo.MongoClient.connect(freshDatabaseUri(), { monitorCommands: true });
+  client.on('commandStarted', (event) => sent.push(event));
   db = client.db(`t_${crypto.randomBytes(6).toString('hex')}`);
   await ensureStore(db);
   store = new Store(db);
@@ -49,8 +53,19 @@ const draft = (overrides: Partial<MeetingDraft> = {}): MeetingDraft => ({
   ...overrides,
 });
 
-const stored = () => store.collection<MeetingRecord>('meetings').find({}).toArray();
-const storedReflections = () => store.collection<MeetingReflection>('meeting_reflections').find({}).toArray();
+/** Every document of every part of one kind. */
+async function allDocs(kind: 'meeting_records' | 'meeting_reflections'): Promise<PackedMeetingsDoc[]> {
+  return (await Promise.all(store.allParts<PackedMeetingsDoc>(kind).map((part) => part.find({}).toArray()))).flat();
+}
+const inOrder = <T extends { ectOwnerId: string; _id: string }>(items: T[]) => items.sort((a, b) => a.ectOwnerId.localeCompare(b.ectOwnerId) || a._id.localeCompare(b._id));
+/** Every meeting stored, of every ECT. */
+const stored = async () => inOrder((await allDocs('meeting_records')).flatMap(unpackMeetings));
+/** Every reflection stored, of every ECT. */
+const storedReflections = async () => inOrder((await allDocs('meeting_reflections')).flatMap((doc) => [...unpackReflections(doc).values()]));
+/** The ECT's one document of a kind, straight from its part. */
+const docOf = (kind: 'meeting_records' | 'meeting_reflections', ectOwnerId: string) => store.ownedBy<PackedMeetingsDoc>(kind, ectOwnerId).findOne({ _id: ectOwnerId });
+/** One stored meeting, as the ECT's document holds it. */
+const storedMeeting = async (ectOwnerId: string, id: string) => unpackMeetings(await docOf('meeting_records', ectOwnerId)).find((m) => m._id === id) ?? null;
 
 async function inputErrors(promise: Promise<unknown>): Promise<Record<string, string>> {
   const error = await promise.then(
@@ -66,8 +81,22 @@ describe('record', () => {
     const who = pair();
     const saved = await meetings.record({ ...who, ...draft({ date: 'Monday 6 October 2025', actions: [{ step: '  Try the script  ', owner: 'both', due: '13/10/2025' }] }) });
     expect(saved._id).toMatch(/^meeting:[A-Za-z0-9_-]{16}$/);
-    const doc = await store.collection<MeetingRecord>('meetings').findOne({ _id: saved._id });
-    expect(doc).toEqual({ _id: saved._id, ...who, module: 1, session: 2, date: '2025-10-06', focus: 'Memory, prior knowledge and cognitive load', notes: 'Talked through Tuesday’s lesson.', actions: [{ step: 'Try the script', owner: 'both', due: '2025-10-13' }], createdAt: now, updatedAt: now });
+    const expected = { _id: saved._id, ...who, module: 1, session: 2, date: '2025-10-06', focus: 'Memory, prior knowledge and cognitive load', notes: 'Talked through Tuesday’s lesson.', actions: [{ step: 'Try the script', owner: 'both', due: '2025-10-13' }], createdAt: now, updatedAt: now };
+    expect(saved).toEqual(expected);
+    // Dates come back from the packed JSON as Dates (toEqual tells a Date from its string).
+    expect(await storedMeeting(who.ectOwnerId, saved._id)).toEqual(expected);
+  });
+
+  it('keeps all of an ECT’s meetings in one document of their part, _id their owner id, packed in one Binary', async () => {
+    const who = pair();
+    const first = await meetings.record({ ...who, ...draft() });
+    const second = await meetings.record({ ...who, ...draft({ focus: 'Second meeting' }) });
+    const doc = await docOf('meeting_records', who.ectOwnerId);
+    expect(doc).toEqual({ _id: who.ectOwnerId, packed: expect.any(mongo.Binary), count: 2, rev: 2 });
+    expect(unpackMeetings(doc)).toEqual([first, second]);
+    // No other part holds anything of this ECT.
+    const holders = (await Promise.all(store.allParts<PackedMeetingsDoc>('meeting_records').map((part) => part.countDocuments({ _id: who.ectOwnerId })))).filter(Boolean);
+    expect(holders).toEqual([1]);
   });
 
   it('names every field that cannot be saved, in the form’s order, and stores nothing', async () => {
@@ -135,12 +164,33 @@ describe('record', () => {
     expect(docs).toEqual([expect.objectContaining({ focus: 'Second send', createdAt: first.createdAt, updatedAt: now })]);
   });
 
-  it('refuses to reuse another mentor’s meeting id, leaving that meeting as it was', async () => {
+  it('saves a form sent twice at the same moment once', async () => {
+    const who = pair();
+    const id = 'meeting:EEEEEEEEEEEEEEEE';
+    await Promise.all([meetings.record({ ...who, ...draft(), id }), meetings.record({ ...who, ...draft(), id })]);
+    expect((await stored()).filter((m) => m.ectOwnerId === who.ectOwnerId).map((m) => m._id)).toEqual([id]);
+  });
+
+  it('refuses to reuse a meeting id of the ECT that another mentor recorded, leaving that meeting as it was', async () => {
     const id = 'meeting:DDDDDDDDDDDDDDDD';
-    const theirs = await meetings.record({ ...pair(), ...draft(), id });
-    const someoneElse: NewMeeting = { ...pair(), ...draft({ focus: 'Hijack' }), id };
-    await expect(meetings.record(someoneElse)).rejects.toBeInstanceOf(ValidationError);
+    const who = pair();
+    const theirs = await meetings.record({ ...who, ...draft(), id });
+    // The ECT's new mentor after a roster change, sending a form with the earlier mentor's meeting id.
+    const newMentor: NewMeeting = { ...who, mentorOwnerId: pair().mentorOwnerId, mentorName: 'New mentor', ...draft({ focus: 'Hijack' }), id };
+    await expect(meetings.record(newMentor)).rejects.toBeInstanceOf(ValidationError);
     expect((await stored()).filter((m) => m._id === id)).toEqual([theirs]);
+  });
+
+  it('keeps a meeting id reused for another ECT apart: each ECT’s meetings are their own', async () => {
+    const id = 'meeting:FFFFFFFFFFFFFFFF';
+    const one = pair();
+    const theirs = await meetings.record({ ...one, ...draft(), id });
+    const other = pair();
+    const mine = await meetings.record({ ...other, ...draft({ focus: 'Mine' }), id });
+    expect(await storedMeeting(one.ectOwnerId, id)).toEqual(theirs);
+    expect(await storedMeeting(other.ectOwnerId, id)).toEqual(mine);
+    expect((await meetings.get(one.ectOwnerId, id))?.focus).toBe(theirs.focus);
+    expect((await meetings.get(other.ectOwnerId, id))?.focus).toBe('Mine');
   });
 });
 
@@ -151,19 +201,21 @@ describe('update', () => {
     const other = pair();
     await expect(meetings.update(saved._id, who.ectOwnerId, other.mentorOwnerId, draft({ focus: 'Not yours' }))).rejects.toBeInstanceOf(AuthorizationError);
     expect(await meetings.update(saved._id, other.ectOwnerId, who.mentorOwnerId, draft({ focus: 'Wrong ECT' }))).toBeNull();
-    expect(await store.collection<MeetingRecord>('meetings').findOne({ _id: saved._id })).toEqual(saved);
+    expect(await meetings.update('meeting:GGGGGGGGGGGGGGGG', who.ectOwnerId, who.mentorOwnerId, draft({ focus: 'No such meeting' }))).toBeNull();
+    expect(await meetings.update('{"$ne":null}', who.ectOwnerId, who.mentorOwnerId, draft({ focus: 'Not an id' }))).toBeNull();
+    expect(await storedMeeting(who.ectOwnerId, saved._id)).toEqual(saved);
 
     now = new Date(now.getTime() + 60_000);
     const changed = await meetings.update(saved._id, who.ectOwnerId, who.mentorOwnerId, draft({ focus: 'Changed', session: null, actions: [] }));
     expect(changed).toMatchObject({ focus: 'Changed', session: null, actions: [], createdAt: saved.createdAt, updatedAt: now });
-    expect(await store.collection<MeetingRecord>('meetings').findOne({ _id: saved._id })).toEqual(changed);
+    expect(await storedMeeting(who.ectOwnerId, saved._id)).toEqual(changed);
   });
 
   it('checks the fields and leaves the meeting as it was when they are wrong', async () => {
     const who = pair();
     const saved = await meetings.record({ ...who, ...draft() });
     expect(await inputErrors(meetings.update(saved._id, who.ectOwnerId, who.mentorOwnerId, draft({ focus: '' })))).toEqual({ focus: 'Focus: enter what the meeting focused on' });
-    expect(await store.collection<MeetingRecord>('meetings').findOne({ _id: saved._id })).toEqual(saved);
+    expect(await storedMeeting(who.ectOwnerId, saved._id)).toEqual(saved);
   });
 });
 
@@ -177,7 +229,9 @@ describe('reflect', () => {
     now = new Date(now.getTime() + 60_000);
     await meetings.reflect(who.ectOwnerId, saved._id, 'Changed my mind.');
     expect((await storedReflections()).filter((r) => r._id === saved._id)).toEqual([{ _id: saved._id, ectOwnerId: who.ectOwnerId, text: 'Changed my mind.', createdAt: created, updatedAt: now }]);
-    expect(await store.collection<MeetingRecord>('meetings').findOne({ _id: saved._id })).toEqual(saved);
+    expect(await storedMeeting(who.ectOwnerId, saved._id)).toEqual(saved);
+    expect(await docOf('meeting_records', who.ectOwnerId)).toMatchObject({ count: 1, rev: 1 });
+    expect(await docOf('meeting_reflections', who.ectOwnerId)).toEqual({ _id: who.ectOwnerId, packed: expect.any(mongo.Binary), count: 1, rev: 2 });
   });
 
   it('finds nothing to reflect on in another ECT’s meeting, and stores nothing', async () => {
@@ -219,5 +273,113 @@ describe('listFor, get and summaryFor', () => {
     const summary = await meetings.summaryFor(who.ectOwnerId);
     expect(summary).toEqual({ count: 3, last: '2025-10-01', byModule: new Map([[1, 1], [2, 2]]) });
     expect(await meetings.summaryFor(pair().ectOwnerId)).toEqual({ count: 0, last: null, byModule: new Map() });
+  });
+});
+
+describe('one writer per document', () => {
+  it('keeps both the mentor’s record and the ECT’s reflection written at the same moment', async () => {
+    const who = pair();
+    const first = await meetings.record({ ...who, ...draft({ date: '2025-09-29' }) });
+    for (let round = 1; round <= 5; round += 1) {
+      const [recorded, reflected] = await Promise.all([
+        meetings.record({ ...who, ...draft({ focus: `Meeting ${round}` }) }),
+        meetings.reflect(who.ectOwnerId, first._id, `Reflection ${round}`),
+      ]);
+      const [changed, reflectedAgain] = await Promise.all([
+        meetings.update(recorded._id, who.ectOwnerId, who.mentorOwnerId, draft({ focus: `Meeting ${round}, changed` })),
+        meetings.reflect(who.ectOwnerId, first._id, `Reflection ${round}, changed`),
+      ]);
+      expect(reflected?.text).toBe(`Reflection ${round}`);
+      expect(changed?.focus).toBe(`Meeting ${round}, changed`);
+      expect(reflectedAgain?.text).toBe(`Reflection ${round}, changed`);
+    }
+    const list = await meetings.listFor(who.ectOwnerId);
+    expect(list.map((m) => m.focus).sort()).toEqual([draft().focus, ...[1, 2, 3, 4, 5].map((round) => `Meeting ${round}, changed`)].sort());
+    expect(list.find((m) => m._id === first._id)?.reflection?.text).toBe('Reflection 5, changed');
+  });
+
+  it('makes a change over what another write stored since it was read', async () => {
+    const who = pair();
+    const first = await meetings.record({ ...who, ...draft({ focus: 'First' }) });
+    // Another write of the mentor's lands between this write's read and its replace.
+    const part = store.ownedBy<PackedMeetingsDoc>('meeting_records', who.ectOwnerId).collectionName;
+    const findOne = mongo.Collection.prototype.findOne as (...args: unknown[]) => Promise<unknown>;
+    let interleaved = false;
+    const spy = jest.spyOn(mongo.Collection.prototype, 'findOne').mockImplementation(async function (this: mongo.Collection, ...args: unknown[]) {
+      const found = await findOne.apply(this, args);
+      if (!interleaved && this.collectionName === part) {
+        interleaved = true;
+        spy.mockRestore();
+        await meetings.update(first._id, who.ectOwnerId, who.mentorOwnerId, draft({ focus: 'Changed meanwhile' }));
+      }
+      return found;
+    });
+    try {
+      await meetings.record({ ...who, ...draft({ focus: 'Second' }) });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(interleaved).toBe(true);
+    expect((await meetings.listFor(who.ectOwnerId)).map((m) => m.focus).sort()).toEqual(['Changed meanwhile', 'Second']);
+    // record (1), the update in between (2), the record made again over it (3).
+    expect(await docOf('meeting_records', who.ectOwnerId)).toMatchObject({ count: 2, rev: 3 });
+  });
+});
+
+describe('reads', () => {
+  /** The commands `run` sends: each read must be one `_id` lookup of the ECT's document in its part. */
+  async function commandsOf(run: () => Promise<unknown>): Promise<{ collection: string; filter: unknown }[]> {
+    sent = [];
+    await run();
+    return sent.filter((e) => e.databaseName === db.databaseName).map((e) => ({ collection: String(e.command[e.commandName]), filter: e.command.filter as unknown, name: e.commandName })).map(({ name, ...rest }) => {
+      expect(name).toBe('find');
+      return rest;
+    });
+  }
+
+  it('reads only the ECT’s own document of each collection, by _id', async () => {
+    const who = pair();
+    const saved = await meetings.record({ ...who, ...draft() });
+    await meetings.reflect(who.ectOwnerId, saved._id, 'Reflected');
+    const records = store.ownedBy('meeting_records', who.ectOwnerId).collectionName;
+    const reflections = store.ownedBy('meeting_reflections', who.ectOwnerId).collectionName;
+    const byId = { _id: who.ectOwnerId };
+    const both = [{ collection: records, filter: byId }, { collection: reflections, filter: byId }];
+    const sorted = (reads: { collection: string }[]) => reads.sort((a, b) => a.collection.localeCompare(b.collection));
+
+    expect(sorted(await commandsOf(() => meetings.listFor(who.ectOwnerId)))).toEqual(both);
+    expect(sorted(await commandsOf(() => meetings.get(who.ectOwnerId, saved._id)))).toEqual(both);
+    expect(await commandsOf(() => meetings.summaryFor(who.ectOwnerId))).toEqual([{ collection: records, filter: byId }]);
+    expect(await commandsOf(() => meetings.get(who.ectOwnerId, 'not a meeting id'))).toEqual([]);
+  });
+});
+
+describe('deleteForPlatform', () => {
+  it('deletes the documents of the platform’s ECTs in every part and counts the meetings and reflections they held', async () => {
+    const platform = { issuer: 'https://removed.example.org', clientId: '77' };
+    const kept = { issuer: 'https://kept.example.org', clientId: '77' };
+    const ectsOf = (on: typeof platform) =>
+      ['1', '2', '3'].map((id) => ({ ...pair(), ectOwnerId: personKeyId(on, id), mentorOwnerId: personKeyId(on, `9${id}`) }));
+    const write = async (on: typeof platform) => {
+      const [a, b, c] = ectsOf(on);
+      const a1 = await meetings.record({ ...a, ...draft() });
+      await meetings.record({ ...a, ...draft() });
+      const b1 = await meetings.record({ ...b, ...draft() });
+      await meetings.reflect(a.ectOwnerId, a1._id, 'One');
+      await meetings.reflect(b.ectOwnerId, b1._id, 'Two');
+      await meetings.record({ ...c, ...draft() });
+      return [a, b, c];
+    };
+    await write(platform);
+    const others = await write(kept);
+    const before = { meetings: (await stored()).length, reflections: (await storedReflections()).length };
+
+    // 4 meetings and 2 reflections of 3 ECTs.
+    expect(await meetings.deleteForPlatform(platform)).toBe(6);
+    expect(await meetings.deleteForPlatform(platform)).toBe(0);
+    expect(await stored()).toHaveLength(before.meetings - 4);
+    expect(await storedReflections()).toHaveLength(before.reflections - 2);
+    expect((await stored()).some((m) => m.ectOwnerId.includes('removed.example.org'))).toBe(false);
+    for (const ect of others) expect((await meetings.listFor(ect.ectOwnerId)).length).toBeGreaterThan(0);
   });
 });

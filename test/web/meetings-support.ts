@@ -2,7 +2,7 @@ import type { DevPlatform } from '../../dev-platform';
 import { DEMO_USERS, type DemoCourse, type DemoUser } from '../../dev-platform/demo-data';
 import { launchTool } from '../../dev-platform/launcher';
 import { courseKeyId, personKeyId, type PlatformKey } from '../../src/domain';
-import type { MeetingRecord, MeetingReflection } from '../../src/meetings';
+import { unpackMeetings, unpackReflections, type MeetingRecord, type MeetingReflection, type PackedMeetingsDoc } from '../../src/meetings';
 import { csrfTokenFor } from '../../src/web/page-kit';
 import { startTestService, type TestService } from '../support/service';
 import { startIndependentPlatform } from '../lti/support';
@@ -107,10 +107,12 @@ export const meetingsPath = (session: Launched, user: DemoUser) => `${session.ba
 /** Everything the meetings store holds, for "nothing changed" checks. */
 export async function storedMeetings(world: MeetingsWorld): Promise<{ meetings: MeetingRecord[]; reflections: MeetingReflection[] }> {
   const store = world.t.runtime.stores.store;
-  const byId = <T extends { _id: string }>(docs: T[]) => docs.sort((a, b) => a._id.localeCompare(b._id));
+  // One packed document per ECT in each kind, spread over the parts (src/meetings/meetings.ts).
+  const docs = async (kind: 'meeting_records' | 'meeting_reflections') => (await Promise.all(store.allParts<PackedMeetingsDoc>(kind).map((part) => part.find({}).toArray()))).flat();
+  const byId = <T extends { _id: string; ectOwnerId: string }>(items: T[]) => items.sort((a, b) => a._id.localeCompare(b._id) || a.ectOwnerId.localeCompare(b.ectOwnerId));
   return {
-    meetings: byId(await store.collection<MeetingRecord>('meetings').find({}).toArray()),
-    reflections: byId(await store.collection<MeetingReflection>('meeting_reflections').find({}).toArray()),
+    meetings: byId((await docs('meeting_records')).flatMap(unpackMeetings)),
+    reflections: byId((await docs('meeting_reflections')).flatMap((doc) => [...unpackReflections(doc).values()])),
   };
 }
 
