@@ -164,13 +164,12 @@ export class AuditService {
     return record.draft ? 'draft' : 'not-started';
   }
 
-  private async phaseState(ownerId: string, module: number, phase: Phase, record: PhaseRecord | undefined, statements: string[]): Promise<PhaseState> {
+  /** The phase as the page shows it, from the submissions already read. */
+  private static phaseState(phase: Phase, record: PhaseRecord | undefined, submissions: readonly AuditSubmission[], statements: string[]): PhaseState {
     const status = AuditService.statusOf(record);
     if (!record || status === 'not-started') return { ...notStarted(phase, statements), version: record?.version ?? 1 };
-    if (status === 'submitted') {
-      const submitted = await this.submission(ownerId, module, phase, record.version);
-      if (submitted) return { ...submitted, phase, status, savedAt: submitted.submittedAt };
-    }
+    const submitted = status === 'submitted' ? submissions.find((s) => s.phase === phase && s.version === record.version) : undefined;
+    if (submitted) return { ...submitted, phase, status, savedAt: submitted.submittedAt };
     const draft = record.draft!;
     return { phase, version: record.version, status: 'draft', statements: draft.statements, ratings: draft.ratings, reflections: draft.reflections, savedAt: new Date(draft.savedAt), submittedAt: null };
   }
@@ -187,14 +186,14 @@ export class AuditService {
   async moduleAudit(ownerId: string, programme: Programme, module: number): Promise<ModuleAudit> {
     const statements = statementsOf(programme, module);
     const phases = await this.healed(ownerId, await this.load(ownerId), module);
-    const [start, end, comments] = await Promise.all([
-      this.phaseState(ownerId, module, 'start', phases.start, statements),
-      this.phaseState(ownerId, module, 'end', phases.end, statements),
+    // Every submitted version once, and the comments, at the same time: each is one read by `_id`.
+    const [submissions, comments] = await Promise.all([
+      Promise.all(AUDIT_PHASES.flatMap((phase) => (phases[phase]?.submitted ?? []).map((version) => this.submission(ownerId, module, phase, version)))),
       this.commentsOf(ownerId, module),
     ]);
-    const all = (
-      await Promise.all(AUDIT_PHASES.flatMap((phase) => (phases[phase]?.submitted ?? []).map((version) => this.submission(ownerId, module, phase, version))))
-    ).filter((s): s is AuditSubmission => s !== null);
+    const all = submissions.filter((s): s is AuditSubmission => s !== null);
+    const start = AuditService.phaseState('start', phases.start, all, statements);
+    const end = AuditService.phaseState('end', phases.end, all, statements);
     const lastOf = (phase: Phase) => all.filter((s) => s.phase === phase).sort((a, b) => b.version - a.version)[0] ?? null;
     const current = new Set([start, end].filter((p) => p.status === 'submitted').map((p) => `${p.phase}:${p.version}`));
     const history = all.filter((s) => !current.has(`${s.phase}:${s.version}`)).sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime());
