@@ -9,6 +9,7 @@ import { testStores } from '../support/stores';
 import { deriveSecrets } from '../../src/config/secrets';
 import { DEFAULT_DB_NAME } from '../../src/db/connection';
 import { startEmbeddedServer, type EngineChoice } from '../../src/db/embedded';
+import { PARTITIONED_COLLECTIONS, RECORD_PARTITIONS, partitionNames } from '../../src/db/partitions';
 import { LTIJS_COLLECTIONS, TOOL_COLLECTIONS, ensureStore } from '../../src/db/store-setup';
 import { openTestRuntime } from '../support/runtime';
 import { freshDatabaseUri } from '../support/service';
@@ -103,7 +104,8 @@ describe('ensureStore', () => {
 
   async function expectEverythingCreated(db: mongo.Db): Promise<void> {
     const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
-    expect(names).toEqual([...TOOL_COLLECTIONS.map((name) => `ecf_${name}`), ...Object.keys(LTIJS_COLLECTIONS)].sort());
+    expect(names).toEqual([...[...TOOL_COLLECTIONS, ...partitionNames()].map((name) => `ecf_${name}`), ...Object.keys(LTIJS_COLLECTIONS)].sort());
+    expect(partitionNames()).toHaveLength(PARTITIONED_COLLECTIONS.length * RECORD_PARTITIONS);
     const isFerretDb = (await db.admin().command({ buildInfo: 1 })).ferretdbVersion !== undefined;
     for (const [name, specs] of Object.entries(LTIJS_COLLECTIONS)) {
       const keys = (await db.collection(name).indexes()).map((index) => JSON.stringify(index.key));
