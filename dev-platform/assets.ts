@@ -39,7 +39,8 @@ th, td { border: 1px solid #c7cdd1; padding: 0.5rem; text-align: left; vertical-
   },
   // Canvas answers Platform Storage messages (lti.capabilities, lti.put_data, lti.get_data)
   // in its main window and in the hidden 'post_message_forwarding' frame; values are kept per
-  // tool origin. The main window also closes dynamic registration on org.imsglobal.lti.close.
+  // tool origin. The main window also closes dynamic registration on org.imsglobal.lti.close
+  // and sizes the tool's iframe on lti.frameResize.
   'platform-messages.js': {
     type: 'text/javascript; charset=utf-8',
     body: `(function () {
@@ -59,6 +60,14 @@ th, td { border: 1px solid #c7cdd1; padding: 0.5rem; text-align: left; vertical-
     if (data.subject === 'org.imsglobal.lti.close' && mainWindow) {
       document.getElementById('registration-status').textContent = 'The tool finished registering. Reloading…';
       window.location.reload();
+      return;
+    }
+    // As Canvas: the tool's iframe takes the height the tool asks for, so the tool never scrolls inside it.
+    if (data.subject === 'lti.frameResize' && mainWindow) {
+      var height = Number(data.height);
+      document.querySelectorAll('iframe.tool').forEach(function (tool) {
+        if (tool.contentWindow === event.source && height > 0) tool.style.height = Math.ceil(height) + 'px';
+      });
       return;
     }
     if (data.subject === 'lti.capabilities') {

@@ -32,7 +32,7 @@ export interface MeetingSummary {
  * owner id, in the part `Store.ownedBy` picks for that id.
  *
  * Why so: on FerretDB every filter but `_id` equality decodes every document of the collection,
- * and even an `_id` lookup scans the part's rows (../shared/FERRETDB.md from the repository). So an ECT's page
+ * and even an `_id` lookup scans the part's rows (../shared/FERRETDB.md). So an ECT's page
  * reads one small document per collection by `_id`, and the records inside it are packed as
  * JSON in one Binary field, which FerretDB decodes about ten times faster than the same data as
  * many small fields. On MongoDB these are plain `_id` reads of small collections.
