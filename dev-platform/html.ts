@@ -82,6 +82,7 @@ const LAUNCH_CHOICES = [
   { value: 'facilitator', label: 'Launch as facilitator' },
   { value: 'admin', label: 'Launch as admin' },
   { value: 'deep-link', label: 'Place a link (deep linking)' },
+  { value: 'deep-link-assignment', label: 'Add an assignment (deep linking)' },
 ] as const;
 
 /** Opens the assignment as its course's student; `target` leaves it out to stay in the current frame. */
@@ -149,7 +150,7 @@ ${registrations.map((r) => `<option value="${escapeHtml(r.clientId)}">${escapeHt
 </select></p>`
       : `<input type="hidden" name="client_id" value="${escapeHtml(first.clientId)}">`;
   const buttons = LAUNCH_CHOICES.map(
-    ({ value, label }) => `<button type="submit" name="as" value="${value}"${value === 'deep-link' ? ' class="secondary"' : ''}>${label}</button>`,
+    ({ value, label }) => `<button type="submit" name="as" value="${value}"${value.startsWith('deep-link') ? ' class="secondary"' : ''}>${label}</button>`,
   ).join('\n');
   const rows = registrations
     .map(

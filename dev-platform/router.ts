@@ -58,6 +58,7 @@ function sendJson(res: Response, reply: AgsReply): void {
 function demoLaunch(body: Record<string, string>, gradebook: Gradebook): { user: DemoUser; options: LoginInitiationOptions } | undefined {
   const choice = body.as;
   if (choice === 'deep-link') return { user: DEMO_USERS.facilitator, options: { messageType: 'LtiDeepLinkingRequest', placement: 'link_selection' } };
+  if (choice === 'deep-link-assignment') return { user: DEMO_USERS.facilitator, options: { messageType: 'LtiDeepLinkingRequest', placement: 'assignment_selection' } };
   if (choice === 'assignment') {
     const lineItem = gradebook.lineItem(body.line_item ?? '');
     const student = lineItem && demoStudentOf(lineItem.courseId);
