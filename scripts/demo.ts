@@ -18,7 +18,7 @@ const SCHOOLS = [
 ] as const;
 
 /** Schools and a roster for the simulator's people: a school each, and a mentor for every ECT (the demo mentor has the demo ECT). */
-function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: string }): { schools: string; roster: string } {
+function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: string; facilitatorEmail: string }): { schools: string; roster: string; groups: string } {
   const schools = ['urn,name,delivery_partner,contact_emails', ...SCHOOLS.map(([urn, name]) => `${urn},${name},Northern Lights Teaching School Hub,induction.${urn}@example.org`)];
   const students = (course: Cohort['courses'][number]) => course.enrollments.filter((e) => e.type === 'StudentEnrollment').map((e) => cohort.users.get(e.userId)!);
   const [ectCourse, mentorCourse] = cohort.courses;
@@ -32,7 +32,10 @@ function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: str
     ...mentors.map((m, i) => row(m, 'mentor', i)),
     ...students(ectCourse).map((e, i) => row(e, 'ect', mentors.indexOf(mentorOf(e, i)), mentorOf(e, i).email)),
   ];
-  return { schools: schools.join('\n'), roster: roster.join('\n') };
+  // The demo facilitator runs every group (the Canvas sections the sync names them after).
+  const sections = [...new Set(ectCourse.sections.map((section) => section.name))];
+  const groups = ['cohort,group,facilitator_emails', ...sections.map((group) => `${COHORT},${group},${demo.facilitatorEmail}`)];
+  return { schools: schools.join('\n'), roster: roster.join('\n'), groups: groups.join('\n') };
 }
 
 /** Gives the platform's demo people and course the ids the simulator uses, so launches find their data. */
@@ -84,8 +87,8 @@ async function main(): Promise<void> {
   for (const [i, course] of cohort.courses.entries()) {
     await runtime.linking.link({ platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
   }
-  const people = demoPeople(cohort, { ectUserId: ect.canvasUserId, mentorUserId: mentor.canvasUserId });
-  for (const report of [await runtime.stores.schools.import(people.schools), await runtime.stores.roster.import(people.roster)]) {
+  const people = demoPeople(cohort, { ectUserId: ect.canvasUserId, mentorUserId: mentor.canvasUserId, facilitatorEmail: platform.users.facilitator.email });
+  for (const report of [await runtime.stores.schools.import(people.schools), await runtime.stores.roster.import(people.roster), await runtime.stores.groups.import(people.groups)]) {
     if (report.bad.length > 0) throw new Error(`demo people have bad rows: ${JSON.stringify(report.bad.slice(0, 3))}`);
   }
   const run = await runtime.syncService.run({ trigger: 'demo', full: true });

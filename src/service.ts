@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './log/logger';
 import { JobRunner } from './jobs';
 import { Connections } from './canvas/connections';
 import { Identities, IssuedLogins, LaunchRecords, PURGE_INTERVAL_MS, PlatformRegistry, RegistrationLinks, ScoreDelivery, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
-import { Roster, Schools } from './people';
+import { GroupFacilitators, Roster, Schools } from './people';
 import { CourseLinks, LinkService } from './programme';
 import { CohortReport } from './progress/cohort-report';
 import { OwnProgress } from './progress/participant';
@@ -35,6 +35,7 @@ export interface Stores {
   marks: ChangeMarks;
   links: CourseLinks;
   schools: Schools;
+  groups: GroupFacilitators;
   roster: Roster;
   sync: SyncStore;
   runs: RunRecords;
@@ -140,7 +141,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       retention: new Retention({ registry, sessions, identities, connections: stores.connections, links, sync: stores.sync, readModel: stores.readModel, records: [audits, stores.meetings] }),
       cohortReport: new CohortReport(stores.readModel),
       ownProgress: new OwnProgress(links, stores.readModel),
-      access: new ParticipantAccess(links, stores.readModel),
+      access: new ParticipantAccess(links, stores.readModel, stores.groups),
       audits,
       scoreDelivery: new ScoreDelivery(stores.scoreOutbox, logger),
       overview: new ParticipantOverview({ audits, meetings: stores.meetings, sync: stores.sync }),
@@ -171,6 +172,7 @@ export function openStores(store: Store, config: Pick<Config, 'isProduction' | '
     marks,
     links,
     schools,
+    groups: new GroupFacilitators(store),
     roster,
     sync,
     runs: new RunRecords(store),

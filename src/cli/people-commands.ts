@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../errors';
 import { readImportFile } from '../files';
-import { ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
+import { GROUP_COLUMNS, ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
 
@@ -15,6 +15,7 @@ interface ImportKind {
 }
 
 const SCHOOLS: ImportKind = { label: 'Schools', columns: SCHOOL_COLUMNS, run: (text, options, runtime) => runtime.stores.schools.import(text, options) };
+const GROUPS: ImportKind = { label: 'Groups', columns: GROUP_COLUMNS, run: (text, options, runtime) => runtime.stores.groups.import(text, options) };
 const ROSTER: ImportKind = {
   label: 'Roster',
   columns: ROSTER_COLUMNS,
@@ -89,4 +90,6 @@ export function registerPeopleCommands(program: Command, withRuntime: WithRuntim
   addImportCommand(schools, SCHOOLS, withRuntime, 'add or update schools from a CSV file (schools not in the file are kept)');
   const roster = program.command('roster').description('ECTs and mentors: what Canvas does not know about them');
   addImportCommand(roster, ROSTER, withRuntime, 'add or update participants from a CSV file (people not in the file are kept)');
+  const groups = program.command('groups').description('which facilitators run which groups: a facilitator sees only their groups');
+  addImportCommand(groups, GROUPS, withRuntime, 'add or update groups’ facilitators from a CSV file (groups not in the file are kept)');
 }

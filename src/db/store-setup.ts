@@ -9,6 +9,7 @@ export const TOOL_COLLECTIONS = [
   'course_links',
   'course_sync',
   'deployments',
+  'group_facilitators',
   'identities',
   'issued_logins',
   'launch_nonces',

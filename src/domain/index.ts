@@ -5,4 +5,4 @@
 export { PROGRAMMES, type Programme } from './programme';
 export type { LaunchView, ToolRole } from './launch';
 export { samePlatform, type PlatformKey } from './platform';
-export { courseKeyId, deploymentKeyId, identityKeyId, launchNonceKeyId, personKeyId, personKeysOf, platformKeyId } from './keys';
+export { courseKeyId, deploymentKeyId, emailDigest, identityKeyId, launchNonceKeyId, personKeyId, personKeysOf, platformKeyId } from './keys';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PlatformKey } from './platform';
 
 /**
@@ -31,3 +32,6 @@ export const personKeysOf = (platform: PlatformKey): RegExp => {
   const prefix = JSON.stringify([platform.issuer, platform.clientId, 'user']).slice(0, -1) + ',';
   return new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
 };
+
+/** An email address (any case) as a digest: to match a person by address without keeping it. */
+export const emailDigest = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');

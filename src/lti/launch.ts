@@ -1,5 +1,6 @@
 import type { Request, Response, NextFunction } from 'express';
 import { decodeJwt } from 'jose';
+import { emailDigest } from '../domain';
 import { isDuplicateKey } from '../db/collections';
 import type { Store } from '../db/store';
 import { launchNonceKeyId, type PlatformKey, type Programme } from '../domain';
@@ -158,6 +159,8 @@ export function createLaunchHandlers(deps: LaunchDeps) {
       sub: token.user,
       canvasUserId,
       name: token.userInfo?.name || [token.userInfo?.given_name, token.userInfo?.family_name].filter(Boolean).join(' ') || 'there',
+      // A facilitator's groups are found by their email; the session keeps only its digest.
+      emailDigest: role === 'facilitator' && typeof token.userInfo?.email === 'string' ? emailDigest(token.userInfo.email) : null,
       canvasCourseId,
       contextId: ctx.context?.id ?? null,
       courseTitle: ctx.context?.title || ctx.context?.label || 'this course',

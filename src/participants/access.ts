@@ -1,4 +1,5 @@
 import { personKeyId, type PlatformKey, type Programme } from '../domain';
+import type { GroupFacilitators } from '../people';
 import type { CourseLinks } from '../programme';
 import type { ParticipantProgress } from '../progress/cohort-model';
 import type { ReadModel } from '../progress/read-model';
@@ -15,6 +16,8 @@ export interface Viewer {
   ownerId: string | null;
   /** Their own entry in the cohort's read model; null until the roster or a sync knows them. */
   self: ParticipantProgress | null;
+  /** A facilitator's groups in the cohort (`groups import`); null for everyone else. */
+  groups: string[] | null;
 }
 
 /** Someone whose records a viewer may read, with the key their records are kept under. */
@@ -36,7 +39,8 @@ const samePlatformCourse = (platform: PlatformKey, courseKey: string) => {
  * The access rules of every participant page, in one place:
  * - an ECT reads their own records;
  * - a mentor reads their own and their ECTs' (the roster's mentor email, as the read model pairs them);
- * - facilitators and admins read everyone in the cohort of the course they launched from.
+ * - a facilitator reads the participants of their groups (`groups import`) in the cohort of the
+ *   course they launched from; an admin reads everyone in that cohort.
  * Whoever is read must be in that cohort on the viewer's own platform: a Canvas user id means
  * nothing on another platform.
  */
@@ -44,6 +48,7 @@ export class ParticipantAccess {
   constructor(
     private readonly links: Pick<CourseLinks, 'get'>,
     private readonly readModel: Pick<ReadModel, 'readParticipant'>,
+    private readonly groups: Pick<GroupFacilitators, 'groupsOf'>,
   ) {}
 
   async viewerOf(session: ToolSession): Promise<Viewer> {
@@ -53,7 +58,8 @@ export class ParticipantAccess {
     const ownerId = session.canvasUserId ? personKeyId(platform, session.canvasUserId) : null;
     const self = cohort && session.canvasUserId && session.role === 'participant' ? await this.ownEntry(cohort, platform, session.canvasUserId) : null;
     const kind: Viewer['kind'] = session.role !== 'participant' ? session.role : (session.programme ?? 'unknown');
-    return { session, platform, cohort, kind, ownerId, self };
+    const groups = kind === 'facilitator' && cohort ? await this.groups.groupsOf(session.emailDigest ?? null, cohort) : null;
+    return { session, platform, cohort, kind, ownerId, self, groups };
   }
 
   private async ownEntry(cohort: string, platform: PlatformKey, canvasUserId: string): Promise<ParticipantProgress | null> {
@@ -74,6 +80,7 @@ export class ParticipantAccess {
     if (!asSelf && !asMentor && !staff) return null;
     const participant = asSelf ? viewer.self : await this.readModel.readParticipant(viewer.cohort, key);
     if (!participant?.canvasUserId || !this.onPlatform(participant, viewer.platform)) return null;
+    if (viewer.groups && !(participant.group && viewer.groups.includes(participant.group))) return null;
     return { participant, ownerId: personKeyId(viewer.platform, participant.canvasUserId), asMentor, asSelf };
   }
 

@@ -11,3 +11,4 @@ export {
 } from './roster';
 export { Roster, ROSTER_COLUMNS, type RosterImportReport } from './roster-import';
 export type { BadRow, ImportCounts, ImportOptions, ImportReport } from './import';
+export { GroupFacilitators, GROUP_COLUMNS, type GroupFacilitation } from './groups';

@@ -22,6 +22,8 @@ export interface ToolSession {
   sub: string;
   canvasUserId: string | null;
   name: string;
+  /** A facilitator's email from the launch, as `emailDigest`: their groups are found by it, and no address is kept. */
+  emailDigest?: string | null;
   canvasCourseId: string | null;
   contextId: string | null;
   courseTitle: string;

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { moduleOf } from '../../src/curriculum';
 import { startIndependentPlatform } from '../lti/support';
 import { csrfFrom } from '../support/forms';
-import { startWorld, type World } from './world';
+import { GROUP_A, startWorld, type World } from './world';
 import type { DevPlatform } from '../../dev-platform';
 
 let w: World;
@@ -86,6 +86,25 @@ describe('who may read and write a participant’s records', () => {
       expect(['mentor', route.path, res.status]).toEqual(['mentor', route.path, 404]);
     }
     expect(await commentsOnEctAudit()).toBe(before);
+  });
+
+  it('shows a facilitator the participants of their groups only; an admin everyone in the cohort', async () => {
+    const facilitator = await sessionOf('facilitator');
+    await request(w.t.url).get(`${facilitator.base}people/${ectKey()}`).expect(200);
+    for (const route of personRoutes(otherEctKey(), facilitator.csrf)) {
+      const res = route.method === 'get' ? await request(w.t.url).get(facilitator.base + route.path) : await request(w.t.url).post(facilitator.base + route.path).type('form').send(route.body);
+      expect(['group B', route.path, res.status]).toEqual(['group B', route.path, 404]);
+    }
+    const admin = await sessionOf('admin');
+    await request(w.t.url).get(`${admin.base}people/${otherEctKey()}`).expect(200);
+    // Taken off group A, the facilitator sees nobody, at once (the same session).
+    await w.assignFacilitator([]);
+    try {
+      await request(w.t.url).get(`${facilitator.base}people/${ectKey()}`).expect(404);
+    } finally {
+      await w.assignFacilitator([GROUP_A]);
+    }
+    await request(w.t.url).get(`${facilitator.base}people/${ectKey()}`).expect(200);
   });
 
   it('keeps a mentor out once the roster pairs the ECT with someone else', async () => {

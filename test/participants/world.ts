@@ -8,6 +8,9 @@ import { expectedProgress } from '../support/expected-progress';
 import { startTestService, type TestService } from '../support/service';
 
 export const COHORT = 'Participant pages';
+/** The platform's ECT and mentor are in group A, the other ECT and mentor in group B. */
+export const GROUP_A = 'Group A';
+export const GROUP_B = 'Group B';
 
 /** Gives the simulator student at `index` of `course` the platform user's ids; returns the student's old id. */
 function adopt(cohort: Cohort, course: Cohort['courses'][number], user: DemoUser, index: number): void {
@@ -36,6 +39,8 @@ export interface World {
   baseOf(result: LaunchResult): string;
   /** The simulator's own figures for one student of one course. */
   truth(role: 'ect' | 'mentor', userId: string): { modules: (number | null)[]; overall: number | null };
+  /** Makes the platform's facilitator run these groups of the cohort (and no others). */
+  assignFacilitator(groups: string[]): Promise<void>;
   /** Roster rows: the platform's mentor paired with its ECT, the other mentor with the other ECT (or, with `swap`, the other way round). */
   importRoster(options?: { swap?: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -82,17 +87,22 @@ export async function startWorld(seed = 21): Promise<World> {
     truth: (role, userId) => expectedProgress(sim, platform.users[role].course.canvasCourseId).figures.get(userId)!,
     importRoster: async (options = {}) => {
       const [ectMentor, otherEctMentor] = options.swap ? [otherMentor, mentor] : [mentor, otherMentor];
-      const row = (who: { id: string; email: string }, name: string, role: string, mentorEmail = '') => [who.id, '', who.email, name, role, '131245', COHORT, '', mentorEmail, 'active'].join(',');
+      const row = (who: { id: string; email: string }, name: string, role: string, group: string, mentorEmail = '') => [who.id, '', who.email, name, role, '131245', COHORT, group, mentorEmail, 'active'].join(',');
       const roster = [
         'canvas_user_id,sis_user_id,email,name,role,school_urn,cohort,group,mentor_email,status',
-        row(mentor, platform.users.mentor.name, 'mentor'),
-        row(otherMentor, 'Other Mentor', 'mentor'),
-        row(ect, platform.users.ect.name, 'ect', ectMentor.email),
-        row(otherEct, 'Other Ect', 'ect', otherEctMentor.email),
+        row(mentor, platform.users.mentor.name, 'mentor', GROUP_A),
+        row(otherMentor, 'Other Mentor', 'mentor', GROUP_B),
+        row(ect, platform.users.ect.name, 'ect', GROUP_A, ectMentor.email),
+        row(otherEct, 'Other Ect', 'ect', GROUP_B, otherEctMentor.email),
       ].join('\n');
       const report = await world.t.runtime.stores.roster.import(roster);
       if (report.bad.length) throw new Error(JSON.stringify(report.bad));
       await world.t.runtime.stores.readModel.refreshCohort(COHORT);
+    },
+    assignFacilitator: async (groups) => {
+      const rows = [GROUP_A, GROUP_B].map((group) => `${COHORT},${group},${groups.includes(group) ? platform.users.facilitator.email : 'someone.else@example.org'}`);
+      const report = await world.t.runtime.stores.groups.import(['cohort,group,facilitator_emails', ...rows].join('\n'));
+      if (report.bad.length) throw new Error(JSON.stringify(report.bad));
     },
     close: async () => {
       await sim.close();
@@ -103,6 +113,7 @@ export async function startWorld(seed = 21): Promise<World> {
   const schools = await t.runtime.stores.schools.import('urn,name,delivery_partner,contact_emails\n131245,Brookfield Primary School,Northern Lights,office@example.org');
   if (schools.bad.length) throw new Error(JSON.stringify(schools.bad));
   await world.importRoster();
+  await world.assignFacilitator([GROUP_A]);
   const run = await t.runtime.syncService.run({ trigger: 'test', full: true });
   if (run.courses.some((c) => c.status !== 'synced')) throw new Error(`sync failed: ${JSON.stringify(run.courses)}`);
   return world;

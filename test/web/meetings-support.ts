@@ -58,7 +58,7 @@ export async function startMeetingsWorld(): Promise<MeetingsWorld> {
   await link(OTHER_COURSE.canvasCourseId, 'mentor', OTHER_COHORT);
 
   const schools = await t.runtime.stores.schools.import(['urn,name,delivery_partner,contact_emails', '131245,Brookfield Primary School,Northern Lights Teaching School Hub,office@brookfield.example.org'].join('\n'));
-  const row = (u: DemoUser, role: string, cohort: string, mentor = '') => [u.canvasUserId, u.sisId, u.email, `"${u.name}"`, role, '131245', cohort, '', mentor, 'active'].join(',');
+  const row = (u: DemoUser, role: string, cohort: string, mentor = '') => [u.canvasUserId, u.sisId, u.email, `"${u.name}"`, role, '131245', cohort, 'Group 1', mentor, 'active'].join(',');
   const roster = await t.runtime.stores.roster.import(
     [
       'canvas_user_id,sis_user_id,email,name,role,school_urn,cohort,group,mentor_email,status',
@@ -68,7 +68,9 @@ export async function startMeetingsWorld(): Promise<MeetingsWorld> {
       row(PEOPLE.otherEct, 'ect', COHORT, PEOPLE.otherMentor.email),
     ].join('\n'),
   );
-  if (schools.bad.length + roster.bad.length > 0) throw new Error(`bad rows: ${JSON.stringify([...schools.bad, ...roster.bad])}`);
+  // The facilitator runs the group everyone is in: facilitators see only their groups.
+  const groups = await t.runtime.stores.groups.import(`cohort,group,facilitator_emails\n${COHORT},Group 1,${PEOPLE.facilitator.email}`);
+  if (schools.bad.length + roster.bad.length + groups.bad.length > 0) throw new Error(`bad rows: ${JSON.stringify([...schools.bad, ...roster.bad, ...groups.bad])}`);
   await t.runtime.stores.readModel.refreshCohort(COHORT);
   const mentor = await t.runtime.stores.readModel.readParticipant(COHORT, `canvas:${PEOPLE.mentor.canvasUserId}`);
   if (mentor?.menteeKeys.join() !== `canvas:${PEOPLE.ect.canvasUserId}`) throw new Error(`the roster did not pair the mentor: ${JSON.stringify(mentor)}`);
