@@ -139,7 +139,13 @@ export class AuditService {
 
   private async save(owner: AuditOwner, audits: OwnerAudits, now: Date): Promise<void> {
     const doc: AuditRecordDoc = { _id: owner.ownerId, ownerId: owner.ownerId, cohort: owner.cohort, programme: owner.programme, audits: packJson(audits), updatedAt: now };
-    await this.records(owner.ownerId).replaceOne({ _id: owner.ownerId }, doc, { upsert: true });
+    try {
+      await this.records(owner.ownerId).replaceOne({ _id: owner.ownerId }, doc, { upsert: true });
+    } catch (error) {
+      // Two tabs creating the record at once: the other insert won, and this write replaces it (one owner, last write wins).
+      if (!isDuplicateKey(error)) throw error;
+      await this.records(owner.ownerId).replaceOne({ _id: owner.ownerId }, doc);
+    }
   }
 
   private async submission(ownerId: string, module: number, phase: Phase, version: number): Promise<AuditSubmission | null> {
@@ -147,7 +153,11 @@ export class AuditService {
     return doc ? unpackSubmission(doc) : null;
   }
 
-  /** A module's phases, with a submission the record missed (a crash between the insert and the record) put back. */
+  /**
+   * A module's phases, with a submission the record missed put back: a crash between the insert
+   * and the record's write, or the owner's draft saved from another tab over the record at that
+   * moment. Only a phase with a draft not marked submitted costs a read.
+   */
   private async healed(ownerId: string, audits: OwnerAudits, module: number): Promise<Partial<Record<Phase, PhaseRecord>>> {
     const phases = audits[module] ?? {};
     for (const phase of AUDIT_PHASES) {
@@ -156,6 +166,13 @@ export class AuditService {
       if (await this.submission(ownerId, module, phase, record.version)) record.submitted.push(record.version);
     }
     return phases;
+  }
+
+  /** The owner's record with every module healed (see `healed`). */
+  private async loadHealed(ownerId: string, modules: Iterable<number>): Promise<OwnerAudits> {
+    const audits = await this.load(ownerId);
+    for (const module of modules) if (audits[module]) audits[module] = await this.healed(ownerId, audits, module);
+    return audits;
   }
 
   private static statusOf(record: PhaseRecord | undefined): PhaseStatus {
@@ -200,9 +217,9 @@ export class AuditService {
     return { module, start, end, lastSubmitted: { start: lastOf('start'), end: lastOf('end') }, history, comments };
   }
 
-  /** Every module's phase statuses from the owner's one record: a single read whatever the number of modules. */
+  /** Every module's phase statuses from the owner's one record: one read whatever the number of modules (and one more per draft not marked submitted). */
   async summary(ownerId: string, _programme: Programme, modules: readonly number[]): Promise<AuditSummary> {
-    const audits = await this.load(ownerId);
+    const audits = await this.loadHealed(ownerId, modules);
     return new Map(modules.map((module) => [module, { start: AuditService.statusOf(audits[module]?.start), end: AuditService.statusOf(audits[module]?.end) }]));
   }
 
@@ -210,9 +227,14 @@ export class AuditService {
   private async editable(owner: AuditOwner, module: number, phase: Phase, version: number) {
     const statements = statementsOf(owner.programme, module);
     const audits = await this.load(owner.ownerId);
+    const before = JSON.stringify(audits[module] ?? {});
     const phases = (audits[module] = await this.healed(owner.ownerId, audits, module));
     const record = (phases[phase] ??= { version: 1, draft: null, submitted: [] });
-    if (record.submitted.includes(record.version)) throw new AuditLockedError('This audit has been submitted, so it can no longer be changed. Start a new version to rate the statements again.');
+    if (record.submitted.includes(record.version)) {
+      // The owner is the record's one writer: a submission it had missed is written back now.
+      if (JSON.stringify(phases) !== before) await this.save(owner, audits, new Date());
+      throw new AuditLockedError('This audit has been submitted, so it can no longer be changed. Start a new version to rate the statements again.');
+    }
     if (version !== record.version) throw new AuditLockedError('A newer version of this audit exists. Reload the page to see it.');
     return { audits, phases, record, statements: record.draft?.statements ?? statements };
   }

@@ -29,7 +29,7 @@ describe('audits in the store', () => {
     expect(audit.start.ratings).toEqual(winner.ratings);
   });
 
-  it('never loses a submission to a draft saved at the same moment from another tab', async () => {
+  it.each(Array.from({ length: 5 }, (_, round) => round + 1))('never loses a submission to a draft saved at the same moment from another tab (round %i)', async () => {
     const who = owner();
     await rt.runtime.audits.saveDraft(who, MODULE, 'start', 1, rated(1));
     await Promise.allSettled([rt.runtime.audits.submit(who, MODULE, 'start', 1, rated(4)), rt.runtime.audits.saveDraft(who, MODULE, 'start', 1, rated(1))]);
