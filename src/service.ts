@@ -11,13 +11,14 @@ import { createLogger, type Logger } from './log/logger';
 import { JobRunner } from './jobs';
 import { Connections } from './canvas/connections';
 import { Identities, IssuedLogins, LaunchRecords, PURGE_INTERVAL_MS, PlatformRegistry, RegistrationLinks, ScoreDelivery, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
-import { GroupFacilitators, Roster, Schools } from './people';
+import { GroupFacilitators, ImportRuns, Roster, Schools } from './people';
 import { CourseLinks, LinkService } from './programme';
 import { CohortReport } from './progress/cohort-report';
 import { OwnProgress } from './progress/participant';
 import { personKeyId } from './domain';
 import { loadSchedule } from './curriculum';
 import { Meetings } from './meetings';
+import { Attendance } from './attendance';
 import { AuditService, ScoreOutbox } from './audits';
 import { ParticipantAccess } from './participants/access';
 import { ParticipantOverview } from './participants/overview';
@@ -25,9 +26,12 @@ import { OwnDataRefresh } from './participants/refresh';
 import { ReadModel } from './progress/read-model';
 import { Retention } from './retention';
 import { SessionStore } from './sessions/store';
-import { createSyncService, Leases, RunRecords, SyncStore, type SyncService } from './sync';
+import { createSyncService, Leases, OnDemandSyncs, RunRecords, SyncStore, type SyncService } from './sync';
 import { createApp } from './web/app';
+import type { GroupMembers } from './web/routes/attendance';
 import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
+import { WeeklySnapshots } from './trends';
+import { CohortGrid, GroupBoards } from './cohort';
 
 /** Every store class, each built once on the one `Store`. */
 export interface Stores {
@@ -36,6 +40,8 @@ export interface Stores {
   links: CourseLinks;
   schools: Schools;
   groups: GroupFacilitators;
+  /** The record of every import (roster, schools, groups, events), for the admin page. */
+  importRuns: ImportRuns;
   roster: Roster;
   sync: SyncStore;
   runs: RunRecords;
@@ -48,6 +54,8 @@ export interface Stores {
   connections: Connections;
   sessions: SessionStore;
   meetings: Meetings;
+  /** Training events and their registers. */
+  attendance: Attendance;
   scoreOutbox: ScoreOutbox;
 }
 
@@ -75,6 +83,14 @@ export interface Runtime {
   overview: ParticipantOverview;
   /** Refreshes a participant's stale figures when they open the tool. */
   ownDataRefresh: OwnDataRefresh;
+  /** Syncs of single courses an admin started with "Sync now", with their progress. */
+  onDemandSyncs: OnDemandSyncs;
+  /** Weekly progress snapshots and the trend charts' figures; the `snapshots` job takes them. */
+  snapshots: WeeklySnapshots;
+  /** Each group's activity in the tool (audits, meetings, registers), for the cohort grid. */
+  boards: GroupBoards;
+  /** The cohort grid: the read model's rows, the boards and a rating with reasons. */
+  cohortGrid: CohortGrid;
   close(): Promise<void>;
 }
 
@@ -127,7 +143,9 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       { config, logger, stores },
       { afterCommit: (cohorts) => stores.readModel.refreshCohorts(cohorts, { leaseSlotMs: config.syncLeaseSlotMs }) },
     );
+    const boards = new GroupBoards({ ...stores, audits, logger });
     const ownDataRefresh = new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger);
+    const onDemandSyncs = new OnDemandSyncs(syncService, logger);
     return {
       config,
       logger,
@@ -146,8 +164,12 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       scoreDelivery: new ScoreDelivery(stores.scoreOutbox, logger),
       overview: new ParticipantOverview({ audits, meetings: stores.meetings, sync: stores.sync }),
       ownDataRefresh,
+      onDemandSyncs,
+      snapshots: new WeeklySnapshots(store, { readModel: stores.readModel }),
+      boards,
+      cohortGrid: new CohortGrid({ readModel: stores.readModel, boards, links }),
       close: async () => {
-        await ownDataRefresh.settled();
+        await Promise.all([ownDataRefresh.settled(), onDemandSyncs.settled()]);
         // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
         await lti.close({ silent: true });
         await database.release();
@@ -173,16 +195,18 @@ export function openStores(store: Store, config: Pick<Config, 'isProduction' | '
     links,
     schools,
     groups: new GroupFacilitators(store),
+    importRuns: new ImportRuns(store),
     roster,
     sync,
     runs: new RunRecords(store),
     leases,
-    readModel: new ReadModel(store, { marks, leases, links, roster, sync }),
+    readModel: new ReadModel(store, { marks, leases, links, roster, schools, sync }),
     identities: new Identities(store),
     logins: new IssuedLogins(store),
     launches: new LaunchRecords(store),
     registrationLinks: new RegistrationLinks(store),
     meetings: new Meetings(store),
+    attendance: new Attendance(store, { cohorts: () => links.cohortsWithLinks() }),
     scoreOutbox: new ScoreOutbox(store),
     connections: new Connections({ store, marks, secrets, config }),
     sessions: new SessionStore(store, config.sessionIdleTimeoutMs),
@@ -200,16 +224,54 @@ export interface RunningService {
 
 /** Queued audit scores are sent straight after a submission; this pass retries the ones Canvas refused. */
 const SCORES_INTERVAL_MS = 60_000;
+/**
+ * Each cohort's weekly snapshot is taken by the first run of its week (UK time); later runs in
+ * that week find it and stop after one small read, so running hourly costs little and a week is
+ * never missed. The first run comes soon after start, so frequent restarts cannot skip a week.
+ */
+const SNAPSHOTS_INTERVAL_MS = 60 * 60_000;
+const SNAPSHOTS_FIRST_RUN_MS = 60_000;
 
 function registerJobs(runtime: Runtime): JobRunner {
   const { config, logger, stores, syncService } = runtime;
   const jobs = new JobRunner(logger);
   jobs.register({ name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => sweepExpiredLtiRecords(stores, logger) });
   jobs.register({ name: 'scores', intervalMs: SCORES_INTERVAL_MS, run: async () => void (await runtime.scoreDelivery.deliverDue()) });
+  jobs.register({
+    name: 'snapshots',
+    intervalMs: SNAPSHOTS_INTERVAL_MS,
+    run: async () => {
+      const { taken } = await runtime.snapshots.takeAll();
+      if (taken.length > 0) logger.info({ event: 'snapshots.taken', cohorts: taken }, `weekly progress snapshots taken for ${taken.length} cohort(s)`);
+    },
+  });
   if (config.syncIntervalMs > 0) {
     jobs.register({ name: 'sync', intervalMs: config.syncIntervalMs, run: () => syncService.runScheduled() });
   }
   return jobs;
+}
+
+/**
+ * The members of a roster group, as the register page lists them: from the cohort's read model
+ * (one read of its pages). The cohort grid will put a cached version in its place.
+ */
+function groupMembersFrom(readModel: ReadModel): GroupMembers {
+  return async (cohort, group) =>
+    ((await readModel.readAllParticipants(cohort)) ?? []).filter((p) => p.group === group).map((p) => ({ key: p.key, name: p.name, role: p.role, status: p.status }));
+}
+
+/**
+ * What the pages call after an audit or meeting is saved: the person's group board is rebuilt,
+ * so the grid shows it at once. The person's own save has already succeeded, so a failure here
+ * is logged (and healed at the next rebuild of that board) rather than shown to them.
+ */
+function activityOf(runtime: Runtime) {
+  return {
+    changed: async (cohort: string | null, group: string | null) => {
+      if (!cohort) return;
+      await runtime.boards.refreshGroup(cohort, group).catch((error: unknown) => runtime.logger.error({ event: 'boards.refresh_failed', err: error }, 'rebuilding a group board failed'));
+    },
+  };
 }
 
 /** Starts the HTTP service on an open runtime; `devPlatform` is passed only by demo and tests. */
@@ -229,7 +291,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     store: stores.store,
     logins: stores.logins,
     registrationLinks: stores.registrationLinks,
-    pages: { ownProgress: runtime.ownProgress, sync: runtime.syncService, formKey: runtime.secrets.formKey, access: runtime.access, meetings: stores.meetings, audits: runtime.audits, scores: runtime.scoreDelivery, scoreOutbox: stores.scoreOutbox, overview: runtime.overview, refresh: runtime.ownDataRefresh },
+    pages: { ownProgress: runtime.ownProgress, sync: runtime.syncService, formKey: runtime.secrets.formKey, access: runtime.access, meetings: stores.meetings, audits: runtime.audits, scores: runtime.scoreDelivery, scoreOutbox: stores.scoreOutbox, overview: runtime.overview, refresh: runtime.ownDataRefresh, admin: { links: stores.links, onDemand: runtime.onDemandSyncs, readModel: stores.readModel, schools: stores.schools, groups: stores.groups, importRuns: stores.importRuns }, attendance: stores.attendance, groupMembers: groupMembersFrom(stores.readModel), cohort: { grid: runtime.cohortGrid, trends: runtime.snapshots }, activity: activityOf(runtime) },
     frameAncestors,
     syncIntervalMs: config.syncIntervalMs,
     rateLimits: config.rateLimits,
@@ -244,6 +306,8 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
   jobs.start();
   // Scores a previous process could not send go out now, not a job interval later.
   runtime.scoreDelivery.deliverSoon();
+  // A failed run is logged by the runner; one asked for after close is simply not run.
+  const firstSnapshots = setTimeout(() => void jobs.perform('snapshots').catch(() => undefined), SNAPSHOTS_FIRST_RUN_MS).unref();
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
@@ -254,6 +318,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     close: () => {
       closing ??= (async () => {
         // Timers stop at once; a sync in progress is awaited below, so it is not cut short.
+        clearTimeout(firstSnapshots);
         const jobsStopped = jobs.stop();
         // In-flight requests get a few seconds to finish; idle keep-alive sockets close at once.
         const force = setTimeout(() => server.closeAllConnections(), 5000);

@@ -48,6 +48,8 @@ export interface ProgressionStudent {
 }
 
 export interface ProgressionPage {
+  /** The course's name, which comes with every page at no extra cost. */
+  courseName: string | null;
   students: ProgressionStudent[];
   hasNextPage: boolean;
   endCursor: string | null;
@@ -63,6 +65,7 @@ const PROGRESSION_QUERY = /* GraphQL */ `
   query EcfProgression($courseId: ID!, $first: Int!, $after: String, $userIds: [ID]) {
     course(id: $courseId) {
       _id
+      name
       usersConnection(
         first: $first
         after: $after
@@ -249,6 +252,7 @@ export class CanvasApi {
       };
     });
     return {
+      courseName: course.name ?? null,
       students,
       hasNextPage: connection.pageInfo.hasNextPage,
       endCursor: connection.pageInfo.endCursor ?? null,

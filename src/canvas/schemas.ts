@@ -93,6 +93,7 @@ export const ProgressionResponseSchema = z.object({
   course: z
     .object({
       _id: CanvasId,
+      name: z.string().optional(),
       usersConnection: z
         .object({
           pageInfo: PageInfoSchema,

@@ -7,6 +7,7 @@ import { openRuntime, type Runtime } from '../service';
 import { CliError, note } from './output';
 import { registerCanvasCommands } from './canvas-commands';
 import { registerPeopleCommands } from './people-commands';
+import { registerEventsCommands } from './events-commands';
 import { registerPlatformCommands } from './platform-commands';
 import { registerProgrammeCommands } from './programme-commands';
 import { registerSyncCommands } from './sync-commands';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerProgrammeCommands(program, withRuntime);
   registerSyncCommands(program, withRuntime);
   registerPeopleCommands(program, withRuntime);
+  registerEventsCommands(program, withRuntime);
   return program;
 }
 

@@ -1,22 +1,24 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../errors';
 import { readImportFile } from '../files';
-import { GROUP_COLUMNS, ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport } from '../people';
+import { GROUP_COLUMNS, ROSTER_COLUMNS, SCHOOL_COLUMNS, type ImportOptions, type ImportReport, type ImportRunKind } from '../people';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
 
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 
 interface ImportKind {
+  kind: ImportRunKind;
   label: string;
   columns: readonly string[];
   /** Imports, and brings the progress read model up to date with what was written. */
   run(text: string, options: ImportOptions, runtime: Runtime): Promise<ImportReport>;
 }
 
-const SCHOOLS: ImportKind = { label: 'Schools', columns: SCHOOL_COLUMNS, run: (text, options, runtime) => runtime.stores.schools.import(text, options) };
-const GROUPS: ImportKind = { label: 'Groups', columns: GROUP_COLUMNS, run: (text, options, runtime) => runtime.stores.groups.import(text, options) };
+const SCHOOLS: ImportKind = { kind: 'schools', label: 'Schools', columns: SCHOOL_COLUMNS, run: (text, options, runtime) => runtime.stores.schools.import(text, options) };
+const GROUPS: ImportKind = { kind: 'groups', label: 'Groups', columns: GROUP_COLUMNS, run: (text, options, runtime) => runtime.stores.groups.import(text, options) };
 const ROSTER: ImportKind = {
+  kind: 'roster',
   label: 'Roster',
   columns: ROSTER_COLUMNS,
   run: async (text, options, runtime) => {
@@ -31,14 +33,37 @@ const ROSTER: ImportKind = {
 
 const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
 
+/** A file refused as a whole (too large, not text, wrong columns): nothing read from it, its reason as line 1's. */
+function refused(reason: string): ImportReport {
+  const at = /^line (\d+): (.*)$/s.exec(reason);
+  const bad = at ? { line: Number(at[1]), reasons: [at[2]] } : { line: 1, reasons: [reason] };
+  return { rows: 0, bad: [bad], counts: { added: 0, updated: 0, unchanged: 0 }, written: false };
+}
+
+/**
+ * Keeps the import's outcome for the admin page (`ImportRuns`): counts, line numbers and reasons,
+ * never a row's values. Recording is a report of what happened, so failing to record is logged
+ * and the import's own result stands. The `events import` command records through this too.
+ */
+export async function recordImport(runtime: Runtime, kind: ImportRunKind, file: string, report: ImportReport, options: ImportOptions): Promise<void> {
+  try {
+    await runtime.stores.importRuns.record(kind, file, report, { dryRun: options.dryRun });
+  } catch (error) {
+    runtime.logger.warn({ event: 'people.import_record_failed', kind, err: error }, 'the import ran but could not be recorded');
+  }
+}
+
 /** Windows-1252 is said aloud: a person who meant UTF-8 can see their file was read another way. */
-async function readText(file: string, maxBytes: number): Promise<string> {
+async function readText(file: string, maxBytes: number, onRefused: (reason: string) => Promise<void>): Promise<string> {
   try {
     const { text, encoding } = await readImportFile(file, maxBytes);
     if (encoding !== 'UTF-8') note(`${file}: not UTF-8, read as ${encoding}.`);
     return text;
   } catch (error) {
-    if (error instanceof ValidationError) throw new CliError(`${file}: ${error.message}`);
+    if (error instanceof ValidationError) {
+      await onRefused(error.message);
+      throw new CliError(`${file}: ${error.message}`);
+    }
     throw new CliError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
   }
 }
@@ -65,12 +90,16 @@ function present(file: string, kind: ImportKind, report: ImportReport, options: 
 async function runImport(withRuntime: WithRuntime, kind: ImportKind, file: string, options: ImportOptions): Promise<void> {
   const report = await withRuntime(async (runtime) => {
     const { config, logger } = runtime;
-    const text = await readText(file, config.importMaxBytes);
-    const result = await kind.run(text, options, runtime).catch((error: unknown) => {
-      throw error instanceof ValidationError ? new CliError(`${file}: ${error.message}`) : error;
+    const onRefused = (reason: string) => recordImport(runtime, kind.kind, file, refused(reason), options);
+    const text = await readText(file, config.importMaxBytes, onRefused);
+    const result = await kind.run(text, options, runtime).catch(async (error: unknown) => {
+      if (!(error instanceof ValidationError)) throw error;
+      await onRefused(error.message);
+      throw new CliError(`${file}: ${error.message}`);
     });
     // Counts only: the rows hold names and email addresses.
     logger.info({ event: 'people.import', kind: kind.label.toLowerCase(), rows: result.rows, bad: result.bad.length, written: result.written, ...result.counts }, 'import finished');
+    await recordImport(runtime, kind.kind, file, result, options);
     return result;
   });
   present(file, kind, report, options);

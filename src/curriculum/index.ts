@@ -9,3 +9,4 @@ export {
   type CurriculumModule,
 } from './model';
 export { SCHEDULE_FILE, loadSchedule, moduleWindows, scheduledModule, ukDate, type ModuleWindow } from './schedule';
+export { RISK_RULES_FILE, loadRiskRules, type RiskRules } from './risk-rules';

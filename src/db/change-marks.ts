@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { isDuplicateKey } from './collections';
 import type { Store } from './store';
 
 /**
@@ -13,7 +14,7 @@ interface ChangeMark {
   changedAt: Date;
 }
 
-export type ChangeTopic = 'platforms' | `read-model:${string}`;
+export type ChangeTopic = 'platforms' | `read-model:${string}` | `board:${string}` | `boards:${string}`;
 
 export class ChangeMarks {
   constructor(private readonly store: Store) {}
@@ -23,7 +24,14 @@ export class ChangeMarks {
   }
 
   async markChanged(topic: ChangeTopic): Promise<void> {
-    await this.marks.replaceOne({ _id: topic }, { value: crypto.randomUUID(), changedAt: new Date() }, { upsert: true });
+    const write = () => this.marks.replaceOne({ _id: topic }, { value: crypto.randomUUID(), changedAt: new Date() }, { upsert: true });
+    try {
+      await write();
+    } catch (error) {
+      // Two first marks of a topic at once: FerretDB lets one upsert fail on the other's insert.
+      if (!isDuplicateKey(error)) throw error;
+      await write();
+    }
   }
 
   /** The topic's current mark, or null before its first change. */

@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
  */
 export const RECORD_PARTITIONS = 16;
 
-export const PARTITIONED_COLLECTIONS = ['audit_records', 'audit_submissions', 'audit_comments', 'meeting_records', 'meeting_reflections'] as const;
+export const PARTITIONED_COLLECTIONS = ['audit_records', 'audit_submissions', 'audit_comments', 'meeting_records', 'meeting_reflections', 'attendance_registers'] as const;
 export type PartitionedCollection = (typeof PARTITIONED_COLLECTIONS)[number];
 
 /** The part an owner's records live in: stable, and spread evenly by a hash. */

@@ -11,8 +11,10 @@ export const TOOL_COLLECTIONS = [
   'deployments',
   'group_facilitators',
   'identities',
+  'import_runs',
   'issued_logins',
   'launch_nonces',
+  'progress_snapshots',
   'read_models',
   'registration_links',
   'roster',
@@ -21,6 +23,9 @@ export const TOOL_COLLECTIONS = [
   'sessions',
   'sync_leases',
   'sync_runs',
+  'training_events',
+  'trend_points',
+  'trend_schools',
 ] as const;
 
 export interface IndexSpec {

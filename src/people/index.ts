@@ -12,3 +12,4 @@ export {
 export { Roster, ROSTER_COLUMNS, type RosterImportReport } from './roster-import';
 export type { BadRow, ImportCounts, ImportOptions, ImportReport } from './import';
 export { GroupFacilitators, GROUP_COLUMNS, type GroupFacilitation } from './groups';
+export { ImportRuns, BAD_ROWS_KEPT, RUNS_KEPT_PER_KIND, type ImportRun, type ImportRunKind } from './import-runs';

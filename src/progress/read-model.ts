@@ -3,10 +3,11 @@ import { mongo } from 'mongoose';
 import type { ChangeMarks } from '../db/change-marks';
 import { chunks } from '../db/collections';
 import type { Store } from '../db/store';
-import type { Roster, RosterEntry } from '../people';
+import type { Roster, RosterEntry, School, Schools } from '../people';
 import type { CourseLinks } from '../programme';
 import { bucketOf, type Leases, type SyncStore } from '../sync';
 import { buildParticipants, buildRollups, type ParticipantProgress, type Rollup, type SyncedCourse } from './cohort-model';
+import { gridRowOf, GridCache, type GridRow } from './grid';
 
 /**
  * The progress read model: what every page and export reads, written when a sync generation is
@@ -19,11 +20,15 @@ import { buildParticipants, buildRollups, type ParticipantProgress, type Rollup,
  * - `<generation>_pages`: `page:<n>`, up to PAGE_SIZE participants in name order in one Binary
  *   (a page of the cohort grid or an export is one read), and
  *   `rollup:[scope, name, programme]`: counts per module and state for the cohort, each school and each group.
+ * - `<generation>_grid`: every participant as a grid row (figures without the to-do lists), in
+ *   parts of GRID_PART_SIZE packed in one Binary: the cohort grid reads them all with one query
+ *   and keeps them in memory for as long as the generation is current (a generation never changes).
  * They are apart, and few, because FerretDB on SQLite answers even an `_id` lookup by reading
  * the whole collection (bench/README.md): a lookup costs what the collection holds.
  */
 export const PAGE_SIZE = 1000;
 const PARTICIPANTS_PER_BUCKET = 100;
+const GRID_PART_SIZE = 2000;
 const INSERT_CHUNK = 10;
 /** A build of 10,000 takes seconds (bench/README.md); a deletion waits this long for one in progress. */
 const WAIT_FOR_BUILD_MS = 120_000;
@@ -48,6 +53,10 @@ export interface ReadModelPointer {
 interface PackedDoc {
   _id: string;
   participants: mongo.Binary;
+}
+interface GridDoc {
+  _id: number;
+  rows: mongo.Binary;
 }
 interface RollupDoc extends Rollup {
   _id: string;
@@ -81,6 +90,15 @@ function pagesOf(cohort: string, participants: ParticipantProgress[]): (PackedDo
   return docs;
 }
 
+function gridPartsOf(participants: ParticipantProgress[], schools: ReadonlyMap<string, School>): GridDoc[] {
+  const parts: GridDoc[] = [];
+  for (let n = 0; n * GRID_PART_SIZE < participants.length; n += 1) {
+    const rows = participants.slice(n * GRID_PART_SIZE, (n + 1) * GRID_PART_SIZE).map((p) => gridRowOf(p, schools));
+    parts.push({ _id: n, rows: new mongo.Binary(Buffer.from(JSON.stringify(rows))) });
+  }
+  return parts;
+}
+
 export interface RefreshOptions {
   /** How long one build may hold the cohort (the sync's lease slots). */
   leaseSlotMs?: number;
@@ -106,11 +124,14 @@ export interface ReadModelDeps {
   leases: Leases;
   links: Pick<CourseLinks, 'list'>;
   roster: Pick<Roster, 'load'>;
+  schools: Pick<Schools, 'load'>;
   sync: Pick<SyncStore, 'readState' | 'readStudents'>;
 }
 
 /** The read model's pointers (`ecf_read_models`) and generations, built from the links, the roster and the sync's store. */
 export class ReadModel {
+  private readonly gridCache = new GridCache();
+
   constructor(
     private readonly store: Store,
     private readonly deps: ReadModelDeps,
@@ -128,9 +149,14 @@ export class ReadModel {
     return this.store.collection<PackedDoc | RollupDoc>(`${generation}_pages`);
   }
 
+  private grid(generation: string) {
+    return this.store.collection<GridDoc>(`${generation}_grid`);
+  }
+
   private async dropGeneration(name: string | null): Promise<void> {
     if (!name) return;
-    for (const collection of [this.people(name), this.pages(name)]) {
+    this.gridCache.forget(name);
+    for (const collection of [this.people(name), this.pages(name), this.grid(name)]) {
       try {
         await collection.drop();
       } catch (error) {
@@ -163,6 +189,8 @@ export class ReadModel {
     const buckets = bucketsOf(participants);
     for (const part of chunks(buckets, INSERT_CHUNK)) await this.people(generation).insertMany(part, { ordered: true });
     for (const part of chunks(pagesOf(cohort, participants), INSERT_CHUNK)) await this.pages(generation).insertMany(part, { ordered: true });
+    const schools = new Map((await this.deps.schools.load()).map((school) => [school._id, school]));
+    for (const part of chunks(gridPartsOf(participants, schools), INSERT_CHUNK)) await this.grid(generation).insertMany(part, { ordered: true });
     const pointer: ReadModelPointer = {
       _id: cohort,
       cohort,
@@ -273,6 +301,32 @@ export class ReadModel {
         else complete = false;
       }
       if (complete) return all;
+    }
+    throw new Error(`the read model of cohort "${cohort}" kept changing while it was read`);
+  }
+
+  /**
+   * Every participant of the pointer's generation as a grid row, in name order: one query on a
+   * cache miss, none on a hit. Null when that generation has gone (a newer one replaced it twice).
+   */
+  async readGrid(pointer: ReadModelPointer): Promise<GridRow[] | null> {
+    const generation = pointer.generation;
+    if (!generation || pointer.participants === 0) return [];
+    return this.gridCache.get(generation, async () => {
+      const parts = await this.grid(generation).find({}).toArray();
+      if (parts.length === 0) return null;
+      parts.sort((a, b) => a._id - b._id);
+      return parts.flatMap((part) => JSON.parse(Buffer.from(part.rows.buffer).toString('utf8')) as GridRow[]);
+    });
+  }
+
+  /** The cohort's current grid rows, following a build that lands while they are read. */
+  async readCurrentGrid(cohort: string): Promise<{ pointer: ReadModelPointer; rows: GridRow[] } | null> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const pointer = await this.readPointer(cohort);
+      if (!pointer) return null;
+      const rows = await this.readGrid(pointer);
+      if (rows) return { pointer, rows };
     }
     throw new Error(`the read model of cohort "${cohort}" kept changing while it was read`);
   }

@@ -79,6 +79,8 @@ interface FetchOutcome {
   path: 'graphql' | 'rest';
   /** Students read one by one through REST. */
   readByRest: number;
+  /** The course's name, when a call made anyway brought it (every GraphQL page does). */
+  courseName: string | null;
 }
 
 async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: string[] | 'all', exact: boolean, sink: (d: StudentDetail[]) => void): Promise<FetchOutcome> {
@@ -94,12 +96,26 @@ async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: st
   const wantedSet = wanted === 'all' ? null : new Set(wanted);
   const students = identities.filter((s) => !wantedSet || wantedSet.has(s.userId));
   await fetchByRest(ctx.api, courseId, students, sink);
-  return { path: 'rest', readByRest: students.length };
+  return { path: 'rest', readByRest: students.length, courseName: null };
+}
+
+/**
+ * The course's name when no call of this run brought it and the course has none yet (the REST
+ * path's first sync): one `GET /courses/:id`. The name is only for people to read, so not
+ * getting it never fails the sync; the page falls back to "Course <id>".
+ */
+async function courseNameFromCanvas(ctx: CourseSyncContext): Promise<string | null> {
+  try {
+    return (await ctx.api.getCourse(ctx.link.courseId)).name;
+  } catch {
+    return null;
+  }
 }
 
 /** What a successful run records on the course's pointer besides the new generation. */
-export function syncedStateChanges(link: CourseLink, plan: CoursePlan, runId: string, now: number, lastFullAt: Date | null, canvasUrl: string): Partial<CourseSyncState> {
+export function syncedStateChanges(link: CourseLink, plan: CoursePlan, runId: string, now: number, lastFullAt: Date | null, canvasUrl: string, courseName: string | null = null): Partial<CourseSyncState> {
   return {
+    courseName,
     programme: link.programme,
     cohort: link.cohort,
     structureHash: plan.hash,
@@ -139,16 +155,17 @@ export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOpti
   }
   const total = wanted === 'all' ? state.studentCount : wanted.length;
   let fetched = 0;
-  const nothingToFetch: FetchOutcome = { path: 'graphql', readByRest: 0 };
-  const { path, readByRest } = wanted.length === 0 ? nothingToFetch : await fetchDetails(ctx, plan, wanted, options.exact, (details) => {
+  const nothingToFetch: FetchOutcome = { path: 'graphql', readByRest: 0, courseName: null };
+  const { path, readByRest, courseName: fetchedName } = wanted.length === 0 ? nothingToFetch : await fetchDetails(ctx, plan, wanted, options.exact, (details) => {
     for (const detail of details) records.set(detail.userId, merge(detail, previous.get(detail.userId), plan, now));
     fetched += details.length;
     ctx.onProgress?.({ done: fetched, total: Math.max(total, fetched) });
   });
 
+  const courseName = fetchedName ?? state.courseName ?? (await courseNameFromCanvas(ctx));
   const students = [...records.values()].sort((a, b) => a.userId.localeCompare(b.userId));
   ctx.assertLease();
   if (!(await ctx.links.get(link, link.courseId))) throw new CourseUnlinkedError(`course ${link.courseId} was unlinked during the sync`);
-  const next = await ctx.store.writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt, ctx.api.canvasUrl));
+  const next = await ctx.store.writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt, ctx.api.canvasUrl, courseName));
   return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, readByRest, state: next };
 }

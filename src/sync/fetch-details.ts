@@ -39,7 +39,7 @@ function fromProgression(student: ProgressionStudent, plan: CoursePlan): Student
   };
 }
 
-async function progressionPages(api: CanvasApi, courseId: string, userIds: readonly string[], onPage: (students: ProgressionStudent[]) => Promise<void>): Promise<void> {
+async function progressionPages(api: CanvasApi, courseId: string, userIds: readonly string[], onPage: (students: ProgressionStudent[], courseName: string | null) => Promise<void>): Promise<void> {
   let after: string | undefined;
   do {
     let page;
@@ -52,7 +52,7 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
       if (refused) throw new GraphQLUnavailableError((error as Error).message);
       throw error;
     }
-    await onPage(page.students);
+    await onPage(page.students, page.courseName);
     after = page.hasNextPage && page.endCursor ? page.endCursor : undefined;
   } while (after);
 }
@@ -65,10 +65,13 @@ async function progressionPages(api: CanvasApi, courseId: string, userIds: reado
  * progression does not match the course's requirements, are re-read one by one through REST,
  * so no completion is guessed.
  */
-export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<{ readByRest: number }> {
+export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: CoursePlan, userIds: readonly string[] | 'all', sink: DetailSink): Promise<{ readByRest: number; courseName: string | null }> {
   const readable = (s: ProgressionStudent) => !s.truncated && progressionMatchesPlan(s.progression, plan);
   let readByRest = 0;
-  const onPage = async (students: ProgressionStudent[]) => {
+  // Every page names the course; the name is kept on the course's sync state for the admin page.
+  let courseName: string | null = null;
+  const onPage = async (students: ProgressionStudent[], name: string | null) => {
+    courseName ??= name;
     sink(students.filter(readable).map((s) => fromProgression(s, plan)));
     const unreadable = students.filter((s) => !readable(s));
     readByRest += unreadable.length;
@@ -95,7 +98,7 @@ export async function fetchByGraphQL(api: CanvasApi, courseId: string, plan: Cou
   if (listingFailure) throw listingFailure;
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return { readByRest };
+  return { readByRest, courseName };
 }
 
 async function restDetail(api: CanvasApi, courseId: string, identity: StudentDetail): Promise<StudentDetail> {

@@ -10,6 +10,7 @@ export { RunRecords, type SyncRun, type CourseRunResult } from './runs';
 export { syncStatusOf, type PlatformRun } from './status';
 export { SyncStore, bucketOf, type CourseSyncState, type StudentRecord } from './store';
 export { Lease, Leases } from './lease';
+export { OnDemandSyncs, type OnDemandActivity } from './on-demand';
 
 /** The sync as the service and the CLI run it: linked courses, each platform's stored Canvas connection. */
 export function createSyncService(

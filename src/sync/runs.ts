@@ -30,7 +30,7 @@ export interface SyncRun {
   _id: string;
   startedAt: Date;
   finishedAt: Date | null;
-  trigger: 'cli' | 'schedule' | 'demo' | 'test' | 'launch';
+  trigger: 'cli' | 'schedule' | 'demo' | 'test' | 'launch' | 'admin';
   options: { full: boolean; exact: boolean; course: string | null };
   courses: CourseRunResult[];
   participants: number;

@@ -37,6 +37,8 @@ export interface CourseSyncState {
   issuer: string;
   clientId: string;
   courseId: string;
+  /** The course's name in Canvas, as the last sync read it; absent or null before that (pages say "Course <id>"). */
+  courseName?: string | null;
   programme: 'ect' | 'mentor';
   cohort: string;
   /** The collection holding the current generation's buckets. */

@@ -129,6 +129,7 @@ export function auditRoutes(deps: PageDeps): Router {
     const body = req.body as Record<string, unknown>;
     if (body.action === 'new-version') {
       await deps.audits.startNewVersion(owner, module.number, phase);
+      await deps.activity.changed(viewer.cohort, viewer.self?.group ?? null);
       return res.redirect(303, `${res.locals.person?.base}modules/${module.number}/audit`);
     }
     const answers = answersFrom(body, module.auditStatements.length);
@@ -137,6 +138,7 @@ export function auditRoutes(deps: PageDeps): Router {
       if (body.action === 'submit') {
         await deps.audits.submit(owner, module.number, phase, version, answers);
         deps.scores.deliverSoon();
+        await deps.activity.changed(viewer.cohort, viewer.self?.group ?? null);
       } else {
         await deps.audits.saveDraft(owner, module.number, phase, version, answers);
       }

@@ -195,6 +195,7 @@ export function meetingRoutes(deps: PageDeps): Router {
         mentorName: mentor.name,
         cohort: ect.participant.cohort,
       });
+      await deps.activity.changed(ect.participant.cohort, ect.participant.group);
       res.redirect(303, `${urlsOf(res, ect).list}/${saved._id}`);
     } catch (error) {
       if (!(error instanceof MeetingInputError)) throw error;

@@ -1,4 +1,4 @@
-import express, { Router, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { AUDIT_PHASES, type AuditService, type ScoreOutbox } from '../../audits';
 import { loadCurriculum, moduleOf, modulesOf } from '../../curriculum';
 import { NotFoundError, ValidationError } from '../../errors';
@@ -16,9 +16,12 @@ import { presentMeetingList, presentMentee, presentOverview, presentSessionPlans
 import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
 import { allowFormActionTo } from '../security';
 import { loadSession, sessionOf } from '../session-auth';
-import { presentCourseSync, presentRun } from '../sync-status';
+import { adminRoutes, renderAdminHome, type AdminDeps } from './admin';
 import { auditRoutes } from './audits';
+import { cohortRoutes, renderCohort, type CohortPageDeps } from './cohort';
 import { meetingRoutes } from './meetings';
+import { attendanceRoutes, type GroupMembers } from './attendance';
+import type { Attendance } from '../../attendance';
 
 /** What the session pages read. */
 export interface PageDeps {
@@ -36,6 +39,16 @@ export interface PageDeps {
   scoreOutbox: Pick<ScoreOutbox, 'latestFor'>;
   overview: ParticipantOverview;
   refresh: OwnDataRefresh;
+  /** The admin pages: courses and their syncs, people and imports, group facilitators. */
+  admin: AdminDeps;
+  /** Training events and registers. */
+  attendance: Attendance;
+  /** The people of a roster group, for its registers. */
+  groupMembers: GroupMembers;
+  /** The cohort grid and its charts. */
+  cohort: CohortPageDeps;
+  /** Tells the cohort grid that a group's activity (an audit, a meeting) changed, so it shows at once. */
+  activity: { changed(cohort: string | null, group: string | null): Promise<void> };
 }
 
 async function progressOf(deps: PageDeps, session: ToolSession) {
@@ -44,28 +57,22 @@ async function progressOf(deps: PageDeps, session: ToolSession) {
   return found ? presentProgress(found, modulesOf(found.programme)) : null;
 }
 
-async function adminSyncStatus(deps: PageDeps, session: ToolSession) {
-  const { courses, runs } = await deps.sync.statusOf(session, 5);
-  return { courses: courses.map((s) => presentCourseSync(s, deps.syncIntervalMs)), runs: runs.map(presentRun) };
-}
-
 async function renderStaffHome(deps: PageDeps, res: Response): Promise<void> {
   const session = sessionOf(res);
+  if (session.role === 'admin') return renderAdminHome(deps, res);
   const modules = loadCurriculum().ect.modules.map((m) => presentModuleLink(m, presentPerson(session).base));
-  res.render(session.role === 'facilitator' ? 'pages/facilitator-home' : 'pages/admin-home', {
-    title: `ECF Progress – ${presentPerson(session).roleLabel}`,
-    modules,
-    sync: session.role === 'admin' ? await adminSyncStatus(deps, session) : null,
-  });
+  res.render('pages/facilitator-home', { title: `ECF Progress – ${presentPerson(session).roleLabel}`, modules });
 }
 
 async function overviewOfViewer(deps: PageDeps, viewer: Viewer) {
   return deps.overview.overviewOf({ ownerId: viewer.ownerId, participant: viewer.self, programme: programmeOf(viewer), cohort: viewer.cohort });
 }
 
-async function renderHome(deps: PageDeps, res: Response): Promise<void> {
+async function renderHome(deps: PageDeps, req: Request, res: Response): Promise<void> {
   const viewer = viewerOf(res);
-  if (viewer.kind === 'facilitator' || viewer.kind === 'admin') return renderStaffHome(deps, res);
+  // A facilitator's landing page is their groups' grid.
+  if (viewer.kind === 'facilitator') return renderCohort(deps.cohort)(req, res);
+  if (viewer.kind === 'admin') return renderStaffHome(deps, res);
   const base = presentPerson(viewer.session).base;
   const overview = presentOverview(await overviewOfViewer(deps, viewer), base);
   const mentees = viewer.kind === 'mentor' ? await menteeRows(deps, viewer, base) : [];
@@ -111,17 +118,20 @@ export function pageRoutes(deps: PageDeps): Router {
   router.use(sessionLocals(deps.formKey, deps.access));
   router.use(meetingRoutes(deps));
   router.use(auditRoutes(deps));
+  router.use(adminRoutes(deps));
+  router.use(cohortRoutes(deps.cohort));
+  router.use(attendanceRoutes(deps));
 
-  page('get', '/', EVERYONE, (_req, res) => renderHome(deps, res));
+  page('get', '/', EVERYONE, (req, res) => renderHome(deps, req, res));
 
   // The page's script asks this while a launch refresh runs: when the figures it shows were made.
   page('get', '/freshness', PARTICIPANTS, async (_req, res) => {
     res.json({ dataAsOf: viewerOf(res).self?.progress?.dataAsOf ?? null });
   });
 
-  page('get', '/progress', EVERYONE, async (_req, res) => {
+  page('get', '/progress', EVERYONE, async (req, res) => {
     const session = sessionOf(res);
-    if (session.role !== 'participant') return renderHome(deps, res);
+    if (session.role !== 'participant') return renderHome(deps, req, res);
     const person = presentPerson(session);
     res.render('pages/progress', { title: 'My progress', person, progress: await progressOf(deps, session) });
   });

@@ -1,0 +1,52 @@
+import type { School } from '../people';
+import type { ParticipantProgress, ProgrammeProgress } from './cohort-model';
+
+/** A participant as the cohort grid and its filters need them: the read model's entry without the to-do lists. */
+export interface GridRow extends Omit<ParticipantProgress, 'progress' | 'menteeKeys'> {
+  progress: Omit<ProgrammeProgress, 'toDo'> | null;
+  /** From the schools list, by the roster's URN. */
+  schoolName: string | null;
+  deliveryPartner: string | null;
+}
+
+export function gridRowOf(participant: ParticipantProgress, schools: ReadonlyMap<string, Pick<School, 'name' | 'deliveryPartner'>>): GridRow {
+  const { progress, menteeKeys: _menteeKeys, ...rest } = participant;
+  const school = participant.schoolUrn ? schools.get(participant.schoolUrn) : undefined;
+  const where = { schoolName: school?.name ?? null, deliveryPartner: school?.deliveryPartner ?? null };
+  if (!progress) return { ...rest, ...where, progress: null };
+  const { toDo: _toDo, ...figures } = progress;
+  return { ...rest, ...where, progress: figures };
+}
+
+/** How many generations' grids an instance keeps: the current one of a few cohorts. */
+const GENERATIONS_KEPT = 6;
+
+/**
+ * Grids by generation. A generation is written once and never changed, so a grid read once is
+ * good for as long as the generation is current, in every instance; the pointer read that
+ * names the current generation is what keeps a page fresh.
+ */
+export class GridCache {
+  private readonly grids = new Map<string, Promise<GridRow[] | null>>();
+
+  async get(generation: string, load: () => Promise<GridRow[] | null>): Promise<GridRow[] | null> {
+    let found = this.grids.get(generation);
+    if (!found) {
+      found = load();
+      this.grids.set(generation, found);
+      while (this.grids.size > GENERATIONS_KEPT) this.grids.delete(this.grids.keys().next().value as string);
+    }
+    try {
+      const rows = await found;
+      if (!rows) this.grids.delete(generation);
+      return rows;
+    } catch (error) {
+      this.grids.delete(generation);
+      throw error;
+    }
+  }
+
+  forget(generation: string): void {
+    this.grids.delete(generation);
+  }
+}
