@@ -1,6 +1,6 @@
 import { mongo } from 'mongoose';
 import type { AuditPhase, AuditService, PhaseStatus } from '../audits';
-import type { Attendance, GroupAttendance } from '../attendance';
+import type { Attendance, GroupAttendance, ParticipantAttendance } from '../attendance';
 import { moduleNumbers } from '../curriculum';
 import type { ChangeMarks } from '../db/change-marks';
 import type { Store } from '../db/store';
@@ -134,6 +134,13 @@ export class GroupBoards {
     const boards = new Map(docs.map((doc) => [doc.group, JSON.parse(Buffer.from(doc.board.buffer).toString('utf8')) as GroupBoard]));
     this.cache.set(cohort, { mark, boards });
     return boards;
+  }
+
+  /** Every participant's attendance in the cohort, from its boards (the export's columns). */
+  async attendanceByParticipant(cohort: string): Promise<Map<string, ParticipantAttendance>> {
+    const found = new Map<string, ParticipantAttendance>();
+    for (const board of (await this.boardsOf(cohort)).values()) for (const [key, a] of Object.entries(board.attendance?.byParticipant ?? {})) found.set(key, a);
+    return found;
   }
 
   /**

@@ -167,6 +167,24 @@ export class CohortGrid {
     return viewer.kind === 'facilitator' && viewer.cohort ? [viewer.cohort] : [];
   }
 
+  /**
+   * One participant as the grid shows them (their rating, records and attendance), for their
+   * record and their own page; whoever asks has been let through by the participant access rules.
+   */
+  async entryOf(cohort: string, key: string, now = new Date()): Promise<GridEntry | null> {
+    const grid = await this.deps.readModel.readCurrentGrid(cohort);
+    const row = grid?.rows.find((r) => r.key === key);
+    if (!row) return null;
+    return this.entry(row, (await this.deps.boards.boardsOf(cohort)).get(row.group), moduleWindows(cohort, row.role), now);
+  }
+
+  private entry(row: GridRow, board: GroupBoard | undefined, windows: readonly ModuleWindow[], now: Date): GridEntry {
+    const records = board?.records[row.key] ?? null;
+    const attendance = board?.attendance?.byParticipant[row.key] ?? null;
+    const rating = rate({ row, audits: records?.audits ?? null, attendance, windows, rules: loadRiskRules(), now });
+    return { row, rating, records, attendance };
+  }
+
   /** Everyone in the viewer's scope of a cohort, rated, with their group's board. */
   async entriesOf(viewer: Viewer, cohort: string, now: Date): Promise<{ entries: GridEntry[]; boards: Map<string | null, GroupBoard>; rows: GridRow[] }> {
     const grid = await this.deps.readModel.readCurrentGrid(cohort);
@@ -174,7 +192,6 @@ export class CohortGrid {
     const boards = await this.deps.boards.boardsOf(cohort);
     this.deps.boards.healMembership(cohort, rows, boards);
     const groups = viewer.kind === 'admin' ? null : new Set(viewer.groups ?? []);
-    const rules = loadRiskRules();
     const windows = new Map<Programme, ModuleWindow[]>([
       ['ect', moduleWindows(cohort, 'ect')],
       ['mentor', moduleWindows(cohort, 'mentor')],
@@ -182,11 +199,7 @@ export class CohortGrid {
     const entries: GridEntry[] = [];
     for (const row of rows) {
       if (groups && !(row.group !== null && groups.has(row.group))) continue;
-      const board = boards.get(row.group);
-      const records = board?.records[row.key] ?? null;
-      const attendance = board?.attendance?.byParticipant[row.key] ?? null;
-      const rating = rate({ row, audits: records?.audits ?? null, attendance, windows: windows.get(row.role) ?? [], rules, now });
-      entries.push({ row, rating, records, attendance });
+      entries.push(this.entry(row, boards.get(row.group), windows.get(row.role) ?? [], now));
     }
     return { entries, boards, rows };
   }

@@ -125,3 +125,26 @@ export function presentGrid(view: GridView, query: GridQuery, base: string) {
   };
 }
 
+
+/**
+ * A participant's standing on their record and own page: attendance for everyone who may read
+ * the record; the rating and its reasons only for staff and their mentor (it is a tool for the
+ * people supporting them, not a grade).
+ */
+export function presentStanding(entry: GridEntry | null, showRating: boolean) {
+  if (!entry) return null;
+  const rag = entry.rating.rag ?? 'none';
+  const a = entry.attendance;
+  return {
+    rating: showRating ? { rag, words: RAG_WORDS[rag], reasons: entry.rating.reasons.map((r) => r.text) } : null,
+    attendance:
+      a && a.expected > 0
+        ? {
+            attended: a.attended,
+            expected: a.expected,
+            percent: Math.round((100 * a.attended) / a.expected),
+            last: a.last ? { date: a.last.date, present: a.last.present, reason: a.last.reason } : null,
+          }
+        : null,
+  };
+}

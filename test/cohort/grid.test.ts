@@ -4,11 +4,12 @@ import { expectedProgress } from '../support/expected-progress';
 import { csrfFrom } from '../support/forms';
 import { COHORT, GROUP_A, GROUP_B, startWorld, type World } from '../participants/world';
 import { launchTool } from '../../dev-platform/launcher';
+import { startIndependentPlatform } from '../lti/support';
 import { gridRows, moduleFigures, studentsOf, ukDay, useProgrammeFiles } from './support';
 
 /*
  * The schedule puts ECT module 1 half-way through its window today (opened 30 days ago, closes
- * in 30: the schedule expects 50%) and module 2 ten days into a sixty-day window (17%). Canvas
+ * in 30: the schedule expects 50%) and has module 2 closed yesterday (100% expected). Canvas
  * inactivity is switched off by thresholds no test run reaches, so every rating below follows
  * from the simulator's figures and the audits alone, worked out here by hand.
  */
@@ -17,7 +18,7 @@ const SCHEDULE = {
     [COHORT]: {
       ect: [
         { module: 1, opens: ukDay(-30), closes: ukDay(30) },
-        { module: 2, opens: ukDay(-10), closes: ukDay(50) },
+        { module: 2, opens: ukDay(-40), closes: ukDay(-1) },
       ],
     },
   },
@@ -53,14 +54,23 @@ async function staffPage(user: 'admin' | 'facilitator', query = '') {
   return { base, html: page.text, launched };
 }
 
-/** Module 1's expected rating for an ECT who has not submitted its start audit, by the rules above. */
-function expectedEctRating(userId: string, startAuditDone = false): { rag: string; reason: string } {
-  const m1 = truthOf('ect', userId).modules[0];
-  const behind = m1 === null ? 0 : 50 - m1;
-  if (behind >= 40) return { rag: 'red', reason: `Module 1 at ${m1}%, the schedule expects 50% of Module 1 by today` };
-  if (behind >= 20) return { rag: 'amber', reason: `Module 1 at ${m1}%, the schedule expects 50% of Module 1 by today` };
-  if (!startAuditDone) return { rag: 'amber', reason: 'Module 1 start-of-module audit not submitted, 30 days after the module opened' };
-  return { rag: 'green', reason: 'On schedule in every module opened' };
+/** An ECT's expected rating and reasons by the rules above, worked out by hand from the simulator's figures. */
+function expectedEctRating(userId: string, module1StartDone = false): { rag: string; reasons: string[] } {
+  const [m1, m2] = truthOf('ect', userId).modules;
+  const gaps = [
+    { module: 1, at: m1, expects: 50 },
+    { module: 2, at: m2, expects: 100 },
+  ].filter((g) => g.at !== null && g.expects - g.at! >= 20);
+  const worst = gaps.sort((a, b) => b.expects - b.at! - (a.expects - a.at!))[0];
+  const reasons: string[] = [];
+  let rag = 'green';
+  if (worst) {
+    rag = worst.expects - worst.at! >= 40 ? 'red' : 'amber';
+    reasons.push(`Module ${worst.module} at ${worst.at}%, the schedule expects ${worst.expects}% of Module ${worst.module} by today`);
+  }
+  if (!module1StartDone) reasons.push('Module 1 start-of-module audit not submitted, 30 days after the module opened');
+  reasons.push('Module 2 start-of-module audit not submitted, 40 days after the module opened');
+  return { rag: rag === 'red' ? 'red' : 'amber', reasons };
 }
 
 describe('the cohort grid, the drill-down and the participant’s own page', () => {
@@ -97,8 +107,11 @@ describe('the cohort grid, the drill-down and the participant’s own page', () 
       const row = rows.get(`canvas:${student.canvasUserId}`)!;
       const expected = expectedEctRating(student.canvasUserId);
       expect(row).toContain(`class="rag rag--${expected.rag}"`);
-      expect(row).toContain(expected.reason);
+      for (const reason of expected.reasons) expect(row).toContain(reason);
     }
+    // Both ratings occur in this cohort, so the rules are tried both ways.
+    const rags = studentsOf(w, 'ect').map((s) => expectedEctRating(s.canvasUserId).rag);
+    expect(new Set(rags)).toEqual(new Set(['red', 'amber']));
   });
 
   it('shows a submitted start audit in the grid at once, and the rating follows', async () => {
@@ -132,6 +145,23 @@ describe('who sees whom', () => {
     await request(w.t.url).get(`${base}people/${encodeURIComponent(`canvas:${w.otherEct.id}`)}`).expect(404);
     // The facilitator's landing page is the same grid.
     expect(gridRows((await request(w.t.url).get(base).expect(200)).text).size).toBe(rows.size);
+  });
+
+  it('shows an admin of another platform nothing of this cohort, even when they name it', async () => {
+    const other = await startIndependentPlatform(w.t.url);
+    try {
+      await w.t.runtime.registry.add(other.platform.registrationForTool);
+      const launched = await w.launch('admin', undefined, other.platform);
+      const base = w.baseOf(launched);
+      for (const query of ['', `?cohort=${encodeURIComponent(COHORT)}`]) {
+        const page = await request(w.t.url).get(`${base}cohort${query}`).expect(200);
+        expect(gridRows(page.text).size).toBe(0);
+        expect(page.text).not.toContain(w.platform.users.ect.name);
+      }
+      await request(w.t.url).get(`${base}people/${encodeURIComponent(`canvas:${w.platform.users.ect.canvasUserId}`)}`).expect(404);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses the grid to ECTs and mentors', async () => {

@@ -44,6 +44,12 @@ beforeAll(async () => {
   const facilitator = await w.launch('facilitator');
   const admin = await w.launch('admin');
   const picker = await launchTool({ toolUrl: w.t.url, platform: w.platform, user: 'facilitator', messageType: 'LtiDeepLinkingRequest', crossSite: true });
+  // A training event of the facilitator's group with a register taken twice, so the page shows its change log.
+  const trainingEvent = await w.t.runtime.stores.attendance.createEvent({ cohort: COHORT, group: 'Group A', date: '2026-12-07', start_time: '09:30', end_time: '12:00', type: 'face-to-face', module: '1', title: 'Module 1 training day', location: 'Leeds' });
+  const amira = { key: `canvas:${w.platform.users.ect.canvasUserId}`, name: w.platform.users.ect.name, role: 'ect' as const };
+  const takenBy = { ownerId: personKeyId(w.platform, w.platform.users.facilitator.canvasUserId), name: w.platform.users.facilitator.name };
+  await w.t.runtime.stores.attendance.saveRegister({ eventId: trainingEvent._id, basedOn: 0, entries: [{ ...amira, present: false, reason: 'illness' }], takenBy });
+  await w.t.runtime.stores.attendance.saveRegister({ eventId: trainingEvent._id, basedOn: 1, entries: [{ ...amira, present: true }], takenBy });
   pages.push(
     ['ECT home', ectBase],
     ['ECT progress', `${ectBase}progress`],
@@ -62,6 +68,10 @@ beforeAll(async () => {
     ['facilitator home', w.baseOf(facilitator)],
     ['facilitator audit page', `${w.baseOf(facilitator)}modules/1/audit`],
     ['admin home', w.baseOf(admin)],
+    ['admin people and imports', `${w.baseOf(admin)}admin/people`],
+    ['admin group facilitators', `${w.baseOf(admin)}admin/groups`],
+    ['group training events', `${w.baseOf(facilitator)}groups/Group%20A/events`],
+    ['register', `${w.baseOf(facilitator)}events/${trainingEvent._id}/register?saved=2`],
     ['link picker', new URL(picker.finalUrl).pathname],
     ['about', '/'],
     ['not found', `${ectBase}people/nobody`],

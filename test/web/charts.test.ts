@@ -261,8 +261,9 @@ describe('completion over time (lines)', () => {
 });
 
 describe('the chart partial in a browser', () => {
-  const hbs = create();
-  const partial = hbs.handlebars.compile(fs.readFileSync(path.join(__dirname, '..', '..', 'views', 'partials', 'chart.hbs'), 'utf8'));
+  // The Handlebars the app's engine uses.
+  const compile = create().handlebars.compile as (source: string) => (context: object) => string;
+  const partial = compile(fs.readFileSync(path.join(__dirname, '..', '..', 'views', 'partials', 'chart.hbs'), 'utf8'));
   const bars = completionByModuleChart({
     title: 'Completion by module',
     modules: [

@@ -52,7 +52,7 @@ const GroupForm = z.object({
 /** The admin pages are the programme's: STAFF lets facilitators through the door, this does not. */
 function adminOf(res: Response): Viewer {
   const viewer = viewerOf(res);
-  if (viewer.kind === 'nobody' as string) throw new AuthorizationError('This page is for programme administrators.');
+  if (viewer.kind !== 'admin') throw new AuthorizationError('This page is for programme administrators.');
   return viewer;
 }
 

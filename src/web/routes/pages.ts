@@ -19,6 +19,7 @@ import { loadSession, sessionOf } from '../session-auth';
 import { adminRoutes, renderAdminHome, type AdminDeps } from './admin';
 import { auditRoutes } from './audits';
 import { cohortRoutes, renderCohort, type CohortPageDeps } from './cohort';
+import { presentStanding } from '../cohort-presenters';
 import { meetingRoutes } from './meetings';
 import { attendanceRoutes, type GroupMembers } from './attendance';
 import type { Attendance } from '../../attendance';
@@ -88,6 +89,7 @@ async function renderHome(deps: PageDeps, req: Request, res: Response): Promise<
     programmeUnknown: viewer.kind === 'unknown',
     notOnRoster: viewer.cohort !== null && !viewer.self,
     ownRecordUrl: viewer.self ? `${base}people/${encodeURIComponent(viewer.self.key)}` : null,
+    standing: viewer.cohort && viewer.self ? presentStanding(await deps.cohort.grid.entryOf(viewer.cohort, viewer.self.key), false) : null,
   });
 }
 
@@ -158,6 +160,7 @@ export function pageRoutes(deps: PageDeps): Router {
       overview: presentOverview(overview, base, readable),
       meetings: presentMeetingList(meetings),
       canRecord: readable.asMentor,
+      standing: viewer.cohort ? presentStanding(await deps.cohort.grid.entryOf(viewer.cohort, readable.participant.key), !readable.asSelf) : null,
     });
   });
 
