@@ -78,6 +78,7 @@ function syncInFreshProcess(job: SyncJob): Promise<SyncOutcome> {
 /** The tool in its own process (bench/reports-worker.ts), as `npm start` runs it, with Express in production mode. */
 class ServiceProcess {
   private readonly waiting = new Map<ServiceReply['type'], (reply: ServiceReply) => void>();
+  private readonly rejections = new Set<(error: Error) => void>();
   private failure: Error | null = null;
 
   private constructor(private readonly child: ChildProcess) {
@@ -89,8 +90,6 @@ class ServiceProcess {
     });
     child.once('exit', (code, signal) => this.fail(new Error(`the service process exited (${signal ?? code})`)));
   }
-
-  private readonly rejections = new Set<(error: Error) => void>();
 
   private fail(error: Error): void {
     this.failure ??= error;

@@ -16,7 +16,7 @@ import { CourseLinks, LinkService } from './programme';
 import { CohortReport } from './progress/cohort-report';
 import { OwnProgress } from './progress/participant';
 import { personKeyId } from './domain';
-import { loadSchedule } from './curriculum';
+import { loadRiskRules, loadSchedule } from './curriculum';
 import { Meetings } from './meetings';
 import { Attendance } from './attendance';
 import { AuditService, ScoreOutbox } from './audits';
@@ -105,6 +105,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
   const say = options.say ?? ((line: string) => logger.info(line));
   // Programme data is checked before anything starts, so a bad edit stops the tool with the place at fault.
   loadSchedule();
+  loadRiskRules();
   const secrets = deriveSecrets(resolveAppSecret(config));
   const database = await resolveDatabase(config, say, { shareRunning: options.shareRunningDatabase ?? false });
   try {

@@ -251,7 +251,6 @@ export class WeeklySnapshots {
       await this.snapshots.insertOne({ _id, cohort, week, weekStart, takenAt, participants: rows.length, encoding: 'json+gzip', rows: pack(rows) });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      process.stderr.write(`RACE-LOST ${_id}\n`);
       // Another run took the week first, or one died before its trend points: finish from what it stored.
       const stored = await this.readSnapshot(cohort, week);
       if (!stored) throw new Error(`the snapshot ${_id} was reported as stored but cannot be read`);
