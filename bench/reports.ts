@@ -33,7 +33,7 @@ import type { ReadModelReply, SyncJob, SyncOutcome } from './read-model-protocol
 import { replaceGenerated, seconds } from './report';
 import { PageChecker, readCounts, type PageExpectation } from './reports-check';
 import { CASE_HEADER, type ServerTiming, type ServiceJob, type ServiceMemory, type ServiceReply } from './reports-protocol';
-import { reportsSection, type CaseId, type CaseResult, type ReportsResults, type ReportsTarget, type SizeResult } from './reports-report';
+import { reportsSection, type CaseId, type ReportsResults, type ReportsTarget, type SizeResult } from './reports-report';
 import { GROUP_SIZE, benchPeople, buildBoards, groupsCsv, rosterCsv, schoolsCsv, takeSnapshots, writeActivity, type BenchPeople } from './reports-setup';
 import { benchStores } from './stores';
 import type { TruthFigures } from './sim-protocol';

@@ -157,7 +157,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       sessions,
       linking: new LinkService({ links, connections: stores.connections, config }),
       syncService,
-      retention: new Retention({ registry, sessions, identities, connections: stores.connections, links, sync: stores.sync, readModel: stores.readModel, records: [audits, stores.meetings] }),
+      retention: new Retention({ registry, sessions, identities, connections: stores.connections, links, sync: stores.sync, readModel: stores.readModel, records: [audits, stores.meetings], derived: [boards] }),
       cohortReport: new CohortReport(stores.readModel, (cohort) => boards.attendanceByParticipant(cohort)),
       ownProgress: new OwnProgress(links, stores.readModel),
       access: new ParticipantAccess(links, stores.readModel, stores.groups),

@@ -9,6 +9,7 @@ export const TOOL_COLLECTIONS = [
   'course_links',
   'course_sync',
   'deployments',
+  'group_boards',
   'group_facilitators',
   'identities',
   'import_runs',

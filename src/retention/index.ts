@@ -41,6 +41,8 @@ export interface RetentionDeps {
   readModel: Pick<ReadModel, 'refreshCohort'>;
   /** What people wrote in the tool, kept under their platform's ids. */
   records: { deleteForPlatform(platform: PlatformKey): Promise<number> }[];
+  /** What is worked out from those records (the group boards): dropped with them, rebuilt from what remains. */
+  derived?: { deleteForPlatform(platform: PlatformKey): Promise<number> }[];
 }
 
 export class Retention {
@@ -74,6 +76,7 @@ export class Retention {
     }
     let records = 0;
     for (const kind of deps.records) records += await kind.deleteForPlatform(platform);
+    for (const kind of deps.derived ?? []) await kind.deleteForPlatform(platform);
     return { courses, students, canvasConnection, sessions, identities, records };
   }
 }

@@ -51,9 +51,12 @@ it('deletes what a removed platform’s people wrote, and nothing of another pla
   await writeRecords(w.platform);
   await writeRecords(other.platform);
   const before = { audits: await count('audit_records'), submissions: await count('audit_submissions'), meetings: await count('meeting_records') };
+  expect(await w.t.runtime.stores.store.collection('group_boards').countDocuments({})).toBeGreaterThan(0);
   expect(before).toEqual({ audits: 2, submissions: 2, meetings: 2 });
   const removed = await w.t.runtime.retention.removePlatformAndData({ issuer: w.platform.issuer, clientId: w.platform.clientId });
   expect(removed.records).toBe(3);
+  // The group boards (worked out from those records) go too, to be rebuilt from what remains.
+  expect(await w.t.runtime.stores.store.collection('group_boards').countDocuments({})).toBe(0);
   expect({ audits: await count('audit_records'), submissions: await count('audit_submissions'), meetings: await count('meeting_records') }).toEqual({ audits: 1, submissions: 1, meetings: 1 });
   const kept = await w.t.runtime.audits.moduleAudit(personKeyId(other.platform, other.platform.users.ect.canvasUserId), 'ect', 1);
   expect(kept.start.status).toBe('submitted');

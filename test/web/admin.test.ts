@@ -24,7 +24,7 @@ const OTHER_COHORT = 'Other platform cohort';
 const OTHER_NAME = 'Other platform secret course';
 const UNSYNCED_COURSE = '900001';
 /** Pages in states a plain GET cannot reach (a refused form, a sync under way), kept for the accessibility check at the end. */
-const captured: { name: string; base: string; html: string }[] = [];
+const captured: { name: string; base: string; html: string; marker: string }[] = [];
 
 beforeAll(async () => {
   w = await startWorld(37);
@@ -263,7 +263,7 @@ describe('group facilitator assignments', () => {
     expect(field[0]).toContain(`aria-invalid="true" aria-describedby="${field[1]}-error"`);
     expect(card).toContain(`<p class="field-error" id="${field[1]}-error"><strong>Entry 2 is not an email address.</strong></p>`);
     expect(res.text).toContain(`<a href="#${field[1]}">${GROUP_A}: Entry 2 is not an email address.</a>`);
-    captured.push({ name: 'groups with a refused address', base, html: res.text });
+    captured.push({ name: 'groups with a refused address', base, html: res.text, marker: '<title>Error: Group facilitators</title>' });
     const empty = await post(`${base}admin/groups`, { _csrf: csrf, cohort: COHORT, group: GROUP_A, emails: ' , ' });
     expect(empty.status).toBe(400);
     expect(empty.text).toContain('Enter at least one email address, or remove the assignment.');
@@ -396,7 +396,7 @@ describe('“Sync now”', () => {
       expect(done).toBeLessThanOrEqual(proxy.passed());
       expect(done).toBeLessThan(total);
       expect(home).toContain('<script src="/static/admin-sync.js" defer></script>');
-      captured.push({ name: 'home while a course syncs', base, html: home });
+      captured.push({ name: 'home while a course syncs', base, html: home, marker: 'data-syncing="true"' });
       expect(home).not.toContain(`action="${base}admin/courses/${course}/sync"`);
       const progress = await get(`${base}admin/syncs`).set('accept', 'application/json').expect(200);
       expect(progress.body.courses).toContainEqual({ courseId: course, syncing: true, text: status });
@@ -434,7 +434,7 @@ describe('accessibility of the admin pages (WCAG 2.2 AA with axe-core, 320 and 1
       { name: 'home', path: base },
       { name: 'people and imports', path: `${base}admin/people` },
       { name: 'group facilitators', path: `${base}admin/groups` },
-      ...captured.map((c) => ({ name: c.name, path: c.base, html: c.html })),
+      ...captured.map((c) => ({ name: c.name, path: c.base, html: c.html, marker: c.marker })),
     ];
     expect(pages.map((p) => p.name)).toEqual(expect.arrayContaining(['groups with a refused address', 'home while a course syncs']));
     const found: string[] = [];
@@ -445,7 +445,10 @@ describe('accessibility of the admin pages (WCAG 2.2 AA with axe-core, 320 and 1
         const response = await page.goto(w.t.url + p.path, { waitUntil: 'load' });
         expect([p.name, response?.status()]).toEqual([p.name, 200]);
         // A captured page replaces the document on the tool's own origin, so its styles load as they did.
-        if ('html' in p && p.html) await page.setContent(p.html.replace(/<script[^>]*><\/script>/g, ''), { waitUntil: 'load' });
+        if ('html' in p && p.html) {
+          await page.setContent(p.html.replace(/<script[^>]*><\/script>/g, ''), { waitUntil: 'load' });
+          expect([p.name, (await page.content()).includes(p.marker)]).toEqual([p.name, true]);
+        }
         await page.evaluate(axe.source);
         const result = await page.evaluate<{ violations: { id: string; nodes: { target: string[] }[] }[] }>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })`);
         for (const v of result.violations) found.push(`${p.name} at ${width}px: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
