@@ -28,13 +28,21 @@ export interface ServerTiming {
   bytes: number;
 }
 
+/** From `process.memoryUsage()`: `external` counts memory outside the JS heap that JS objects hold (Buffers among it). */
+export interface ProcessMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 export interface ServiceMemory {
   /** After a forced GC, once the service listened and before the first request. */
-  baseline: { rss: number; heapUsed: number };
+  baseline: ProcessMemory;
   /** Sampled every 50 ms from the baseline to the report (the launches and every request). */
   sampled: MemoryFigures;
   /** After a forced GC at the report: what the service keeps between requests (the grid and boards in memory among it). */
-  settled: { rss: number; heapUsed: number };
+  settled: ProcessMemory;
 }
 
 export type ServiceCommand = { cmd: 'report' } | { cmd: 'stop' };

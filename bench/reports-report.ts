@@ -47,6 +47,8 @@ export interface SizeResult {
   cases: CaseResult[];
   memory: ServiceMemory | null;
   correctness: CorrectnessResult | null;
+  /** Why measuring stopped early at this size (the service outgrew the bench's memory limit), or null. */
+  stopped: string | null;
   errors: string[];
 }
 
@@ -112,7 +114,7 @@ function setupLines(results: ReportsResults): string[] {
     const s = size.setup;
     const sync = s.sync ? `full sync ${seconds(s.sync.wallMs)} (${int(s.sync.apiCalls)} Canvas calls, ${s.sync.throttled} throttled, paths ${[...new Set(s.sync.paths)].join(', ')}; read-model hook ${s.sync.hookMs === null ? '–' : seconds(s.sync.hookMs)})${s.sync.errors.length ? ` **errors: ${s.sync.errors.join('; ')}**` : ''}` : 'no sync';
     const a = s.activity;
-    return `- ${int(size.participants)} participants in ${int(size.groups)} groups and ${int(size.schools)} schools: roster import ${seconds(s.rosterImportMs)}; ${sync}; ${a.events} events with registers, ${a.audits} audits and ${a.meetings} meetings in ${a.groups.length} groups; every group board built in ${seconds(s.boardsMs)}; ${s.snapshots.weeks} weekly snapshots in ${seconds(s.snapshots.ms)}; service started in ${seconds(s.serviceStartMs)}.${size.errors.length ? ` **Errors: ${size.errors.join('; ')}**` : ''}`;
+    return `- ${int(size.participants)} participants in ${int(size.groups)} groups and ${int(size.schools)} schools: roster import ${seconds(s.rosterImportMs)}; ${sync}; ${a.events} events with registers, ${a.audits} audits and ${a.meetings} meetings in ${a.groups.length} groups; every group board built in ${seconds(s.boardsMs)}; ${s.snapshots.weeks} weekly snapshots in ${seconds(s.snapshots.ms)}; service started in ${seconds(s.serviceStartMs)}.${size.stopped ? ` **Stopped: ${size.stopped}.**` : ''}${size.errors.length ? ` **Errors: ${size.errors.join('; ')}**` : ''}`;
   });
 }
 

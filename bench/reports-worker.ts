@@ -18,7 +18,7 @@ const reply = (message: ServiceReply): Promise<void> => new Promise((resolve) =>
 const heap = () => {
   global.gc?.();
   const usage = process.memoryUsage();
-  return { rss: usage.rss, heapUsed: usage.heapUsed };
+  return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
 };
 
 async function start(job: ServiceJob): Promise<{ service: RunningService; timings: ServerTiming[]; sampler: MemorySampler; baseline: ServiceMemory['baseline'] }> {

@@ -11,6 +11,7 @@
  *
  *   npm run bench:reports                           # 1,000 and 10,000 (several minutes on 2 CPUs)
  *   npm run bench:reports -- --participants 1000    # one size, written to results/reports-partial.json
+ *   npm run bench:reports -- --participants 1000 --profile /tmp/prof   # and a CPU profile of the service process
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -30,7 +31,7 @@ import { COHORT_NAME, COURSES, MODULES_DESCRIPTION, SIMULATOR_DESCRIPTION, prepa
 import { openBenchEnvironment, type BenchEnvironment } from './environment';
 import { cpuMsOf, distribution } from './measure';
 import type { ReadModelReply, SyncJob, SyncOutcome } from './read-model-protocol';
-import { replaceGenerated, seconds } from './report';
+import { mib, replaceGenerated, seconds } from './report';
 import { PageChecker, readCounts, type PageExpectation } from './reports-check';
 import { CASE_HEADER, type ServerTiming, type ServiceJob, type ServiceMemory, type ServiceReply } from './reports-protocol';
 import { reportsSection, type CaseId, type ReportsResults, type ReportsTarget, type SizeResult } from './reports-report';
@@ -44,6 +45,16 @@ const REQUESTS = 100;
 /** Weekly snapshots behind the trend chart: half a year of a two-year programme. */
 const WEEKS = 26;
 const USER_AGENT = 'ecf-progress-bench/0.1 (bench/reports.ts)';
+/**
+ * Bounds that keep a slow page from holding the machine for an hour: a page's measured
+ * requests stop after CASE_BUDGET_MS (with MIN_SAMPLES at least; the table shows how many
+ * ran), its warm-up after WARMUP_BUDGET_MS, and the bench stops a size whose service process
+ * grows past RSS_LIMIT (the machine is shared).
+ */
+const MIN_SAMPLES = 20;
+const CASE_BUDGET_MS = 120_000;
+const WARMUP_BUDGET_MS = 30_000;
+const RSS_LIMIT = 6 * 1024 ** 3;
 
 /**
  * From issue 16: the page of a cohort of 1,000 in under 150 ms server time at p95 (binding, for
@@ -112,9 +123,10 @@ class ServiceProcess {
     return this.child.pid;
   }
 
-  static async start(job: ServiceJob): Promise<{ service: ServiceProcess; url: string; startMs: number }> {
+  /** `profileDir`: where the service process writes a CPU profile of its whole run (`--cpu-prof`). */
+  static async start(job: ServiceJob, profileDir: string | null): Promise<{ service: ServiceProcess; url: string; startMs: number }> {
     const child = fork(path.join(__dirname, 'reports-worker.ts'), [], {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      execArgv: ['--import', 'tsx', '--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       // Production's NODE_ENV: Express caches compiled templates only then.
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -142,6 +154,22 @@ class ServiceProcess {
   }
 }
 
+/** Resident memory of another process, from /proc on Linux; null elsewhere. */
+function rssOf(pid: number | undefined): number | null {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why the bench must stop measuring this size (the service grew past RSS_LIMIT), or null. */
+function memoryOverrun(pid: number | undefined): string | null {
+  const rss = rssOf(pid);
+  return rss !== null && rss > RSS_LIMIT ? `the service process grew to ${mib(rss)} of resident memory (limit ${mib(RSS_LIMIT)}): measuring stopped there` : null;
+}
+
 interface Fetched {
   status: number;
   body: string;
@@ -167,6 +195,7 @@ interface SizeOptions {
   warmup: number;
   requests: number;
   weeks: number;
+  profileDir: string | null;
 }
 
 /** The bench's four courses on the development platform: the cohort page shows only the launching platform's courses. */
@@ -190,6 +219,7 @@ async function measureSize(env: BenchEnvironment, participants: number, options:
     cases: [],
     memory: null,
     correctness: null,
+    stopped: null,
     errors: [],
   };
   const prepared = await prepareCohort(env.server.uri, env.sim, options.seed, `reports_${participants}`, participants);
@@ -247,7 +277,7 @@ async function measureSize(env: BenchEnvironment, participants: number, options:
       appSecret: crypto.randomBytes(32).toString('hex'),
       platform: platform.registrationForTool,
       canvas: { url: prepared.started.url, token: prepared.started.token },
-    });
+    }, options.profileDir);
     service = started.service;
     result.setup.serviceStartMs = started.startMs;
     result.setup.totalMs = since(setupStarted);
@@ -283,9 +313,11 @@ async function measureSize(env: BenchEnvironment, participants: number, options:
       { as: 'facilitator', id: 'facilitator', label: 'Facilitator of 2 groups, first page', path: 'cohort', expect: { inScope: facilitatorMembers.length, rows: Math.min(50, facilitatorMembers.length), groups: facilitatorGroups, order: 'name' } },
     ];
 
-    const measured: { spec: CaseSpec; clientMs: number[]; last: Fetched; failures: number; serviceCpu: number | null; storeCpu: number | null }[] = [];
+    const measured: { spec: CaseSpec; warmups: number; clientMs: number[]; last: Fetched; failures: number; serviceCpu: number | null; storeCpu: number | null }[] = [];
     let facilitatorBase: string | null = null;
+    let overrun: string | null = null;
     for (const spec of specs) {
+      if (overrun) break;
       if (spec.as === 'facilitator') {
         // The admin's pages first: a facilitator's landing page is their grid.
         for (const group of activity.groups) {
@@ -296,24 +328,39 @@ async function measureSize(env: BenchEnvironment, participants: number, options:
         facilitatorBase = await launch(facilitator);
       }
       const url = `${spec.as === 'admin' ? adminBase : facilitatorBase}${spec.path}`;
-      for (let i = 0; i < options.warmup; i += 1) await get(url, `${spec.id}:warmup:${i}`);
+      const warmupStarted = performance.now();
+      let warmups = 0;
+      for (let i = 0; i < options.warmup && (i < 2 || performance.now() - warmupStarted < WARMUP_BUDGET_MS) && !overrun; i += 1) {
+        await get(url, `${spec.id}:warmup:${i}`);
+        warmups += 1;
+        overrun = memoryOverrun(service.pid);
+      }
       const clientMs: number[] = [];
       let failures = 0;
       let last: Fetched | null = null;
       const serviceAt = cpuMsOf(service.pid);
       const storeAt = cpuMsOf(env.server.pid);
-      for (let i = 0; i < options.requests; i += 1) {
+      const caseStarted = performance.now();
+      for (let i = 0; i < options.requests && !overrun; i += 1) {
         const response = await get(url, `${spec.id}:${i}`);
         clientMs.push(response.ms);
         if (response.status !== 200) failures += 1;
         last = response;
+        overrun = memoryOverrun(service.pid);
+        if (i + 1 >= MIN_SAMPLES && performance.now() - caseStarted > CASE_BUDGET_MS) break;
       }
-      const perRequest = (at: number | null, now: number | null) => (at === null || now === null ? null : (now - at) / options.requests);
-      measured.push({ spec, clientMs, last: last!, failures, serviceCpu: perRequest(serviceAt, cpuMsOf(service.pid)), storeCpu: perRequest(storeAt, cpuMsOf(env.server.pid)) });
-      checker.check(spec.label, last!.body, spec.expect);
-      say(`  ${spec.label}: ${options.requests} requests, client p95 ${Math.round(distribution(clientMs).p95)} ms`);
+      if (!last) break;
+      const perRequest = (at: number | null, now: number | null) => (at === null || now === null ? null : (now - at) / clientMs.length);
+      measured.push({ spec, warmups, clientMs, last, failures, serviceCpu: perRequest(serviceAt, cpuMsOf(service.pid)), storeCpu: perRequest(storeAt, cpuMsOf(env.server.pid)) });
+      checker.check(spec.label, last.body, spec.expect);
+      const cut = clientMs.length < options.requests ? ` (stopped after ${seconds(CASE_BUDGET_MS)})` : '';
+      say(`  ${spec.label}: ${clientMs.length} requests${cut}, client p50 ${Math.round(distribution(clientMs).p50)} ms, p95 ${Math.round(distribution(clientMs).p95)} ms`);
     }
 
+    if (overrun) {
+      result.stopped = overrun;
+      say(`  STOPPED: ${overrun}`);
+    }
     const report = await service.report();
     result.memory = report.memory;
     const serverMs = (tag: string) => report.timings.find((t) => t.tag === tag)?.ms ?? null;
@@ -321,13 +368,13 @@ async function measureSize(env: BenchEnvironment, participants: number, options:
     result.cold = coldServer === null ? null : { serverMs: Math.round(coldServer), clientMs: Math.round(cold.ms) };
     for (const m of measured) {
       const server = report.timings.filter((t) => t.tag !== null && t.tag.startsWith(`${m.spec.id}:`) && !t.tag.includes(':warmup:')).map((t) => t.ms);
-      if (server.length !== options.requests) result.errors.push(`${m.spec.id}: ${server.length} server timings for ${options.requests} requests`);
+      if (server.length !== m.clientMs.length) result.errors.push(`${m.spec.id}: ${server.length} server timings for ${m.clientMs.length} requests`);
       const counts = readCounts(m.last.body);
       result.cases.push({
         id: m.spec.id,
         label: m.spec.label,
         path: m.spec.path,
-        warmup: options.warmup,
+        warmup: m.warmups,
         server: distribution(server),
         client: distribution(m.clientMs),
         firstMs: serverMs(`${m.spec.id}:warmup:0`) ?? serverMs(`${m.spec.id}:0`),
@@ -370,6 +417,7 @@ function evaluate(sizes: SizeResult[]): ReportsTarget[] {
       });
     }
     if (size.cases.length === 0) targets.push({ name: `${int(size.participants)} participants: the cohort page, server time p95`, value: '–', limit: `≤ ${limit} ms`, status: 'NOT RUN', binding: true });
+    if (size.stopped) targets.push({ name: `${int(size.participants)} participants: every page measured without the service outgrowing ${mib(RSS_LIMIT)} of resident memory`, value: size.stopped, limit: `≤ ${mib(RSS_LIMIT)}`, status: 'FAIL', binding });
     const c = size.correctness;
     targets.push({
       name: `${int(size.participants)} participants: every page shows the roster's counts, the simulator's figures and the records written; no errors`,
@@ -390,13 +438,14 @@ async function main(): Promise<number> {
       requests: { type: 'string', default: String(REQUESTS) },
       warmup: { type: 'string', default: String(WARMUP) },
       weeks: { type: 'string', default: String(WEEKS) },
+      profile: { type: 'string' },
     },
   });
   const sizes = values.participants ? [Number(values.participants)] : FULL_SIZES;
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0 || n % COURSES !== 0)) throw new Error(`--participants must be a positive multiple of ${COURSES}`);
-  const options: SizeOptions = { seed: Number(values.seed), requests: Number(values.requests), warmup: Number(values.warmup), weeks: Number(values.weeks) };
+  const options: SizeOptions = { seed: Number(values.seed), requests: Number(values.requests), warmup: Number(values.warmup), weeks: Number(values.weeks), profileDir: values.profile ? path.resolve(values.profile) : null };
   if (!(options.requests > 0 && options.warmup >= 0 && options.weeks >= 1)) throw new Error('--requests must be positive, --warmup at least 0, --weeks at least 1');
-  const complete = !values.participants && options.requests === REQUESTS && options.warmup === WARMUP && options.weeks === WEEKS && options.seed === 2025;
+  const complete = !values.participants && options.requests === REQUESTS && options.warmup === WARMUP && options.weeks === WEEKS && options.seed === 2025 && !options.profileDir;
 
   const cpus = os.cpus();
   const loadAverageAtStart = os.loadavg();

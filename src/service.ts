@@ -218,7 +218,7 @@ export interface RunningService {
   runtime: Runtime;
   server: http.Server;
   url: string;
-  /** The background jobs: `purge`, and `sync` unless SYNC_INTERVAL is off. */
+  /** The background jobs: `purge`, `scores`, `snapshots`, and `sync` unless SYNC_INTERVAL is off. */
   jobs: JobRunner;
   close(): Promise<void>;
 }

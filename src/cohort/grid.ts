@@ -186,11 +186,12 @@ export class CohortGrid {
   }
 
   /** Everyone in the viewer's scope of a cohort, rated, with their group's board. */
-  async entriesOf(viewer: Viewer, cohort: string, now: Date): Promise<{ entries: GridEntry[]; boards: Map<string | null, GroupBoard>; rows: GridRow[] }> {
-    const grid = await this.deps.readModel.readCurrentGrid(cohort);
-    const rows = (grid?.rows ?? []).filter((row) => onPlatform(row, viewer.platform));
+  async entriesOf(viewer: Viewer, cohort: string, now: Date): Promise<{ entries: GridEntry[]; boards: Map<string | null, GroupBoard> }> {
+    const all = (await this.deps.readModel.readCurrentGrid(cohort))?.rows ?? [];
+    const rows = all.filter((row) => onPlatform(row, viewer.platform));
     const boards = await this.deps.boards.boardsOf(cohort);
-    this.deps.boards.healMembership(cohort, rows, boards);
+    // Boards are built from the whole cohort, whichever platform is looking.
+    this.deps.boards.healMembership(cohort, all, boards);
     const groups = viewer.kind === 'admin' ? null : new Set(viewer.groups ?? []);
     const windows = new Map<Programme, ModuleWindow[]>([
       ['ect', moduleWindows(cohort, 'ect')],
@@ -201,7 +202,7 @@ export class CohortGrid {
       if (groups && !(row.group !== null && groups.has(row.group))) continue;
       entries.push(this.entry(row, boards.get(row.group), windows.get(row.role) ?? [], now));
     }
-    return { entries, boards, rows };
+    return { entries, boards };
   }
 
   async view(viewer: Viewer, query: GridQuery, now = new Date()): Promise<GridView> {

@@ -12,6 +12,11 @@ export type OnDemandActivity =
 
 /** How long a finished sync is still told ("Synced just now"); after that the course's stored state says it all. */
 const KEEP_FINISHED_MS = 15 * 60_000;
+/**
+ * How long "already running" is told: this instance cannot see when the other holder ends
+ * (its run may have started before ours was refused, so the stored state cannot tell either).
+ */
+const KEEP_BUSY_MS = 2 * 60_000;
 
 /** What the sync says when the lease of the course is held elsewhere (see SyncService.runCourse). */
 const LEASE_HELD = 'another instance is syncing this course';
@@ -77,7 +82,7 @@ export class OnDemandSyncs {
   activityOf(platform: PlatformKey, courseId: string): OnDemandActivity | null {
     const key = courseKeyId(platform, courseId);
     const found = this.activity.get(key) ?? null;
-    if (found && found.kind !== 'running' && this.now() - found.at.getTime() > KEEP_FINISHED_MS) {
+    if (found && found.kind !== 'running' && this.now() - found.at.getTime() > (found.kind === 'busy' ? KEEP_BUSY_MS : KEEP_FINISHED_MS)) {
       this.activity.delete(key);
       return null;
     }

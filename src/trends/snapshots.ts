@@ -189,15 +189,47 @@ function combine(week: string, weekStart: string, parts: readonly TrendAggregate
   };
 }
 
+/**
+ * How long one instance reuses a trend it read. A cohort's points change once a week, but
+ * FerretDB answers the one query of `trend` by reading the whole collection (a few hundred ms
+ * with years of weeks), so a page shown again within this time costs no read; a week taken by
+ * another instance shows here within it.
+ */
+export const TREND_FRESH_MS = 60_000;
+/** Trends kept per instance (a cohort, programme and set of groups each), the oldest dropped first. */
+const TRENDS_KEPT = 200;
+
+/**
+ * The figures a trend point holds, for participants as they stand now (for example the people a
+ * page shows): the same sums and means as the weekly snapshots, so "by module" and "over time"
+ * agree on what a mean is.
+ */
+export function summariseParticipants(participants: readonly ParticipantProgress[], programme: Programme): Omit<TrendPoint, 'week' | 'weekStart'> {
+  const rows = participants.filter((p) => p.role === programme).map(rowOf).filter((row): row is SnapshotRow => row !== null);
+  const { participants: counted, overall, modules } = combine('', '', aggregateRows('', rows).filter((a) => a.scope === 'cohort'));
+  return { participants: counted, overall, modules };
+}
+
 export interface WeeklySnapshotsDeps {
   readModel: Pick<ReadModel, 'knownCohorts' | 'readAllParticipants'>;
+  /** How long `trend` reuses what it read (default TREND_FRESH_MS; 0 reads every time). */
+  trendFreshMs?: number;
+  /** Milliseconds since the epoch, for that reuse (tests move it on). */
+  clock?: () => number;
 }
 
 export class WeeklySnapshots {
+  /** Recent trends by `[cohort, programme, groups]`, with when they were read. */
+  private readonly recent = new Map<string, { cohort: string; readAt: number; points: TrendPoint[] }>();
+
   constructor(
     private readonly store: Store,
     private readonly deps: WeeklySnapshotsDeps,
   ) {}
+
+  private forget(cohort: string): void {
+    for (const [key, entry] of this.recent) if (entry.cohort === cohort) this.recent.delete(key);
+  }
 
   private get snapshots() {
     return this.store.collection<SnapshotDoc>('progress_snapshots');
@@ -255,9 +287,11 @@ export class WeeklySnapshots {
       const stored = await this.readSnapshot(cohort, week);
       if (!stored) throw new Error(`the snapshot ${_id} was reported as stored but cannot be read`);
       await this.writeAggregates(stored);
+      this.forget(cohort);
       return 'already';
     }
     await this.writeAggregates({ cohort, week, weekStart, takenAt, rows });
+    this.forget(cohort);
     return 'taken';
   }
 
@@ -288,12 +322,31 @@ export class WeeklySnapshots {
 
   /**
    * A programme's weekly figures in the cohort (`groups: null`) or in the named groups taken
-   * together, oldest first: one query over `trend_points`. Weeks with nobody of the programme in
-   * those groups are left out.
+   * together, oldest first: one query over `trend_points`, or none when this instance read the
+   * same trend less than `trendFreshMs` ago (a week this instance takes shows at once). Weeks
+   * with nobody of the programme in those groups are left out.
    */
   async trend(cohort: string, programme: Programme, scope: { groups: readonly string[] | null }): Promise<TrendPoint[]> {
     const groups = scope.groups === null ? null : new Set(scope.groups);
     if (groups?.size === 0) return [];
+    const freshMs = this.deps.trendFreshMs ?? TREND_FRESH_MS;
+    const now = (this.deps.clock ?? Date.now)();
+    const key = JSON.stringify([cohort, programme, groups && [...groups].sort()]);
+    const known = this.recent.get(key);
+    if (known && now - known.readAt < freshMs) return structuredClone(known.points);
+    const points = await this.readTrend(cohort, programme, groups);
+    if (freshMs > 0) {
+      this.recent.delete(key);
+      this.recent.set(key, { cohort, readAt: now, points });
+      for (const oldest of this.recent.keys()) {
+        if (this.recent.size <= TRENDS_KEPT) break;
+        this.recent.delete(oldest);
+      }
+    }
+    return structuredClone(points);
+  }
+
+  private async readTrend(cohort: string, programme: Programme, groups: Set<string> | null): Promise<TrendPoint[]> {
     const docs = await this.points.find({ _id: cohortRange(cohort) }).toArray();
     return docs
       .filter((doc) => doc.cohort === cohort)
@@ -315,10 +368,12 @@ export class WeeklySnapshots {
 
   /** Retention: every week of the cohort goes, snapshots and sums. */
   async deleteCohort(cohort: string): Promise<number> {
+    this.forget(cohort);
     const filter = { _id: cohortRange(cohort) };
     const { deletedCount } = await this.snapshots.deleteMany(filter);
     await this.schools.deleteMany(filter);
     await this.points.deleteMany(filter);
+    this.forget(cohort);
     return deletedCount;
   }
 }

@@ -60,9 +60,14 @@ export interface AdminCourseRow {
   syncUrl: string;
 }
 
-/** One linked course of the platform, with its stored sync state (none before its first attempt) and what this instance runs of it. */
+/**
+ * One linked course of the platform, with its stored sync state (none before its first attempt)
+ * and what this instance runs of it. A finished run of ours says how it went until a later
+ * attempt (the schedule's, another instance's) is on the stored state: then the state says it.
+ */
 export function presentAdminCourse(link: CourseLink, state: CourseSyncState | null, activity: OnDemandActivity | null, intervalMs: number, base: string, now = Date.now()): AdminCourseRow {
   const shown = state ? presentCourseSync(state, intervalMs, now) : null;
+  const superseded = activity !== null && activity.kind !== 'running' && (state?.lastAttemptAt?.getTime() ?? 0) > activity.at.getTime();
   const status = !shown ? 'Not synced yet' : shown.error ? `Failed: ${shown.error}` : shown.fresh ? 'Up to date' : shown.lastSync === 'never' ? 'Not synced yet' : 'Stale';
   return {
     courseId: link.courseId,
@@ -74,7 +79,7 @@ export function presentAdminCourse(link: CourseLink, state: CourseSyncState | nu
     age: shown?.age ?? 'never synced',
     status,
     failed: Boolean(shown?.error),
-    activity: presentActivity(activity, now),
+    activity: presentActivity(superseded ? null : activity, now),
     syncUrl: `${base}admin/courses/${encodeURIComponent(link.courseId)}/sync`,
   };
 }
@@ -186,6 +191,8 @@ export interface GroupView {
   ects: number;
   mentors: number;
   participants: number;
+  /** "3 ECTs, 1 mentor" */
+  breakdown: string;
   /** The text in the form: the stored list, or what was typed when it was refused. */
   emails: string;
   error: string | null;
@@ -226,6 +233,7 @@ export function presentGroups(
       ects: c.ects,
       mentors: c.mentors,
       participants: c.ects + c.mentors,
+      breakdown: `${plural(c.ects, 'ECT')}, ${plural(c.mentors, 'mentor')}`,
       emails: typed ? typed.emails : facilitators.join(', '),
       error: typed?.error ?? null,
       eventsUrl: options.eventsFor ? `${options.base}groups/${encodeURIComponent(name)}/events` : null,

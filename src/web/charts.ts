@@ -27,7 +27,9 @@ export interface ModuleCompletion {
   label: string;
   /** Mean online completion (%), null when nobody has a figure for the module. */
   mean: number | null;
+  /** How many completed the module. */
   completed: number;
+  /** How many the mean is over (`counted` of `summariseParticipants` or a trend point). */
   participants: number;
 }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { cli, useCliEnvironment, writeTempFile, type CliEnvironment, type CliRun } from '../support/cli';
 import { testStores } from '../support/stores';
 import { COHORT, linkCohort } from '../people/support';
@@ -29,7 +30,8 @@ async function importFile(file: string, ...flags: string[]): Promise<CliRun> {
   logs.push(...(run.stderr.match(LOG_LINE) ?? []));
   return { ...run, stderr: run.stderr.replace(LOG_LINE, '') };
 }
-const events = async () => (await env.db.collection<{ _id: string }>('ecf_training_events').find({}).toArray()).sort((a, b) => a._id.localeCompare(b._id));
+type StoredEvent = { _id: string; updatedAt: Date; date: string } & Record<string, unknown>;
+const events = async () => (await env.db.collection<StoredEvent>('ecf_training_events').find({}).toArray()).sort((a, b) => a._id.localeCompare(b._id));
 
 /** The two good rows as stored: every value written out by hand. */
 const STORED = [
@@ -125,6 +127,13 @@ describe('ecf-progress events import', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(`${file}: not UTF-8, read as Windows-1252.\n`);
     expect((await events()).map((e) => (e as unknown as { title: string }).title)).toEqual(['Café session']);
+  });
+
+  it('imports the example file of docs/imports.md cleanly', async () => {
+    const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'imports.md'), 'utf8');
+    const example = /## Training events[\s\S]*?```csv\n([\s\S]*?)```/.exec(docs)![1];
+    const run = await importFile(writeTempFile('events.csv', example));
+    expect(run).toEqual({ code: 0, stdout: 'Events: 3 added, 0 updated, 0 unchanged.\n', stderr: '' });
   });
 
   it('says which file it could not read', async () => {

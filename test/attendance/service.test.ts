@@ -21,7 +21,7 @@ beforeEach(() => {
 });
 
 const db = () => rt.runtime.stores.store.db;
-const storedEvents = () => db().collection('ecf_training_events').find({}).sort({ _id: 1 }).toArray();
+const storedEvents = () => db().collection<{ _id: string } & Record<string, unknown>>('ecf_training_events').find({}).sort({ _id: 1 }).toArray();
 /** Every stored register version, from every part of the partitioned collection. */
 async function storedRegisters(): Promise<Record<string, unknown>[]> {
   const parts = rt.runtime.stores.store.allParts('attendance_registers');

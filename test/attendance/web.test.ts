@@ -131,7 +131,7 @@ describe('a facilitator’s group events page', () => {
     expect(page.status).toBe(200);
     const upcoming = page.text.slice(page.text.indexOf('id="upcoming-heading"'), page.text.indexOf('id="past-heading"'));
     const past = page.text.slice(page.text.indexOf('id="past-heading"'), page.text.indexOf('id="new-heading"'));
-    const days = (html: string) => [...html.matchAll(/<td data-label="Date"><a href="[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]);
+    const days = (html: string) => [...html.matchAll(/<td data-label="Date"><span><a href="[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]);
     expect(days(upcoming)).toEqual(['Monday 5 January 2099', 'Monday 2 March 2099']);
     expect(days(past)).toEqual(['Tuesday 1 June 2021', 'Friday 1 May 2020']);
     expect(page.text).toContain('Not taken yet');

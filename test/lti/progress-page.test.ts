@@ -91,7 +91,10 @@ describe('the admin page shows its own platform’s sync, and nothing of another
   it('lists this platform’s course and counts only its participants, requests and errors', async () => {
     const launched = await launchTool({ toolUrl: t.url, platform, user: 'admin', crossSite: true });
     expect(launched.body).toContain('Recent sync runs');
-    for (const role of ['ect', 'mentor'] as const) expect(launched.body).toContain(`<td data-label="Course">${platform.users[role].course.canvasCourseId}</td>`);
+    for (const role of ['ect', 'mentor'] as const) {
+      expect(launched.body).toContain(`<tr id="course-${platform.users[role].course.canvasCourseId}">`);
+      expect(launched.body).toContain(`Canvas course ${platform.users[role].course.canvasCourseId}</span>`);
+    }
     expect(launched.body).not.toContain(OTHER_COURSE);
     const cell = (label: string) => [...launched.body.matchAll(new RegExp(`<td class="num" data-label="${label}">(\\d+)</td>`, 'g'))].map((m) => Number(m[1]));
     const [courses, participants, requests, errors] = ['Courses', 'Participants', 'Canvas requests', 'Errors'].map((label) => cell(label)[0]);

@@ -1,4 +1,4 @@
-import { BAD_ROWS_KEPT, ImportRuns, RUNS_KEPT_PER_KIND, type ImportRun } from '../../src/people';
+import { BAD_ROWS_KEPT, ImportRuns, RUNS_KEPT_PER_KIND, type ImportRun, type ImportRunKind } from '../../src/people';
 import { Store } from '../../src/db/store';
 import { cli, useCliEnvironment, writeTempFile, type CliEnvironment } from '../support/cli';
 import { COHORT, importCsv, linkCohort, ROSTER_HEADER, SCHOOLS_HEADER } from './support';
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(async () => env.close());
 
-const runsOf = async (kind: string) => (await env.db.collection<ImportRun>('ecf_import_runs').find({ kind }).toArray()).sort((a, b) => b.at.getTime() - a.at.getTime());
+const runsOf = async (kind: ImportRunKind) => (await env.db.collection<ImportRun>('ecf_import_runs').find({ kind }).toArray()).sort((a, b) => b.at.getTime() - a.at.getTime());
 
 describe('every CLI import is recorded for the admin page', () => {
   beforeEach(async () => {

@@ -5,7 +5,7 @@ import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
 import type { CourseLink } from '../../src/programme/links';
 import { SyncService } from '../../src/sync/service';
-import { WeeklySnapshots, weekOf, type TrendPoint } from '../../src/trends';
+import { TREND_FRESH_MS, WeeklySnapshots, summariseParticipants, weekOf, type TrendPoint } from '../../src/trends';
 import { startTestService, type TestService } from '../support/service';
 import { testStores } from '../support/stores';
 import { linkCourses } from '../sync/helpers';
@@ -24,9 +24,10 @@ const W12 = new Date('2025-03-17T09:00:00Z');
 let t: TestService;
 let sim: CanvasSimulator;
 let client: mongo.MongoClient;
-/** The service's own instance, and a second one on its own connection to the same database. */
+/** Two instances, each on its own connection to the same database; the first on a clock the tests move. */
 let first: WeeklySnapshots;
 let second: WeeklySnapshots;
+let clock = Date.now();
 
 beforeAll(async () => {
   t = await startTestService();
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await sync();
   client = await mongo.MongoClient.connect(t.runtime.database.uri);
   const stores = testStores({ db: client.db(t.runtime.database.dbName) });
-  first = t.runtime.snapshots;
+  first = new WeeklySnapshots(t.runtime.stores.store, { readModel: t.runtime.stores.readModel, clock: () => clock });
   second = new WeeklySnapshots(stores.store, { readModel: stores.readModel });
 });
 afterAll(async () => {
@@ -185,6 +186,15 @@ describe('weekly snapshots', () => {
     expect(await first.trend('Another cohort', 'ect', { groups: null })).toEqual([]);
   });
 
+  it('sums participants as they stand now the same way, for the by-module chart', async () => {
+    const participants = (await t.runtime.stores.readModel.readAllParticipants(COHORT))!;
+    for (const programme of ['ect', 'mentor'] as const) {
+      const { week, weekStart, ...now } = expectedPoint(truth(), programme, null, '', '');
+      expect([week, weekStart]).toEqual(['', '']);
+      expect(summariseParticipants(participants, programme)).toEqual(now);
+    }
+  });
+
   it('finishes a week a crash left with a snapshot and no points, from the stored snapshot', async () => {
     // A run that died after its first insert: only the snapshot, written by hand in the stored format.
     const rows = [
@@ -206,6 +216,9 @@ describe('weekly snapshots', () => {
 
     expect(await second.take(COHORT, new Date('2025-05-14T12:00:00Z'))).toBe('already');
     expect([await count('progress_snapshots'), await count('trend_points'), await count('trend_schools')]).toEqual([3, 3, 3]);
+    // The first instance read this trend a moment ago and reuses it for TREND_FRESH_MS; then it reads again.
+    expect((await first.trend(COHORT, 'ect', { groups: null })).map((p) => p.week)).toEqual(['2025-W11', '2025-W12']);
+    clock += TREND_FRESH_MS;
     // Worked out by hand from the three rows above, not from the cohort's current figures.
     const week20 = (await first.trend(COHORT, 'ect', { groups: null })).find((p) => p.week === '2025-W20');
     expect(week20).toEqual({
@@ -235,8 +248,12 @@ describe('weekly snapshots', () => {
 
   it('is taken by the service’s hourly `snapshots` job, for the week it runs in', async () => {
     const { week } = weekOf(new Date());
+    const trendBefore = await t.runtime.snapshots.trend(COHORT, 'ect', { groups: null });
+    expect(trendBefore.map((p) => p.week)).toEqual(['2025-W11', '2025-W12', '2025-W20']);
     await t.service.jobs.perform('snapshots');
-    const snapshot = await first.readSnapshot(COHORT, week);
+    // The instance that took the week shows it at once.
+    expect((await t.runtime.snapshots.trend(COHORT, 'ect', { groups: null })).map((p) => p.week)).toEqual(['2025-W11', '2025-W12', '2025-W20', week]);
+    const snapshot = await t.runtime.snapshots.readSnapshot(COHORT, week);
     expect(snapshot?.rows.length).toBe(truth().length);
     expect(await count('trend_points', { _id: idOf(week) })).toBe(1);
     expect(t.logs.text()).toContain('"event":"snapshots.taken"');
@@ -245,6 +262,7 @@ describe('weekly snapshots', () => {
   });
 
   it('deletes a cohort’s weeks and nothing of another cohort', async () => {
+    clock += TREND_FRESH_MS;
     const other = JSON.stringify([`${COHORT} B`, '2025-W11']);
     await raw('trend_points').insertOne({ _id: other, cohort: `${COHORT} B`, week: '2025-W11', weekStart: '2025-03-10' });
     // Its own weeks in order, the other cohort's (which it could not even read) left out.

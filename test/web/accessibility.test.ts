@@ -119,7 +119,8 @@ describe('every page, checked with axe-core (WCAG 2.2 AA) and at 320 px', () => 
       await page.close();
     }
     expect(found).toEqual([]);
-  });
+    // About 3 s a page on a busy 2-core machine, for every page listed above.
+  }, 300_000);
 
   it('never scrolls sideways on a 320 px screen', async () => {
     const overflowing: string[] = [];
@@ -130,7 +131,7 @@ describe('every page, checked with axe-core (WCAG 2.2 AA) and at 320 px', () => 
       await page.close();
     }
     expect(overflowing).toEqual([]);
-  });
+  }, 300_000);
 
   it('can be used from the keyboard: the audit form’s controls are reached with Tab, in order', async () => {
     const page = await open(pages.find(([name]) => name === 'ECT audit')![1], 1280);

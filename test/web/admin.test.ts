@@ -5,8 +5,8 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import type { DevPlatform } from '../../dev-platform';
 import { courseKeyId, emailDigest, type PlatformKey } from '../../src/domain';
-import type { GroupFacilitation } from '../../src/people';
 import { emptyState } from '../../src/sync/store';
+import { presentActivity, presentAdminCourse } from '../../src/web/admin-presenters';
 import { startIndependentPlatform } from '../lti/support';
 import { launchChromium } from '../support/browser';
 import { csrfFrom } from '../support/forms';
@@ -57,6 +57,29 @@ const activeStudents = (course: ReturnType<typeof simCourse>) => course.enrollme
 /** The status cell of one course's row on the admin home. */
 const statusOf = (html: string, courseId: string) => new RegExp(`data-sync-status="${courseId}"[^>]*>([^<]*(?:<strong>[^<]*</strong>)?)</span>`).exec(html)?.[1] ?? null;
 const unescape = (html: string) => html.replace(/&#x27;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#x3D;/g, '=');
+
+describe('what a course’s row says about a sync an admin started', () => {
+  const at = new Date('2026-12-06T17:00:00Z');
+  it('words each state of the run', () => {
+    expect(presentActivity({ kind: 'running', startedAt: at, done: 0, total: null })).toEqual({ syncing: true, text: 'Syncing: starting…' });
+    expect(presentActivity({ kind: 'running', startedAt: at, done: 40, total: 120 })).toEqual({ syncing: true, text: 'Syncing: 40 of 120 students' });
+    expect(presentActivity({ kind: 'synced', at, students: 120 }, at.getTime() + 20_000)).toEqual({ syncing: false, text: 'Synced just now' });
+    expect(presentActivity({ kind: 'synced', at, students: 120 }, at.getTime() + 5 * 60_000)).toEqual({ syncing: false, text: 'Synced 5 min ago' });
+    expect(presentActivity({ kind: 'busy', at })).toEqual({ syncing: false, text: 'A sync of this course is already running' });
+    expect(presentActivity({ kind: 'failed', at, reason: 'Canvas refused the token (401)' })).toEqual({ syncing: false, text: 'Sync failed: Canvas refused the token (401)' });
+    expect(presentActivity(null)).toEqual({ syncing: false, text: null });
+  });
+
+  it('lets a later attempt on the stored state speak instead of a finished run of ours', () => {
+    const key = { issuer: 'https://canvas.example.org', clientId: '1' };
+    const link = { _id: courseKeyId(key, '77'), ...key, courseId: '77', programme: 'ect' as const, cohort: 'C', moduleMap: {}, classificationOverrides: { items: {}, titles: [] }, linkedAt: at };
+    const failedLater = { ...emptyState({ _id: link._id, ...key, courseId: '77', programme: 'ect', cohort: 'C' }), courseName: 'Maths ECTs', syncedAt: at, lastAttemptAt: new Date(at.getTime() + 60_000), lastError: 'Canvas is down (503)' };
+    const row = presentAdminCourse(link, failedLater, { kind: 'busy', at }, 3_600_000, '/s/x/', at.getTime() + 120_000);
+    expect([row.name, row.status, row.activity.text]).toEqual(['Maths ECTs', 'Failed: Canvas is down (503)', null]);
+    const ours = presentAdminCourse(link, { ...failedLater, lastAttemptAt: at, lastError: null }, { kind: 'synced', at: new Date(at.getTime() + 1000), students: 3 }, 3_600_000, '/s/x/', at.getTime() + 120_000);
+    expect([ours.status, ours.activity.text]).toEqual(['Up to date', 'Synced 1 min ago']);
+  });
+});
 
 describe('who may use the admin pages', () => {
   it('refuses the ECT, the mentor and a facilitator with 403, and starts no sync', async () => {
@@ -229,7 +252,7 @@ describe('group facilitator assignments', () => {
     expect(expected.size).toBeGreaterThan(1);
     for (const [group, { ects, mentors }] of expected) {
       const card = cardOf(html, group);
-      expect([group, card]).toEqual([group, expect.stringContaining(`<strong>Participants:</strong> ${ects + mentors} <span class="muted">(${ects} ECTs, ${mentors} mentors)</span>`)]);
+      expect([group, card]).toEqual([group, expect.stringContaining(`<strong>Participants:</strong> ${ects + mentors} <span class="muted">(${ects} ECT${ects === 1 ? '' : 's'}, ${mentors} mentor${mentors === 1 ? '' : 's'})</span>`)]);
       expect(card).toContain(`<a href="${base}groups/${encodeURIComponent(group)}/events">Events and registers</a>`);
     }
     expect(cardOf(html, GROUP_A)).toContain(w.platform.users.facilitator.email);
