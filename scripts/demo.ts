@@ -8,7 +8,10 @@ import { generateCohort, startCanvasSimulator, type Cohort } from '../canvas-sim
 import { createDevPlatform, type DemoUser } from '../dev-platform';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
-import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage } from '../src/service';
+import { eventId, type EventType } from '../src/attendance';
+import { ukDate } from '../src/curriculum';
+import { personKeyId } from '../src/domain';
+import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage, type Runtime } from '../src/service';
 
 const COHORT = 'September 2025';
 const SCHOOLS = [
@@ -64,6 +67,40 @@ function adoptDemoIds(cohort: Cohort, ids: { ectCourseId: string; mentorCourseId
   mentorCourse.id = ids.mentorCourseId;
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+const dayFromToday = (days: number) => ukDate(new Date(Date.now() + days * DAY_MS));
+
+/**
+ * Per group: a face-to-face session three weeks ago and an online workshop last week, each with
+ * a register (most present, a few absent with a reason), and a peer network next week with
+ * none yet, so the grid, the ratings and the register pages show real content. Kept on a
+ * restart (the events' ids are fixed by their details).
+ */
+async function demoTrainingEvents(runtime: Runtime, facilitator: { issuer: string; clientId: string; canvasUserId: string; name: string }): Promise<void> {
+  const participants = (await runtime.stores.readModel.readAllParticipants(COHORT)) ?? [];
+  const groups = [...new Set(participants.map((p) => p.group).filter((g): g is string => g !== null))];
+  const takenBy = { ownerId: personKeyId(facilitator, facilitator.canvasUserId), name: facilitator.name };
+  const plans = [
+    { days: -21, type: 'face-to-face', start: '09:30', end: '15:30', module: '1', title: 'Module 1 training day', location: 'Leeds Teaching School Hub' },
+    { days: -7, type: 'online-workshop', start: '16:00', end: '17:30', module: '2', title: 'Module 2 online workshop', location: 'Online' },
+    { days: 7, type: 'peer-network', start: '16:00', end: '17:00', module: '2', title: 'Peer network meeting', location: 'Online' },
+  ];
+  for (const group of groups) {
+    const members = participants.filter((p) => p.group === group && p.status === 'active');
+    for (const [n, plan] of plans.entries()) {
+      const draft = { cohort: COHORT, group, date: dayFromToday(plan.days), start_time: plan.start, end_time: plan.end, type: plan.type, module: plan.module, title: plan.title, location: plan.location };
+      const existing = await runtime.stores.attendance.event(eventId({ cohort: COHORT, group, date: draft.date, start: plan.start, type: plan.type as EventType }));
+      const event = existing ?? (await runtime.stores.attendance.createEvent(draft));
+      if (plan.days > 0 || (await runtime.stores.attendance.register(event._id))) continue;
+      const entries = members.map((p, i) => {
+        const absent = (i + n) % 7 === 3;
+        return { key: p.key, name: p.name, role: p.role, present: !absent, reason: absent ? ['illness', 'school trip', 'cover shortage'][i % 3] : null };
+      });
+      await runtime.stores.attendance.saveRegister({ eventId: event._id, basedOn: 0, entries, takenBy });
+    }
+  }
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   if (process.env.NODE_ENV === 'production') throw new Error('npm run demo is for development only');
@@ -88,11 +125,16 @@ async function main(): Promise<void> {
     await runtime.linking.link({ platform: key, courseId: course.id, programme: i === 0 ? 'ect' : 'mentor', cohort: COHORT });
   }
   const people = demoPeople(cohort, { ectUserId: ect.canvasUserId, mentorUserId: mentor.canvasUserId, facilitatorEmail: platform.users.facilitator.email });
-  for (const report of [await runtime.stores.schools.import(people.schools), await runtime.stores.roster.import(people.roster), await runtime.stores.groups.import(people.groups)]) {
+  for (const [kind, text] of [['schools', people.schools], ['roster', people.roster], ['groups', people.groups]] as const) {
+    const report = await runtime.stores[kind].import(text);
     if (report.bad.length > 0) throw new Error(`demo people have bad rows: ${JSON.stringify(report.bad.slice(0, 3))}`);
+    await runtime.stores.importRuns.record(kind, `demo-${kind}.csv`, report);
   }
   const run = await runtime.syncService.run({ trigger: 'demo', full: true });
   say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
+  await demoTrainingEvents(runtime, { issuer: platform.issuer, clientId: platform.clientId, canvasUserId: platform.users.facilitator.canvasUserId, name: platform.users.facilitator.name });
+  await runtime.boards.refreshCohort(COHORT);
+  await runtime.snapshots.takeAll();
 
   const service = await startService(runtime, { devPlatform: platform.router });
   runtime.logger.info(startupMessage(config, service.url, runtime.database), 'demo started');

@@ -145,6 +145,8 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       { afterCommit: (cohorts) => stores.readModel.refreshCohorts(cohorts, { leaseSlotMs: config.syncLeaseSlotMs }) },
     );
     const boards = new GroupBoards({ ...stores, audits, logger });
+    // A register or event saved anywhere (a page, the CLI) rebuilds its group's board, so the grid shows it at once.
+    stores.attendance.followChanges((cohort, group) => boards.refreshGroup(cohort, group));
     const ownDataRefresh = new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger);
     const onDemandSyncs = new OnDemandSyncs(syncService, logger);
     return {
@@ -252,13 +254,10 @@ function registerJobs(runtime: Runtime): JobRunner {
   return jobs;
 }
 
-/**
- * The members of a roster group, as the register page lists them: from the cohort's read model
- * (one read of its pages). The cohort grid will put a cached version in its place.
- */
+/** The members of a roster group, as the register page lists them: from the cohort's grid rows (kept in memory per generation). */
 function groupMembersFrom(readModel: ReadModel): GroupMembers {
   return async (cohort, group) =>
-    ((await readModel.readAllParticipants(cohort)) ?? []).filter((p) => p.group === group).map((p) => ({ key: p.key, name: p.name, role: p.role, status: p.status }));
+    ((await readModel.readCurrentGrid(cohort))?.rows ?? []).filter((p) => p.group === group).map((p) => ({ key: p.key, name: p.name, role: p.role, status: p.status }));
 }
 
 /**

@@ -88,6 +88,7 @@ const EVENT_GONE = 'There is no such training event; it may have been cancelled.
 export class Attendance {
   private readonly events: TrainingEvents;
   private readonly registers: Registers;
+  private listener: AttendanceOptions['onChange'];
 
   constructor(
     store: Store,
@@ -101,10 +102,19 @@ export class Attendance {
     return this.options.now?.() ?? new Date();
   }
 
+  /**
+   * Sets who hears of every write, replacing `options.onChange`: the cohort grid's group boards
+   * are built after the stores, so the composition root connects them here.
+   */
+  followChanges(listener: (cohort: string, group: string) => Promise<void>): void {
+    this.listener = listener;
+  }
+
   private async changed(cohort: string, group: string): Promise<void> {
-    if (!this.options.onChange) return;
+    const listener = this.listener ?? this.options.onChange;
+    if (!listener) return;
     try {
-      await this.options.onChange(cohort, group);
+      await listener(cohort, group);
     } catch (error) {
       // The write is done; a summary that failed to refresh must not make it look as if it were not.
       this.options.logger?.warn({ event: 'attendance.on_change_failed', err: error }, 'attendance change not passed on');

@@ -285,6 +285,14 @@ describe('a register of thirty', () => {
     expect(summary.byParticipant[`canvas:${GROUP_C_PEOPLE[3].id}`]).toEqual({ attended: 1, expected: 1, last: { eventId: event._id, date: '2026-12-03', present: true, reason: null } });
     const list = await get(groupPath(s, GROUP_C));
     expect(list.text).toContain('Taken: 27 of 30 present');
+    // The facilitator's grid shows the register straight after the submit, person by person.
+    const grid = await get(`${s.base}cohort?group=${encodeURIComponent(GROUP_C)}`);
+    const attended = new Map([...grid.text.matchAll(/<tr data-key="canvas:(\d+)">[\s\S]*?data-label="Attended">([^<]*)<\/td>/g)].map((m) => [m[1], m[2]]));
+    // Everyone of the group is in the grid; the two not active were not on the register.
+    expect(attended.size).toBe(32);
+    for (const p of INACTIVE) expect(attended.get(p.id)).toBe('None taken');
+    for (const p of GROUP_C_PEOPLE) expect([p.name, attended.get(p.id)]).toEqual([p.name, p.name in absent ? '0 of 1' : '1 of 1']);
+    expect(grid.text).toContain(`Missed the last training event on 3 December 2026 (illness)`);
   });
 });
 
