@@ -32,6 +32,8 @@ export interface ParticipantAttendance {
   attended: number;
   expected: number;
   last: { eventId: string; date: string; present: boolean; reason: string | null } | null;
+  /** Every register that lists them, in event order: what their record shows event by event. */
+  marks: { eventId: string; present: boolean; reason: string | null }[];
 }
 
 export interface EventSummary {
@@ -255,9 +257,10 @@ export class Attendance {
       const register = latest[i];
       const entries = register?.entries ?? [];
       for (const entry of entries) {
-        const seen = (byParticipant[entry.key] ??= { attended: 0, expected: 0, last: null });
+        const seen = (byParticipant[entry.key] ??= { attended: 0, expected: 0, last: null, marks: [] });
         seen.expected += 1;
         if (entry.present) seen.attended += 1;
+        seen.marks.push({ eventId: event._id, present: entry.present, reason: entry.reason });
         // Events are in date and start order, so the last one listing them is their latest.
         seen.last = { eventId: event._id, date: event.date, present: entry.present, reason: entry.reason };
       }

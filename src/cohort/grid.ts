@@ -1,4 +1,4 @@
-import type { ParticipantAttendance } from '../attendance';
+import type { EventSummary, ParticipantAttendance } from '../attendance';
 import { allModuleNumbers, loadRiskRules, moduleWindows, type ModuleWindow } from '../curriculum';
 import type { PlatformKey, Programme } from '../domain';
 import type { Viewer } from '../participants/access';
@@ -33,6 +33,11 @@ export interface GridEntry {
   rating: Rating;
   records: MemberRecords | null;
   attendance: ParticipantAttendance | null;
+}
+
+/** One participant's entry with their group's training events, for their record. */
+export interface Standing extends GridEntry {
+  events: EventSummary[];
 }
 
 export interface ModuleColumn {
@@ -171,11 +176,12 @@ export class CohortGrid {
    * One participant as the grid shows them (their rating, records and attendance), for their
    * record and their own page; whoever asks has been let through by the participant access rules.
    */
-  async entryOf(cohort: string, key: string, now = new Date()): Promise<GridEntry | null> {
+  async standingOf(cohort: string, key: string, now = new Date()): Promise<Standing | null> {
     const grid = await this.deps.readModel.readCurrentGrid(cohort);
     const row = grid?.rows.find((r) => r.key === key);
     if (!row) return null;
-    return this.entry(row, (await this.deps.boards.boardsOf(cohort)).get(row.group), moduleWindows(cohort, row.role), now);
+    const board = (await this.deps.boards.boardsOf(cohort)).get(row.group);
+    return { ...this.entry(row, board, moduleWindows(cohort, row.role), now), events: board?.attendance?.events ?? [] };
   }
 
   private entry(row: GridRow, board: GroupBoard | undefined, windows: readonly ModuleWindow[], now: Date): GridEntry {

@@ -1,5 +1,5 @@
 import { allModuleNumbers, moduleOf } from '../curriculum';
-import type { GridEntry, GridQuery, GridView } from '../cohort';
+import type { GridEntry, GridQuery, GridView, Standing } from '../cohort';
 import { auditWords } from './participant-presenters';
 import { formatMoment } from './format';
 
@@ -131,20 +131,20 @@ export function presentGrid(view: GridView, query: GridQuery, base: string) {
  * the record; the rating and its reasons only for staff and their mentor (it is a tool for the
  * people supporting them, not a grade).
  */
-export function presentStanding(entry: GridEntry | null, showRating: boolean) {
-  if (!entry) return null;
-  const rag = entry.rating.rag ?? 'none';
-  const a = entry.attendance;
+export function presentStanding(standing: Standing | null, showRating: boolean) {
+  if (!standing) return null;
+  const rag = standing.rating.rag ?? 'none';
+  const a = standing.attendance;
+  const marks = new Map(a?.marks.map((m) => [m.eventId, m]));
   return {
-    rating: showRating ? { rag, words: RAG_WORDS[rag], reasons: entry.rating.reasons.map((r) => r.text) } : null,
-    attendance:
-      a && a.expected > 0
-        ? {
-            attended: a.attended,
-            expected: a.expected,
-            percent: Math.round((100 * a.attended) / a.expected),
-            last: a.last ? { date: a.last.date, present: a.last.present, reason: a.last.reason } : null,
-          }
-        : null,
+    rating: showRating ? { rag, words: RAG_WORDS[rag], reasons: standing.rating.reasons.map((r) => r.text) } : null,
+    attendance: a && a.expected > 0 ? { attended: a.attended, expected: a.expected, percent: Math.round((100 * a.attended) / a.expected) } : null,
+    events: standing.events
+      .filter((e) => marks.has(e.id))
+      .map((e) => {
+        const mark = marks.get(e.id)!;
+        return { date: e.date, what: e.title ? `${e.typeLabel}: ${e.title}` : e.typeLabel, module: e.module, present: mark.present, reason: mark.reason };
+      })
+      .reverse(),
   };
 }

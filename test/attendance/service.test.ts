@@ -270,9 +270,25 @@ describe('the summary the cohort grid reads', () => {
         { id: none._id, date: '2026-12-01', start: '10:00', end: null, type: 'peer-network', typeLabel: 'Peer network', module: null, title: null, registerTaken: false, present: 0, expected: 0 },
       ],
       byParticipant: {
-        'canvas:501': { attended: 1, expected: 2, last: { eventId: later._id, date: '2026-11-20', present: false, reason: 'train strike' } },
-        'canvas:502': { attended: 1, expected: 2, last: { eventId: later._id, date: '2026-11-20', present: true, reason: null } },
-        'canvas:601': { attended: 0, expected: 1, last: { eventId: later._id, date: '2026-11-20', present: false, reason: null } },
+        'canvas:501': {
+          attended: 1,
+          expected: 2,
+          last: { eventId: later._id, date: '2026-11-20', present: false, reason: 'train strike' },
+          marks: [
+            { eventId: early._id, present: true, reason: null },
+            { eventId: later._id, present: false, reason: 'train strike' },
+          ],
+        },
+        'canvas:502': {
+          attended: 1,
+          expected: 2,
+          last: { eventId: later._id, date: '2026-11-20', present: true, reason: null },
+          marks: [
+            { eventId: early._id, present: false, reason: 'illness' },
+            { eventId: later._id, present: true, reason: null },
+          ],
+        },
+        'canvas:601': { attended: 0, expected: 1, last: { eventId: later._id, date: '2026-11-20', present: false, reason: null }, marks: [{ eventId: later._id, present: false, reason: null }] },
       },
     });
   });

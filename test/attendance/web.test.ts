@@ -233,7 +233,7 @@ describe('taking a register', () => {
     // The register shows in the summary the grid reads at once.
     const summary = await attendance().groupAttendance(COHORT, GROUP_A);
     expect(summary.events.find((e) => e.id === eventId)).toMatchObject({ registerTaken: true, present: truth.length - 2, expected: truth.length });
-    expect(summary.byParticipant[third.key]).toEqual({ attended: 0, expected: 1, last: { eventId, date: '2026-11-30', present: false, reason: 'school trip' } });
+    expect(summary.byParticipant[third.key]).toEqual({ attended: 0, expected: 1, last: { eventId, date: '2026-11-30', present: false, reason: 'school trip' }, marks: [{ eventId, present: false, reason: 'school trip' }] });
   });
 
   it('refuses to cancel an event once its register is taken (409), and changes nothing', async () => {
@@ -281,8 +281,8 @@ describe('a register of thirty', () => {
     const summary = await attendance().groupAttendance(COHORT, GROUP_C);
     expect(summary.events).toEqual([expect.objectContaining({ id: event._id, registerTaken: true, present: 27, expected: 30 })]);
     expect(Object.keys(summary.byParticipant).sort()).toEqual(GROUP_C_PEOPLE.map((p) => `canvas:${p.id}`).sort());
-    expect(summary.byParticipant[`canvas:${GROUP_C_PEOPLE[2].id}`]).toEqual({ attended: 0, expected: 1, last: { eventId: event._id, date: '2026-12-03', present: false, reason: 'illness' } });
-    expect(summary.byParticipant[`canvas:${GROUP_C_PEOPLE[3].id}`]).toEqual({ attended: 1, expected: 1, last: { eventId: event._id, date: '2026-12-03', present: true, reason: null } });
+    expect(summary.byParticipant[`canvas:${GROUP_C_PEOPLE[2].id}`]).toEqual({ attended: 0, expected: 1, last: { eventId: event._id, date: '2026-12-03', present: false, reason: 'illness' }, marks: [{ eventId: event._id, present: false, reason: 'illness' }] });
+    expect(summary.byParticipant[`canvas:${GROUP_C_PEOPLE[3].id}`]).toEqual({ attended: 1, expected: 1, last: { eventId: event._id, date: '2026-12-03', present: true, reason: null }, marks: [{ eventId: event._id, present: true, reason: null }] });
     const list = await get(groupPath(s, GROUP_C));
     expect(list.text).toContain('Taken: 27 of 30 present');
     // The facilitator's grid shows the register straight after the submit, person by person.
@@ -293,6 +293,11 @@ describe('a register of thirty', () => {
     for (const p of INACTIVE) expect(attended.get(p.id)).toBe('None taken');
     for (const p of GROUP_C_PEOPLE) expect([p.name, attended.get(p.id)]).toEqual([p.name, p.name in absent ? '0 of 1' : '1 of 1']);
     expect(grid.text).toContain(`Missed the last training event on 3 December 2026 (illness)`);
+    // And so does the record of someone marked absent.
+    const record = await get(`${s.base}people/${encodeURIComponent(`canvas:${GROUP_C_PEOPLE[2].id}`)}`);
+    expect(record.status).toBe(200);
+    expect(record.text).toContain('attended <strong>0 of 1</strong> (0%)');
+    expect(record.text).toMatch(/event-marks__mark--absent">Absent<\/span> Thursday 3 December 2026: Face-to-face session, illness/);
   });
 });
 

@@ -78,8 +78,8 @@ describe('the rating and its reasons', () => {
 
   it('flags a missed last event, and low attendance as red', () => {
     const last = { eventId: 'e', date: '2026-11-12', present: false, reason: 'illness' };
-    expect(rating(row(), { attendance: { attended: 3, expected: 4, last } }).reasons).toEqual([{ level: 'amber', text: 'Missed the last training event on 12 November 2026 (illness)' }]);
-    expect(rating(row(), { attendance: { attended: 1, expected: 4, last } }).reasons[0]).toEqual({ level: 'red', text: 'Attended 1 of 4 training events (25%)' });
+    expect(rating(row(), { attendance: { attended: 3, expected: 4, last, marks: [] } }).reasons).toEqual([{ level: 'amber', text: 'Missed the last training event on 12 November 2026 (illness)' }]);
+    expect(rating(row(), { attendance: { attended: 1, expected: 4, last, marks: [] } }).reasons[0]).toEqual({ level: 'red', text: 'Attended 1 of 4 training events (25%)' });
   });
 
   it('does not rate someone deferred or withdrawn', () => {

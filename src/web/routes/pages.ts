@@ -89,7 +89,7 @@ async function renderHome(deps: PageDeps, req: Request, res: Response): Promise<
     programmeUnknown: viewer.kind === 'unknown',
     notOnRoster: viewer.cohort !== null && !viewer.self,
     ownRecordUrl: viewer.self ? `${base}people/${encodeURIComponent(viewer.self.key)}` : null,
-    standing: viewer.cohort && viewer.self ? presentStanding(await deps.cohort.grid.entryOf(viewer.cohort, viewer.self.key), false) : null,
+    standing: viewer.cohort && viewer.self ? presentStanding(await deps.cohort.grid.standingOf(viewer.cohort, viewer.self.key), false) : null,
   });
 }
 
@@ -160,7 +160,7 @@ export function pageRoutes(deps: PageDeps): Router {
       overview: presentOverview(overview, base, readable),
       meetings: presentMeetingList(meetings),
       canRecord: readable.asMentor,
-      standing: viewer.cohort ? presentStanding(await deps.cohort.grid.entryOf(viewer.cohort, readable.participant.key), !readable.asSelf) : null,
+      standing: viewer.cohort ? presentStanding(await deps.cohort.grid.standingOf(viewer.cohort, readable.participant.key), !readable.asSelf) : null,
     });
   });
 
