@@ -10,12 +10,33 @@ export interface GridRow extends Omit<ParticipantProgress, 'progress' | 'menteeK
 }
 
 export function gridRowOf(participant: ParticipantProgress, schools: ReadonlyMap<string, Pick<School, 'name' | 'deliveryPartner'>>): GridRow {
-  const { progress, menteeKeys: _menteeKeys, ...rest } = participant;
   const school = participant.schoolUrn ? schools.get(participant.schoolUrn) : undefined;
-  const where = { schoolName: school?.name ?? null, deliveryPartner: school?.deliveryPartner ?? null };
-  if (!progress) return { ...rest, ...where, progress: null };
-  const { toDo: _toDo, ...figures } = progress;
-  return { ...rest, ...where, progress: figures };
+  const progress = participant.progress && {
+    courseKey: participant.progress.courseKey,
+    courseId: participant.progress.courseId,
+    programme: participant.progress.programme,
+    modules: participant.progress.modules,
+    overall: participant.progress.overall,
+    dataAsOf: participant.progress.dataAsOf,
+    lastActivityAt: participant.progress.lastActivityAt,
+  };
+  return {
+    key: participant.key,
+    canvasUserId: participant.canvasUserId,
+    name: participant.name,
+    email: participant.email,
+    role: participant.role,
+    schoolUrn: participant.schoolUrn,
+    cohort: participant.cohort,
+    group: participant.group,
+    rostered: participant.rostered,
+    status: participant.status,
+    mentorEmail: participant.mentorEmail,
+    mentorKey: participant.mentorKey,
+    schoolName: school?.name ?? null,
+    deliveryPartner: school?.deliveryPartner ?? null,
+    progress,
+  };
 }
 
 /** How many generations' grids an instance keeps: the current one of a few cohorts. */
