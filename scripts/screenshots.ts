@@ -22,8 +22,8 @@ async function launchAs(page: Page, base: string, role: string, inFrame: boolean
 const PAGES: Record<(typeof ROLES)[number], string[]> = {
   ect: ['', 'progress', 'modules/3/audit', 'modules/2/audit', 'modules/3/session-plans'],
   mentor: ['', 'progress', 'modules/3/audit', 'modules/3/session-plans'],
-  facilitator: [''],
-  admin: [''],
+  facilitator: ['', 'cohort?rag=red&role=ect', 'cohort?role=mentor&sort=overall&dir=desc'],
+  admin: ['', 'admin/people', 'admin/groups', 'cohort'],
   'deep-link': [''],
 };
 
@@ -53,6 +53,22 @@ async function fillIn(page: Page, base: string): Promise<void> {
   await page.fill('textarea[name="notes"]', 'Looked at the audit together; agreed to work on routines first.');
   await page.click('button[type="submit"]:has-text("Save")');
   await page.waitForLoadState('networkidle');
+}
+
+/** From the facilitator's grid: a participant's record, a group's events, and a register taken and one not yet. */
+async function facilitatorPages(page: Page, base: string, session: string, out: string, width: number): Promise<void> {
+  await page.goto(`${base}${session}`);
+  await page.locator('table.grid th[scope=row] a').first().click();
+  await shoot(page, out, 'facilitator-participant-record', width);
+  await page.goto(`${base}${session}`);
+  await page.locator('.group-links a').first().click();
+  await shoot(page, out, 'facilitator-group-events', width);
+  const events = page.url();
+  await page.locator('a:has-text("View or change the register")').first().click();
+  await shoot(page, out, 'facilitator-register-taken', width);
+  await page.goto(events);
+  await page.locator('a:has-text("Take the register")').first().click();
+  await shoot(page, out, 'facilitator-register-new', width);
 }
 
 async function main(): Promise<void> {
@@ -91,6 +107,7 @@ async function main(): Promise<void> {
             }
           }
         }
+        if (role === 'facilitator') await facilitatorPages(page, base, session, out, width);
         if (role === 'ect') {
           await page.goto(`${base}${session}`);
           await page.click('text=Sign out');

@@ -1,5 +1,5 @@
 import type { EventSummary, ParticipantAttendance } from '../attendance';
-import { allModuleNumbers, loadRiskRules, moduleWindows, type ModuleWindow } from '../curriculum';
+import { allModuleNumbers, loadRiskRules, moduleWindows, ukDate, type ModuleWindow } from '../curriculum';
 import type { PlatformKey, Programme } from '../domain';
 import type { Viewer } from '../participants/access';
 import type { CourseLinks } from '../programme';
@@ -154,6 +154,8 @@ function moduleColumns(entries: readonly GridEntry[]): ModuleColumn[] {
  * cohort's pointer and its boards' change mark) once the grid and boards are in memory.
  */
 export class CohortGrid {
+  private readonly rated = new Map<string, { rows: readonly GridRow[]; boards: Map<string | null, GroupBoard>; today: string; entries: GridEntry[] }>();
+
   constructor(
     private readonly deps: {
       readModel: Pick<ReadModel, 'readCurrentGrid'>;
@@ -193,22 +195,33 @@ export class CohortGrid {
 
   /** Everyone in the viewer's scope of a cohort, rated, with their group's board. */
   async entriesOf(viewer: Viewer, cohort: string, now: Date): Promise<{ entries: GridEntry[]; boards: Map<string | null, GroupBoard> }> {
-    const all = (await this.deps.readModel.readCurrentGrid(cohort))?.rows ?? [];
-    const rows = all.filter((row) => onPlatform(row, viewer.platform));
+    const rows = (await this.deps.readModel.readCurrentGrid(cohort))?.rows ?? [];
     const boards = await this.deps.boards.boardsOf(cohort);
     // Boards are built from the whole cohort, whichever platform is looking.
-    this.deps.boards.healMembership(cohort, all, boards);
+    this.deps.boards.healMembership(cohort, rows, boards);
     const groups = viewer.kind === 'admin' ? null : new Set(viewer.groups ?? []);
+    const entries = this.ratedEntries(cohort, rows, boards, now).filter(
+      (e) => onPlatform(e.row, viewer.platform) && (!groups || (e.row.group !== null && groups.has(e.row.group))),
+    );
+    return { entries, boards };
+  }
+
+  /**
+   * Every participant of the cohort rated. The grid rows (per generation) and the boards (per
+   * change mark) come back as the same objects until they change, and a rating changes with
+   * them or with the day, so one rating per participant serves every page until then.
+   */
+  private ratedEntries(cohort: string, rows: readonly GridRow[], boards: Map<string | null, GroupBoard>, now: Date): GridEntry[] {
+    const today = ukDate(now);
+    const kept = this.rated.get(cohort);
+    if (kept && kept.rows === rows && kept.boards === boards && kept.today === today) return kept.entries;
     const windows = new Map<Programme, ModuleWindow[]>([
       ['ect', moduleWindows(cohort, 'ect')],
       ['mentor', moduleWindows(cohort, 'mentor')],
     ]);
-    const entries: GridEntry[] = [];
-    for (const row of rows) {
-      if (groups && !(row.group !== null && groups.has(row.group))) continue;
-      entries.push(this.entry(row, boards.get(row.group), windows.get(row.role) ?? [], now));
-    }
-    return { entries, boards };
+    const entries = rows.map((row) => this.entry(row, boards.get(row.group), windows.get(row.role) ?? [], now));
+    this.rated.set(cohort, { rows, boards, today, entries });
+    return entries;
   }
 
   async view(viewer: Viewer, query: GridQuery, now = new Date()): Promise<GridView> {

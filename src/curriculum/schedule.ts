@@ -50,9 +50,12 @@ export function moduleWindows(cohort: string, programme: Programme): ModuleWindo
   return [...windows].sort((a, b) => a.opens.localeCompare(b.opens));
 }
 
+/** Made once: building an Intl formatter costs far more than using one, and the grid dates every row. */
+const UK_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** Today's date in England (Europe/London), as the schedule writes dates. */
 export function ukDate(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return UK_DATE.format(now);
 }
 
 /**
