@@ -1,5 +1,5 @@
 import type { EventSummary, ParticipantAttendance } from '../attendance';
-import { allModuleNumbers, loadRiskRules, moduleWindows, ukDate, type ModuleWindow } from '../curriculum';
+import { allModuleNumbers, loadRiskRules, moduleWindows, ukDate, type ModuleWindow, type RiskRules } from '../curriculum';
 import type { PlatformKey, Programme } from '../domain';
 import type { Viewer } from '../participants/access';
 import type { CourseLinks } from '../programme';
@@ -183,13 +183,13 @@ export class CohortGrid {
     const row = grid?.rows.find((r) => r.key === key);
     if (!row) return null;
     const board = (await this.deps.boards.boardsOf(cohort)).get(row.group);
-    return { ...this.entry(row, board, moduleWindows(cohort, row.role), now), events: board?.attendance?.events ?? [] };
+    return { ...this.entry(row, board, moduleWindows(cohort, row.role), loadRiskRules(), now), events: board?.attendance?.events ?? [] };
   }
 
-  private entry(row: GridRow, board: GroupBoard | undefined, windows: readonly ModuleWindow[], now: Date): GridEntry {
+  private entry(row: GridRow, board: GroupBoard | undefined, windows: readonly ModuleWindow[], rules: RiskRules, now: Date): GridEntry {
     const records = board?.records[row.key] ?? null;
     const attendance = board?.attendance?.byParticipant[row.key] ?? null;
-    const rating = rate({ row, audits: records?.audits ?? null, attendance, windows, rules: loadRiskRules(), now });
+    const rating = rate({ row, audits: records?.audits ?? null, attendance, windows, rules, now });
     return { row, rating, records, attendance };
   }
 
@@ -219,7 +219,8 @@ export class CohortGrid {
       ['ect', moduleWindows(cohort, 'ect')],
       ['mentor', moduleWindows(cohort, 'mentor')],
     ]);
-    const entries = rows.map((row) => this.entry(row, boards.get(row.group), windows.get(row.role) ?? [], now));
+    const rules = loadRiskRules();
+    const entries = rows.map((row) => this.entry(row, boards.get(row.group), windows.get(row.role) ?? [], rules, now));
     this.rated.set(cohort, { rows, boards, today, entries });
     return entries;
   }
