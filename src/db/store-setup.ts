@@ -15,7 +15,7 @@ export const TOOL_COLLECTIONS = [
   'import_runs',
   'issued_logins',
   'launch_nonces',
-  'progress_snapshots',
+  'weekly_snapshots',
   'read_models',
   'registration_links',
   'roster',

@@ -11,7 +11,7 @@ import type { ReadModel } from '../progress/read-model';
  * Weekly progress snapshots: once per ISO week (UK time) and cohort, what every participant with
  * figures stood at, and the sums the trend charts need. Three insert-only collections, all keyed
  * `JSON.stringify([cohort, week])`:
- * - `progress_snapshots`: the rows, gzipped JSON in one Binary (FerretDB stores no arrays of
+ * - `weekly_snapshots`: the rows, gzipped JSON in one Binary (FerretDB stores no arrays of
  *   arrays, and decodes one Binary ten times faster than as many small fields); bulky, read by
  *   `_id` only, and only to heal a week a crash left half taken;
  * - `trend_schools`: the sums per school, kept apart because a cohort has hundreds of schools;
@@ -232,7 +232,7 @@ export class WeeklySnapshots {
   }
 
   private get snapshots() {
-    return this.store.collection<SnapshotDoc>('progress_snapshots');
+    return this.store.collection<SnapshotDoc>('weekly_snapshots');
   }
 
   private get schools() {

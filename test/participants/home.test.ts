@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => w.close());
 
 /** The figure in the "where you are" box. */
-const currentFigure = (html: string) => /class="figure__value">(\d+)%</.exec(html)?.[1];
+const currentFigure = (html: string) => /class="figure__value"[^>]*>(\d+)%</.exec(html)?.[1];
 const currentModule = (html: string) => /id="current">[^<]*Module (\d+)</.exec(html)?.[1];
 
 describe('an ECT’s first page: where am I, what’s next', () => {

@@ -92,7 +92,7 @@ describe('progress export', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`to ${out}`);
     const text = fs.readFileSync(out, 'utf8');
-    expect(text.split('\n')[0]).toBe('canvas_user_id,email,name,role,school_urn,cohort,group,module_1,module_2,module_3,module_4,module_5,module_6,module_7,module_8,module_9,overall_online_pct,data_as_of');
+    expect(text.split('\n')[0]).toBe('canvas_user_id,email,name,role,school_urn,cohort,group,module_1,module_2,module_3,module_4,module_5,module_6,module_7,module_8,module_9,overall_online_pct,events_attended,events_total,data_as_of');
     const records = parse(text, { columns: true }) as Record<string, string>[];
     expect(records).toHaveLength(25);
     expect(records.every((r) => r.cohort === COHORT)).toBe(true);

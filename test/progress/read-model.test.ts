@@ -171,7 +171,7 @@ describe('the progress read model', () => {
     await t.runtime.retention.unlinkCourseAndData(PLATFORM, mentorCourse.id);
     const names = (await t.runtime.stores.store.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('ecf_readmodel_'));
     const pointer = (await t.runtime.stores.readModel.readPointer(COHORT))!;
-    expect(names.sort()).toEqual([`ecf_${pointer.generation}_pages`, `ecf_${pointer.generation}_people`]);
+    expect(names.sort()).toEqual([`ecf_${pointer.generation}_grid`, `ecf_${pointer.generation}_pages`, `ecf_${pointer.generation}_people`]);
     const docs = (await Promise.all(names.map((n) => t.runtime.stores.store.db.collection(n).find({}).toArray()))).flat();
     // Participants are packed in Binary fields: read them as the text they are.
     const stored = docs.map((doc) => (doc.participants?.buffer ? Buffer.from(doc.participants.buffer).toString('utf8') : JSON.stringify(doc))).join('\n');

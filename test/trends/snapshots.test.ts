@@ -59,8 +59,8 @@ async function sync(): Promise<void> {
 }
 
 type Raw = { _id: string } & Record<string, unknown>;
-const raw = (collection: 'progress_snapshots' | 'trend_points' | 'trend_schools') => t.runtime.stores.store.collection<Raw>(collection);
-const count = (collection: 'progress_snapshots' | 'trend_points' | 'trend_schools', filter: object = {}) => raw(collection).countDocuments(filter);
+const raw = (collection: 'weekly_snapshots' | 'trend_points' | 'trend_schools') => t.runtime.stores.store.collection<Raw>(collection);
+const count = (collection: 'weekly_snapshots' | 'trend_points' | 'trend_schools', filter: object = {}) => raw(collection).countDocuments(filter);
 const idOf = (week: string) => JSON.stringify([COHORT, week]);
 
 interface TruthRow {
@@ -134,14 +134,14 @@ describe('weekly snapshots', () => {
       [[], [COHORT]],
       [[COHORT], []],
     ]);
-    expect(await count('progress_snapshots')).toBe(1);
+    expect(await count('weekly_snapshots')).toBe(1);
     expect(await count('trend_points')).toBe(1);
     expect(await count('trend_schools')).toBe(1);
     expect(await count('trend_points', { _id: idOf('2025-W11') })).toBe(1);
     // And again, each instance twice at once: nothing more.
     const again = await Promise.all([first.take(COHORT, W11), second.take(COHORT, W11), first.take(COHORT, W11_LATER), second.take(COHORT, W11)]);
     expect(again).toEqual(['already', 'already', 'already', 'already']);
-    expect([await count('progress_snapshots'), await count('trend_points')]).toEqual([1, 1]);
+    expect([await count('weekly_snapshots'), await count('trend_points')]).toEqual([1, 1]);
   });
 
   it('keeps every participant’s figures as the simulator has them', async () => {
@@ -162,7 +162,7 @@ describe('weekly snapshots', () => {
     for (const course of sim.data.courses) expect(sim.changeStudents(course.id, 0.5, 77).length).toBeGreaterThan(0);
     await sync();
     expect(await second.takeAll(W12)).toEqual({ taken: [COHORT], already: [], skipped: [] });
-    expect([await count('progress_snapshots'), await count('trend_points'), await count('trend_schools')]).toEqual([2, 2, 2]);
+    expect([await count('weekly_snapshots'), await count('trend_points'), await count('trend_schools')]).toEqual([2, 2, 2]);
   });
 
   it('gives a group’s trend week by week as the simulator’s figures work it out', async () => {
@@ -202,7 +202,7 @@ describe('weekly snapshots', () => {
       { key: 'canvas:2', role: 'ect', group: 'Group A', schoolUrn: '131245', status: 'active', overall: 80, modules: [{ number: 1, percent: 100, state: 'completed' }, { number: 2, percent: 20, state: 'in-progress' }] },
       { key: 'canvas:3', role: 'ect', group: 'Group C', schoolUrn: null, status: 'active', overall: null, modules: [{ number: 1, percent: null, state: 'no-online-items' }, { number: 2, percent: 40, state: 'in-progress' }] },
     ];
-    await raw('progress_snapshots').insertOne({
+    await raw('weekly_snapshots').insertOne({
       _id: idOf('2025-W20'),
       cohort: COHORT,
       week: '2025-W20',
@@ -215,7 +215,7 @@ describe('weekly snapshots', () => {
     expect(await count('trend_points', { _id: idOf('2025-W20') })).toBe(0);
 
     expect(await second.take(COHORT, new Date('2025-05-14T12:00:00Z'))).toBe('already');
-    expect([await count('progress_snapshots'), await count('trend_points'), await count('trend_schools')]).toEqual([3, 3, 3]);
+    expect([await count('weekly_snapshots'), await count('trend_points'), await count('trend_schools')]).toEqual([3, 3, 3]);
     // The first instance read this trend a moment ago and reuses it for TREND_FRESH_MS; then it reads again.
     expect((await first.trend(COHORT, 'ect', { groups: null })).map((p) => p.week)).toEqual(['2025-W11', '2025-W12']);
     clock += TREND_FRESH_MS;
@@ -243,7 +243,7 @@ describe('weekly snapshots', () => {
 
   it('takes nothing for a cohort nobody has figures in', async () => {
     expect(await first.take('An empty cohort', W11)).toBe('nothing');
-    expect(await count('progress_snapshots', { _id: JSON.stringify(['An empty cohort', '2025-W11']) })).toBe(0);
+    expect(await count('weekly_snapshots', { _id: JSON.stringify(['An empty cohort', '2025-W11']) })).toBe(0);
   });
 
   it('is taken by the service’s hourly `snapshots` job, for the week it runs in', async () => {
@@ -268,7 +268,7 @@ describe('weekly snapshots', () => {
     // Its own weeks in order, the other cohort's (which it could not even read) left out.
     expect((await first.trend(COHORT, 'ect', { groups: null })).map((p) => p.week)).toEqual(['2025-W11', '2025-W12', '2025-W20', weekOf(new Date()).week]);
     expect(await first.deleteCohort(COHORT)).toBe(4);
-    expect([await count('progress_snapshots'), await count('trend_schools')]).toEqual([0, 0]);
+    expect([await count('weekly_snapshots'), await count('trend_schools')]).toEqual([0, 0]);
     expect(await raw('trend_points').find({}).map((d) => d._id).toArray()).toEqual([other]);
     expect(await first.trend(COHORT, 'ect', { groups: null })).toEqual([]);
   });

@@ -22,9 +22,10 @@ afterAll(async () => {
 
 describe('in a real browser', () => {
   it.each([
-    ['ect', 'Early career teacher'],
-    ['facilitator', 'Facilitator'],
-  ])('launches as %s inside the platform page’s iframe, cookies and all, and navigates on', async (role, label) => {
+    // The ECT opens a module audit; the facilitator (of a course not linked yet) signs out.
+    ['ect', 'Early career teacher', '.module a[href*="/audit"]', /Module \d+ audit/],
+    ['facilitator', 'Facilitator', 'button:has-text("Sign out")', /You have signed out/],
+  ])('launches as %s inside the platform page’s iframe, cookies and all, and navigates on', async (role, label, link, heading) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${t.url}/dev-platform/`, { waitUntil: 'domcontentloaded' });
     // Canvas sizes its iframe from the tool's lti.frameResize messages.
@@ -38,8 +39,8 @@ describe('in a real browser', () => {
     expect(heights[heights.length - 1]).toBe(contentHeight);
     // The platform sizes its iframe to it, as Canvas does: the tool never scrolls inside the frame.
     await page.waitForFunction(`document.querySelector('iframe.tool').getBoundingClientRect().height >= ${contentHeight}`);
-    await frame.locator('.module a[href*="/audit"]').first().click();
-    await frame.locator('h1', { hasText: /Module \d+ audit/ }).waitFor();
+    await frame.locator(link).first().click();
+    await frame.locator('h1', { hasText: heading }).waitFor();
     await page.close();
   });
 

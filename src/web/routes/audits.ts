@@ -137,8 +137,8 @@ export function auditRoutes(deps: PageDeps): Router {
       const version = versionFrom(body);
       if (body.action === 'submit') {
         await deps.audits.submit(owner, module.number, phase, version, answers);
-        deps.scores.deliverSoon();
         await deps.activity.changed(viewer.cohort, viewer.self?.group ?? null);
+        deps.scores.deliverSoon();
       } else {
         await deps.audits.saveDraft(owner, module.number, phase, version, answers);
       }

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { AUDIT_PHASES, type AuditService, type ScoreOutbox } from '../../audits';
-import { loadCurriculum, moduleOf, modulesOf } from '../../curriculum';
+import { moduleOf, modulesOf } from '../../curriculum';
 import { NotFoundError, ValidationError } from '../../errors';
 import { lti, toolUrls, type ScoreDelivery } from '../../lti';
 import { placeableViews } from '../../lti/views';
@@ -13,7 +13,7 @@ import type { SessionStore, ToolSession } from '../../sessions/store';
 import type { SyncService } from '../../sync';
 import { EVERYONE, PARTICIPANTS, STAFF, pageOn, readableFromPath, sessionLocals, viewerOf } from '../page-kit';
 import { presentMeetingList, presentMentee, presentOverview, presentSessionPlans, presentSubject } from '../participant-presenters';
-import { presentModuleLink, presentPerson, presentProgress } from '../presenters';
+import { presentPerson, presentProgress } from '../presenters';
 import { allowFormActionTo } from '../security';
 import { loadSession, sessionOf } from '../session-auth';
 import { adminRoutes, renderAdminHome, type AdminDeps } from './admin';
@@ -58,22 +58,15 @@ async function progressOf(deps: PageDeps, session: ToolSession) {
   return found ? presentProgress(found, modulesOf(found.programme)) : null;
 }
 
-async function renderStaffHome(deps: PageDeps, res: Response): Promise<void> {
-  const session = sessionOf(res);
-  if (session.role === 'admin') return renderAdminHome(deps, res);
-  const modules = loadCurriculum().ect.modules.map((m) => presentModuleLink(m, presentPerson(session).base));
-  res.render('pages/facilitator-home', { title: `ECF Progress – ${presentPerson(session).roleLabel}`, modules });
-}
-
 async function overviewOfViewer(deps: PageDeps, viewer: Viewer) {
   return deps.overview.overviewOf({ ownerId: viewer.ownerId, participant: viewer.self, programme: programmeOf(viewer), cohort: viewer.cohort });
 }
 
 async function renderHome(deps: PageDeps, req: Request, res: Response): Promise<void> {
   const viewer = viewerOf(res);
-  // A facilitator's landing page is their groups' grid.
+  // A facilitator lands on their groups' grid, an admin on the page that runs the programme.
   if (viewer.kind === 'facilitator') return renderCohort(deps.cohort)(req, res);
-  if (viewer.kind === 'admin') return renderStaffHome(deps, res);
+  if (viewer.kind === 'admin') return renderAdminHome(deps, res);
   const base = presentPerson(viewer.session).base;
   const overview = presentOverview(await overviewOfViewer(deps, viewer), base);
   const mentees = viewer.kind === 'mentor' ? await menteeRows(deps, viewer, base) : [];
