@@ -160,11 +160,12 @@ describe('LTI Dynamic Registration through a one-time link', () => {
       expect((await registration).status).toBe(200);
       loopDelay.disable();
       // ltijs's 4096-bit key generation alone blocks for 0.4–2 s on this machine kind. The event
-      // loop's delay is what proves it did not run here; a request's time also carries the CPU
-      // the other test files take meanwhile (once 244 ms in a full run), so its bound is looser.
+      // loop's delay is what proves it did not run here: under a full run's load (two CPUs shared
+      // with the other test files) it reached 240 ms, so the bound sits under the 400 ms the key
+      // would take at its fastest; a request's time also carries that load, so its bound is looser.
       expect(healthTimes.length).toBeGreaterThan(5);
-      expect(loopDelay.max / 1e6).toBeLessThan(200);
-      expect(Math.max(...healthTimes)).toBeLessThan(400);
+      expect(loopDelay.max / 1e6).toBeLessThan(350);
+      expect(Math.max(...healthTimes)).toBeLessThan(600);
     } finally {
       await close();
     }
