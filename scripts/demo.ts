@@ -9,11 +9,13 @@ import { createDevPlatform, type DemoUser } from '../dev-platform';
 import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
 import { eventId, type EventType } from '../src/attendance';
-import { ukDate } from '../src/curriculum';
+import { AuditLockedError } from '../src/audits';
+import { moduleOf, moduleWindows, ukDate } from '../src/curriculum';
 import { personKeyId } from '../src/domain';
 import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage, type Runtime } from '../src/service';
 
-const COHORT = 'September 2025';
+/** The cohort in its first year: modules 1 and 2 have opened by December 2026 (config/schedule.json). */
+const COHORT = 'September 2026';
 const SCHOOLS = [
   ['131245', 'Brookfield Primary School'],
   ['142876', 'Millbrook Academy'],
@@ -101,6 +103,29 @@ async function demoTrainingEvents(runtime: Runtime, facilitator: { issuer: strin
   }
 }
 
+/**
+ * Start-of-module audits for three in four of the other participants, for every module opened so
+ * far, so ratings show the mix a real cohort has. The demo ECT and mentor are left to do their own.
+ */
+async function demoAudits(runtime: Runtime, platform: { issuer: string; clientId: string }, demoUserIds: string[]): Promise<void> {
+  const today = ukDate(new Date());
+  const participants = (await runtime.stores.readModel.readAllParticipants(COHORT)) ?? [];
+  for (const [i, p] of participants.entries()) {
+    if (!p.canvasUserId || demoUserIds.includes(p.canvasUserId) || i % 4 === 3) continue;
+    const owner = { ownerId: personKeyId(platform, p.canvasUserId), cohort: COHORT, programme: p.role };
+    for (const window of moduleWindows(COHORT, p.role).filter((w) => w.opens <= today)) {
+      const statements = moduleOf(p.role, window.module)?.auditStatements ?? [];
+      const answers = { ratings: statements.map((_, j) => ((i + j) % 4) + 1), reflections: statements.map(() => '') };
+      try {
+        await runtime.audits.submit(owner, window.module, 'start', 1, answers);
+      } catch (error) {
+        // Submitted by an earlier run of the demo on the same data.
+        if (!(error instanceof AuditLockedError)) throw error;
+      }
+    }
+  }
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   if (process.env.NODE_ENV === 'production') throw new Error('npm run demo is for development only');
@@ -112,7 +137,8 @@ async function main(): Promise<void> {
   const platform = await createDevPlatform({ issuer: `${config.publicUrl}${DEV_PLATFORM_PATH}`, toolUrl: config.publicUrl, keyFile: path.join(config.dataDir, 'dev-platform-key.json') });
   await runtime.registry.add(platform.registrationForTool);
 
-  const cohort = generateCohort({ seed: 2025, courses: 2, studentsPerCourse: 30, sectionsPerCourse: 3, induction: true });
+  // Activity and completion times lead up to today, as a live course's would.
+  const cohort = generateCohort({ seed: 2025, courses: 2, studentsPerCourse: 30, sectionsPerCourse: 3, induction: true, now: new Date() });
   const { ect, mentor } = platform.users;
   adoptDemoIds(cohort, { ectCourseId: ect.course.canvasCourseId, mentorCourseId: mentor.course.canvasCourseId, ect, mentor });
   const sim = await startCanvasSimulator({ data: cohort, latencyMs: 5 });
@@ -133,6 +159,7 @@ async function main(): Promise<void> {
   const run = await runtime.syncService.run({ trigger: 'demo', full: true });
   say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
   await demoTrainingEvents(runtime, { issuer: platform.issuer, clientId: platform.clientId, canvasUserId: platform.users.facilitator.canvasUserId, name: platform.users.facilitator.name });
+  await demoAudits(runtime, key, [ect.canvasUserId, mentor.canvasUserId]);
   await runtime.boards.refreshCohort(COHORT);
   await runtime.snapshots.takeAll();
 

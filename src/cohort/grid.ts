@@ -116,14 +116,14 @@ function sortEntries(entries: GridEntry[], sort: GridSort, descending: boolean):
 
 const byName = (a: GridEntry, b: GridEntry) => (a.row.name ?? '').localeCompare(b.row.name ?? '') || a.row.key.localeCompare(b.row.key);
 
-function matches(entry: GridEntry, query: GridQuery): boolean {
+/** Every filter but the rating (see `view`). */
+function matches(entry: GridEntry, query: Omit<GridQuery, 'rag'>): boolean {
   const { row } = entry;
   if (query.group !== undefined && row.group !== query.group) return false;
   if (query.school !== undefined && row.schoolUrn !== query.school) return false;
   if (query.deliveryPartner !== undefined && row.deliveryPartner !== query.deliveryPartner) return false;
   if (query.role && row.role !== query.role) return false;
   if (query.status && row.status !== query.status) return false;
-  if (query.rag && (entry.rating.rag ?? 'none') !== query.rag) return false;
   if (query.search) {
     const needle = query.search.toLowerCase();
     if (!(row.name ?? '').toLowerCase().includes(needle) && !(row.email ?? '').toLowerCase().includes(needle)) return false;
@@ -231,15 +231,17 @@ export class CohortGrid {
     const empty = { cohorts, cohort, groups: [], schools: [], deliveryPartners: [], inScope: 0, entries: [], page: 0, pages: 0, matched: 0, ragCounts: { red: 0, amber: 0, green: 0, none: 0 }, modules: [], boards: new Map(), dataAsOf: null };
     if (!cohort) return empty;
     const { entries, boards } = await this.entriesOf(viewer, cohort, now);
+    // The rating counts cover every other filter, so each one says what choosing it would show.
+    const beforeRating = entries.filter((e) => matches(e, query));
+    const ragCounts = { red: 0, amber: 0, green: 0, none: 0 };
+    for (const e of beforeRating) ragCounts[e.rating.rag ?? 'none'] += 1;
     const matched = sortEntries(
-      entries.filter((e) => matches(e, query)),
+      beforeRating.filter((e) => !query.rag || (e.rating.rag ?? 'none') === query.rag),
       query.sort ?? 'name',
       query.descending ?? false,
     );
     const pages = Math.max(1, Math.ceil(matched.length / GRID_PAGE_SIZE));
     const page = Math.min(Math.max(0, query.page ?? 0), pages - 1);
-    const ragCounts = { red: 0, amber: 0, green: 0, none: 0 };
-    for (const e of matched) ragCounts[e.rating.rag ?? 'none'] += 1;
     const schools = new Map(entries.filter((e) => e.row.schoolUrn).map((e) => [e.row.schoolUrn as string, e.row.schoolName]));
     return {
       cohorts,

@@ -1,7 +1,7 @@
 import { allModuleNumbers, moduleOf } from '../curriculum';
 import type { GridEntry, GridQuery, GridView, Standing } from '../cohort';
 import { auditWords } from './participant-presenters';
-import { formatMoment } from './format';
+import { formatMoment, formatShortDate } from './format';
 
 const RAG_WORDS = { red: 'Red', amber: 'Amber', green: 'Green', none: 'Not rated' } as const;
 const ROLE_WORDS = { ect: 'ECT', mentor: 'Mentor' } as const;
@@ -71,7 +71,8 @@ function presentEntry(entry: GridEntry, base: string) {
     meetings: row.role === 'ect' ? (records?.meetings ?? null) : null,
     isEct: row.role === 'ect',
     attendance: attendance && attendance.expected > 0 ? `${attendance.attended} of ${attendance.expected}` : 'None taken',
-    lastActivity: row.progress?.lastActivityAt ? formatMoment(row.progress.lastActivityAt) : row.progress ? 'None recorded' : 'Not seen in Canvas',
+    lastActivity: row.progress?.lastActivityAt ? formatShortDate(row.progress.lastActivityAt) : row.progress ? 'None recorded' : 'Not seen in Canvas',
+    lastActivityFull: row.progress?.lastActivityAt ? formatMoment(row.progress.lastActivityAt) : null,
   };
 }
 
@@ -103,6 +104,8 @@ export function presentGrid(view: GridView, query: GridQuery, base: string) {
     rags: (['red', 'amber', 'green', 'none'] as const).map((r) => option(r, RAG_WORDS[r], query.rag)),
     search: query.search ?? '',
     filtered: Boolean(query.group ?? query.school ?? query.deliveryPartner ?? query.role ?? query.status ?? query.rag ?? query.search),
+    /** A filter other than the search is set: the filters are shown open. */
+    narrowed: Boolean(query.group ?? query.school ?? query.deliveryPartner ?? query.role ?? query.status ?? query.rag ?? query.cohort),
     clearUrl: gridUrl(base, { cohort: query.cohort }),
     inScope: view.inScope,
     matched: view.matched,
