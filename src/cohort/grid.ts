@@ -64,7 +64,8 @@ export interface GridView {
   pages: number;
   matched: number;
   ragCounts: Record<Rag | 'none', number>;
-  modules: ModuleColumn[];
+  /** Per programme, each module's figures over the people matched (the charts'). */
+  modules: Record<Programme, ModuleColumn[]>;
   boards: Map<string | null, GroupBoard>;
   dataAsOf: string | null;
 }
@@ -228,7 +229,7 @@ export class CohortGrid {
   async view(viewer: Viewer, query: GridQuery, now = new Date()): Promise<GridView> {
     const cohorts = await this.cohortsOf(viewer);
     const cohort = query.cohort !== undefined ? (cohorts.includes(query.cohort) ? query.cohort : null) : (viewer.cohort ?? cohorts[0] ?? null);
-    const empty = { cohorts, cohort, groups: [], schools: [], deliveryPartners: [], inScope: 0, entries: [], page: 0, pages: 0, matched: 0, ragCounts: { red: 0, amber: 0, green: 0, none: 0 }, modules: [], boards: new Map(), dataAsOf: null };
+    const empty = { cohorts, cohort, groups: [], schools: [], deliveryPartners: [], inScope: 0, entries: [], page: 0, pages: 0, matched: 0, ragCounts: { red: 0, amber: 0, green: 0, none: 0 }, modules: { ect: [], mentor: [] }, boards: new Map(), dataAsOf: null };
     if (!cohort) return empty;
     const { entries, boards } = await this.entriesOf(viewer, cohort, now);
     // The rating counts cover every other filter, so each one says what choosing it would show.
@@ -255,7 +256,7 @@ export class CohortGrid {
       pages,
       matched: matched.length,
       ragCounts,
-      modules: moduleColumns(matched),
+      modules: { ect: moduleColumns(matched.filter((e) => e.row.role === 'ect')), mentor: moduleColumns(matched.filter((e) => e.row.role === 'mentor')) },
       boards,
       dataAsOf: latest(entries.map((e) => e.row.progress?.dataAsOf ?? null)),
     };

@@ -58,13 +58,14 @@ export interface CohortPageDeps {
 async function chartsOf(deps: CohortPageDeps, view: GridView, query: GridQuery, groups: string[] | null): Promise<Chart[]> {
   if (!view.cohort) return [];
   const role = query.role ?? 'ect';
-  const modules = view.modules
+  const modules = view.modules[role]
     .filter((m) => moduleOf(role, m.number))
     .map((m) => ({ number: m.number, label: `Module ${m.number}`, mean: m.mean, completed: m.completed, participants: m.counted }));
   const points = await deps.trends.trend(view.cohort, role, { groups });
   const who = role === 'mentor' ? 'mentors' : 'ECTs';
+  const shown = query.role ? `${who} shown above` : `the ${who} among those shown above`;
   return [
-    completionByModuleChart({ title: `Online completion by module (${who} shown above)`, modules }),
+    completionByModuleChart({ title: `Online completion by module (${shown})`, modules }),
     completionOverTimeChart({ title: `Online completion over time (${who}, weekly)`, points }),
   ];
 }
