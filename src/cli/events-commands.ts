@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { EVENT_COLUMNS, type EventsImportReport } from '../attendance';
+import { EVENT_COLUMNS } from '../attendance';
 import { ValidationError } from '../errors';
 import { readImportFile } from '../files';
 import type { ImportOptions } from '../people';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
+import { presentImport } from './people-commands';
 
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 
-const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
 
 /** As `roster import` reads its file: size and encoding checked, Windows-1252 said aloud. */
 async function readText(file: string, maxBytes: number): Promise<string> {
@@ -20,25 +20,6 @@ async function readText(file: string, maxBytes: number): Promise<string> {
     if (error instanceof ValidationError) throw new CliError(`${file}: ${error.message}`);
     throw new CliError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
   }
-}
-
-/**
- * The same report, in the same words and with the same exit codes, as `roster import`: bad
- * rows on stderr by line, the counts on stdout, a non-zero exit for any bad row.
- */
-function present(file: string, report: EventsImportReport, options: ImportOptions): void {
-  for (const bad of report.bad) note(`${file} line ${bad.line}: ${bad.reasons.join('; ')}`);
-  const bad = report.bad.length;
-  if (bad && !options.skipInvalid) {
-    const advice = report.rows > bad ? `Fix them, or add --skip-invalid to import the other ${report.rows - bad}.` : 'Fix them and import the file again.';
-    throw new CliError(`Nothing was imported: ${bad} of ${rows(report.rows)} ${bad === 1 ? 'is' : 'are'} bad. ${advice}`);
-  }
-  const { added, updated, unchanged } = report.counts;
-  const mode = options.dryRun ? ' (dry run, nothing written)' : '';
-  const skipped = bad ? ` Skipped ${rows(bad)} listed above.` : '';
-  out(`Events${mode}: ${added} added, ${updated} updated, ${unchanged} unchanged.${skipped}`);
-  const good = report.rows - bad;
-  if (bad) throw new CliError(`${rows(bad)} skipped; the other ${rows(good)} ${options.dryRun ? 'would be' : good === 1 ? 'was' : 'were'} imported.`);
 }
 
 async function runImport(withRuntime: WithRuntime, file: string, options: ImportOptions): Promise<void> {
@@ -53,7 +34,8 @@ async function runImport(withRuntime: WithRuntime, file: string, options: Import
     logger.info({ event: 'events.import', rows: result.rows, bad: result.bad.length, written: result.written, groups: result.groups.length, ...result.counts }, 'import finished');
     return result;
   });
-  present(file, report, options);
+  // The same report, in the same words and with the same exit codes, as `roster import`.
+  presentImport(file, 'Events', report, options);
 }
 
 /** Columns padded to their widest cell, separated by two spaces. */

@@ -72,7 +72,7 @@ async function readText(file: string, maxBytes: number, onRefused: (reason: stri
  * Bad rows go to stderr by line; the counts to stdout. Any bad row makes the exit code
  * non-zero, so a script notices; without --skip-invalid nothing was written at all.
  */
-function present(file: string, kind: ImportKind, report: ImportReport, options: ImportOptions): void {
+export function presentImport(file: string, label: string, report: ImportReport, options: ImportOptions): void {
   for (const bad of report.bad) note(`${file} line ${bad.line}: ${bad.reasons.join('; ')}`);
   const bad = report.bad.length;
   if (bad && !options.skipInvalid) {
@@ -82,7 +82,7 @@ function present(file: string, kind: ImportKind, report: ImportReport, options: 
   const { added, updated, unchanged } = report.counts;
   const mode = options.dryRun ? ' (dry run, nothing written)' : '';
   const skipped = bad ? ` Skipped ${rows(bad)} listed above.` : '';
-  out(`${kind.label}${mode}: ${added} added, ${updated} updated, ${unchanged} unchanged.${skipped}`);
+  out(`${label}${mode}: ${added} added, ${updated} updated, ${unchanged} unchanged.${skipped}`);
   const good = report.rows - bad;
   if (bad) throw new CliError(`${rows(bad)} skipped; the other ${rows(good)} ${options.dryRun ? 'would be' : good === 1 ? 'was' : 'were'} imported.`);
 }
@@ -102,7 +102,7 @@ async function runImport(withRuntime: WithRuntime, kind: ImportKind, file: strin
     await recordImport(runtime, kind.kind, file, result, options);
     return result;
   });
-  present(file, kind, report, options);
+  presentImport(file, kind.label, report, options);
 }
 
 function addImportCommand(parent: Command, kind: ImportKind, withRuntime: WithRuntime, description: string): void {
