@@ -70,7 +70,8 @@ export interface GridView {
   dataAsOf: string | null;
 }
 
-const onPlatform = (row: GridRow, platform: PlatformKey) => {
+/** The row's course is on this platform (a roster-only row, with no course yet, is on every one). */
+export const onPlatform = (row: GridRow, platform: PlatformKey) => {
   if (!row.progress) return true;
   const [issuer, clientId] = JSON.parse(row.progress.courseKey) as string[];
   return issuer === platform.issuer && clientId === platform.clientId;
@@ -194,17 +195,23 @@ export class CohortGrid {
     return { row, rating, records, attendance };
   }
 
-  /** Everyone in the viewer's scope of a cohort, rated, with their group's board. */
-  async entriesOf(viewer: Viewer, cohort: string, now: Date): Promise<{ entries: GridEntry[]; boards: Map<string | null, GroupBoard> }> {
+  /**
+   * Everyone in a cohort, on every platform, rated, with each group's board: what exports and
+   * school pages narrow down (the caller decides who may see which rows).
+   */
+  async ratedCohort(cohort: string, now = new Date()): Promise<{ entries: GridEntry[]; boards: Map<string | null, GroupBoard> }> {
     const rows = (await this.deps.readModel.readCurrentGrid(cohort))?.rows ?? [];
     const boards = await this.deps.boards.boardsOf(cohort);
     // Boards are built from the whole cohort, whichever platform is looking.
     this.deps.boards.healMembership(cohort, rows, boards);
+    return { entries: this.ratedEntries(cohort, rows, boards, now), boards };
+  }
+
+  /** Everyone in the viewer's scope of a cohort, rated, with their group's board. */
+  async entriesOf(viewer: Viewer, cohort: string, now: Date): Promise<{ entries: GridEntry[]; boards: Map<string | null, GroupBoard> }> {
+    const { entries, boards } = await this.ratedCohort(cohort, now);
     const groups = viewer.kind === 'admin' ? null : new Set(viewer.groups ?? []);
-    const entries = this.ratedEntries(cohort, rows, boards, now).filter(
-      (e) => onPlatform(e.row, viewer.platform) && (!groups || (e.row.group !== null && groups.has(e.row.group))),
-    );
-    return { entries, boards };
+    return { entries: entries.filter((e) => onPlatform(e.row, viewer.platform) && (!groups || (e.row.group !== null && groups.has(e.row.group)))), boards };
   }
 
   /**
