@@ -1,6 +1,7 @@
 /** Messages between `npm run bench:reports` (bench/reports.ts) and the service process it measures (bench/reports-worker.ts). */
 import type { PlatformRegistrationForTool } from '../dev-platform';
 import type { MemoryFigures } from './measure';
+import type { ExportsJob, ExportsResult } from './reports-exports';
 
 /** The header that names a measured request; the service process files its server time under it. */
 export const CASE_HEADER = 'x-bench-case';
@@ -45,10 +46,12 @@ export interface ServiceMemory {
   settled: ProcessMemory;
 }
 
-export type ServiceCommand = { cmd: 'report' } | { cmd: 'stop' };
+export type ServiceCommand = { cmd: 'report' } | { cmd: 'exports'; job: ExportsJob } | { cmd: 'stop' };
 
 export type ServiceReply =
   | { type: 'ready'; url: string; startMs: number }
   | { type: 'report'; timings: ServerTiming[]; memory: ServiceMemory }
+  | { type: 'exports'; ok: true; result: ExportsResult }
+  | { type: 'exports'; ok: false; error: string }
   | { type: 'stopped' }
   | { type: 'failed'; error: string };

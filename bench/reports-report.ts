@@ -1,6 +1,7 @@
 /** The results file of `npm run bench:reports` and the tables generated from it into bench/README.md. */
 import type { Distribution } from './measure';
 import type { CorrectnessResult } from './reports-check';
+import type { ExportsResult } from './reports-exports';
 import type { ServiceMemory } from './reports-protocol';
 import { mib, seconds, type TargetResult } from './report';
 
@@ -45,6 +46,10 @@ export interface SizeResult {
   /** The first request for the cohort page after the service started: the grid and the boards are read from the store, the templates compiled. */
   cold: { serverMs: number; clientMs: number } | null;
   cases: CaseResult[];
+  /** The exports (bench/reports-exports.ts), measured in the service process after the pages; null when not run. */
+  exports: ExportsResult | null;
+  /** How many rows the cohort and the school measured hold, from the bench's own roster. */
+  exportsExpected: { cohortRows: number; schoolRows: number } | null;
   memory: ServiceMemory | null;
   correctness: CorrectnessResult | null;
   /** Why measuring stopped early at this size (the service outgrew the bench's memory limit), or null. */
@@ -109,6 +114,21 @@ function memoryTable(results: ReportsResults): string {
   return rows.join('\n');
 }
 
+function exportsTable(results: ReportsResults): string {
+  const rows = [
+    '| Participants | Export | Rows | File | Time | Peak RSS growth | RSS before | Samples |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const size of results.sizes) {
+    const e = size.exports;
+    if (!e) continue;
+    rows.push(`| ${int(size.participants)} | Grid load (rows and boards from the store into a fresh grid, rated); again from memory | | | ${ms(e.gridLoadMs)}; ${ms(e.gridWarmMs)} | | | |`);
+    rows.push(`| ${int(size.participants)} | Warm-up: whole cohort, CSV (not counted) | | | ${ms(e.warmupMs)} | | | |`);
+    for (const c of e.cases) rows.push(`| ${int(size.participants)} | ${c.label} | ${int(c.rows)} | ${kib(c.bytes)} | ${ms(c.ms)} | ${mib(c.peakRssGrowth)} | ${mib(c.rssBefore)} | ${c.samples} |`);
+  }
+  return rows.join('\n');
+}
+
 function setupLines(results: ReportsResults): string[] {
   return results.sizes.map((size) => {
     const s = size.setup;
@@ -142,6 +162,10 @@ export function reportsSection(results: ReportsResults): string {
     ...setupLines(results),
     '',
     casesTable(results),
+    '',
+    'Exports (`ProgressExports.write` to a file in the service process, after the pages; RSS sampled every 2 ms, growth = peak minus the RSS just before; a school export reads every cohort, the roster included, to find the school\'s rows):',
+    '',
+    exportsTable(results),
     '',
     'Memory of the service process (`process.memoryUsage()` every 50 ms from start to the last request):',
     '',

@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config/env';
 import { createLogger } from '../src/log/logger';
 import { openRuntime, startService, type RunningService } from '../src/service';
 import { MemorySampler } from './measure';
+import { measureExports } from './reports-exports';
 import { CASE_HEADER, type ServerTiming, type ServiceCommand, type ServiceJob, type ServiceMemory, type ServiceReply } from './reports-protocol';
 
 const reply = (message: ServiceReply): Promise<void> => new Promise((resolve) => process.send?.(message, () => resolve()) ?? resolve());
@@ -62,6 +63,11 @@ process.once('message', (job: ServiceJob) => {
         if (command.cmd === 'report') {
           const sampled = sampler.stop();
           void reply({ type: 'report', timings, memory: { baseline, sampled, settled: heap() } });
+        } else if (command.cmd === 'exports') {
+          measureExports(service.runtime, command.job).then(
+            (result) => void reply({ type: 'exports', ok: true, result }),
+            (error: unknown) => void reply({ type: 'exports', ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+          );
         } else {
           void (async () => {
             await service.close();

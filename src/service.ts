@@ -32,6 +32,13 @@ import type { GroupMembers } from './web/routes/attendance';
 import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
 import { WeeklySnapshots } from './trends';
 import { CohortGrid, GroupBoards } from './cohort';
+import { DeliveryLinks, Outbox, ScheduledExports, loadDeliveries, mailerFrom, rosterSchools, type Mailer } from './delivery';
+import { Notices, SchoolContacts, SchoolDashboard, SchoolLinks } from './schools';
+import type { SchoolPageDeps } from './web/routes/school';
+import { ChangeRequests } from './changes';
+import { RosterChanges } from './people';
+import { ProgressExports } from './exports';
+import { Notifications } from './notifications';
 
 /** Every store class, each built once on the one `Store`. */
 export interface Stores {
@@ -91,6 +98,28 @@ export interface Runtime {
   boards: GroupBoards;
   /** The cohort grid: the read model's rows, the boards and a rating with reasons. */
   cohortGrid: CohortGrid;
+  /** Schools' change requests (mentor, email, withdrawal, deferral, new participant) and their review. */
+  changes: ChangeRequests;
+  /** Progress exports (CSV, XLSX, PDF) of a school, a cohort or its groups, from the cohort grid. */
+  exports: ProgressExports;
+  /** Email, exactly once: rendered messages, leased attempts, retries and the delivery log. */
+  outbox: Outbox;
+  /** SMTP (SMTP_URL, MAIL_FROM); null when email is not set up. */
+  mailer: Mailer | null;
+  /** Scheduled export emails (config/deliveries.json); the `deliveries` job runs them. */
+  deliveries: ScheduledExports;
+  /** Signs and checks the download links of export emails. */
+  deliveryLinks: DeliveryLinks;
+  /** Who each school's contacts are (the contacts import and the schools list). */
+  schoolContacts: SchoolContacts;
+  /** Signed, expiring, revocable links to a school's dashboard. */
+  schoolLinks: SchoolLinks;
+  /** Provider notices every school's dashboard shows. */
+  notices: Notices;
+  /** A school's people, ratings and training events, from the cohort grid. */
+  schoolDashboard: SchoolDashboard;
+  /** School contacts' notifications and their choices; the `notifications` job runs the daily checks and the Monday digest. */
+  notifications: Notifications;
   close(): Promise<void>;
 }
 
@@ -106,6 +135,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
   // Programme data is checked before anything starts, so a bad edit stops the tool with the place at fault.
   loadSchedule();
   loadRiskRules();
+  const deliveriesConfig = loadDeliveries();
   const secrets = deriveSecrets(resolveAppSecret(config));
   const database = await resolveDatabase(config, say, { shareRunning: options.shareRunningDatabase ?? false });
   try {
@@ -125,6 +155,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
     });
     const { sessions, links, identities, launches } = stores;
     const audits = new AuditService(store, stores.scoreOutbox);
+    const schoolContacts = new SchoolContacts(store, stores.schools);
     await setupLti({
       ltiKey: secrets.ltiKey,
       dbUri: database.uri,
@@ -133,6 +164,8 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       identities,
       launches,
       resolveProgramme: (platform, courseId) => links.findProgrammeOfCourse(platform, courseId),
+      // A Canvas user with no ECF role who is a school contact opens their school's dashboard.
+      schoolContactOf: (who) => schoolContacts.matchLaunch(who),
       logger,
       onAuditAssignment: async (launch) => {
         const ownerId = personKeyId(launch.platform, launch.canvasUserId);
@@ -142,13 +175,53 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
     });
     const syncService = createSyncService(
       { config, logger, stores },
-      { afterCommit: (cohorts) => stores.readModel.refreshCohorts(cohorts, { leaseSlotMs: config.syncLeaseSlotMs }) },
+      {
+        afterCommit: async (cohorts) => {
+          await stores.readModel.refreshCohorts(cohorts, { leaseSlotMs: config.syncLeaseSlotMs });
+          // New figures may have turned someone red: their schools hear of it.
+          await notifications.afterSync(cohorts);
+        },
+      },
     );
     const boards = new GroupBoards({ ...stores, audits, logger });
     // A register or event saved anywhere (a page, the CLI) rebuilds its group's board, so the grid shows it at once.
-    stores.attendance.followChanges((cohort, group) => boards.refreshGroup(cohort, group));
+    // Schools hear of a changed schedule once the board shows it (`notifications` is made below, before any write can happen).
+    stores.attendance.followChanges(async (cohort, group) => {
+      await boards.refreshGroup(cohort, group);
+      notifications.onScheduleChange(cohort, group);
+    });
     const ownDataRefresh = new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger);
     const onDemandSyncs = new OnDemandSyncs(syncService, logger);
+    const cohortGrid = new CohortGrid({ readModel: stores.readModel, boards, links });
+    const exports = new ProgressExports({ grid: cohortGrid, readModel: stores.readModel, schools: stores.schools, cohorts: () => stores.readModel.builtCohorts() });
+    const mailer = mailerFrom(config.smtp);
+    const outbox = new Outbox(store, mailer, logger);
+    const deliveryLinks = new DeliveryLinks(secrets.deliveryLinkKey);
+    const deliveries = new ScheduledExports({
+      store,
+      outbox,
+      exports,
+      contacts: schoolContacts,
+      schools: rosterSchools(stores.roster, stores.schools),
+      links: deliveryLinks,
+      publicUrl: config.publicUrl,
+      logger,
+      config: deliveriesConfig,
+    });
+    const notifications = new Notifications({
+      store,
+      publicUrl: config.publicUrl,
+      settingsLinkKey: secrets.settingsLinkKey,
+      contacts: schoolContacts,
+      outbox,
+      schools: stores.schools,
+      grid: cohortGrid,
+      attendance: stores.attendance,
+      cohorts: () => links.cohortsWithLinks(),
+      logger,
+    });
+    const changes = new ChangeRequests({ store, roster: new RosterChanges(store), schools: stores.schools, readModel: stores.readModel, boards, links, logger });
+    changes.onAnswered(notifications.onChangeAnswered);
     return {
       config,
       logger,
@@ -170,9 +243,21 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       onDemandSyncs,
       snapshots: new WeeklySnapshots(store, { readModel: stores.readModel }),
       boards,
-      cohortGrid: new CohortGrid({ readModel: stores.readModel, boards, links }),
+      cohortGrid,
+      schoolContacts,
+      schoolLinks: new SchoolLinks(store, secrets.schoolLinkKey, config.publicUrl),
+      notices: new Notices(store),
+      schoolDashboard: new SchoolDashboard({ grid: cohortGrid, links, attendance: stores.attendance, schools: stores.schools }),
+      changes,
+      exports,
+      outbox,
+      mailer,
+      deliveries,
+      deliveryLinks,
+      notifications,
       close: async () => {
-        await Promise.all([ownDataRefresh.settled(), onDemandSyncs.settled()]);
+        mailer?.close();
+        await Promise.all([ownDataRefresh.settled(), onDemandSyncs.settled(), notifications.stop()]);
         // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
         await lti.close({ silent: true });
         await database.release();
@@ -220,7 +305,7 @@ export interface RunningService {
   runtime: Runtime;
   server: http.Server;
   url: string;
-  /** The background jobs: `purge`, `scores`, `snapshots`, and `sync` unless SYNC_INTERVAL is off. */
+  /** The background jobs: `purge`, `scores`, `snapshots`, `deliveries` when SMTP_URL is set, and `sync` unless SYNC_INTERVAL is off. */
   jobs: JobRunner;
   close(): Promise<void>;
 }
@@ -234,6 +319,11 @@ const SCORES_INTERVAL_MS = 60_000;
  */
 const SNAPSHOTS_INTERVAL_MS = 60 * 60_000;
 const SNAPSHOTS_FIRST_RUN_MS = 60_000;
+/** Scheduled export emails and retries of every queued email; UK dates, so an occurrence starts at its time in England. */
+const DELIVERIES_INTERVAL_MS = 5 * 60_000;
+
+/** The daily checks run once a UK day (a marker says done) and the digest from Monday's digest hour; hourly finds both soon enough. */
+const NOTIFICATIONS_INTERVAL_MS = 60 * 60_000;
 
 function registerJobs(runtime: Runtime): JobRunner {
   const { config, logger, stores, syncService } = runtime;
@@ -248,6 +338,12 @@ function registerJobs(runtime: Runtime): JobRunner {
       if (taken.length > 0) logger.info({ event: 'snapshots.taken', cohorts: taken }, `weekly progress snapshots taken for ${taken.length} cohort(s)`);
     },
   });
+  // Without SMTP_URL there is nothing to send with, so the job is not there at all.
+  if (runtime.outbox.configured) {
+    jobs.register({ name: 'deliveries', intervalMs: DELIVERIES_INTERVAL_MS, run: async () => void (await runtime.deliveries.run()) });
+  }
+  // Recorded even without SMTP_URL: the outbox keeps the messages, and a digest's week is not lost.
+  jobs.register({ name: 'notifications', intervalMs: NOTIFICATIONS_INTERVAL_MS, run: async () => void (await runtime.notifications.runDue()) });
   if (config.syncIntervalMs > 0) {
     jobs.register({ name: 'sync', intervalMs: config.syncIntervalMs, run: () => syncService.runScheduled() });
   }
@@ -274,6 +370,23 @@ function activityOf(runtime: Runtime) {
   };
 }
 
+/** The school pages' services; a link session's Canvas is every connected platform's (usually one). */
+function schoolPagesOf(runtime: Runtime): SchoolPageDeps {
+  const { stores } = runtime;
+  return {
+    dashboard: runtime.schoolDashboard,
+    notices: runtime.notices,
+    links: runtime.schoolLinks,
+    exports: runtime.exports,
+    changes: runtime.changes,
+    canvasUrls: async (platform) => {
+      const connections = await stores.connections.list();
+      const chosen = platform ? connections.filter((c) => c.issuer === platform.issuer && c.clientId === platform.clientId) : connections;
+      return [...new Set(chosen.map((c) => c.baseUrl))];
+    },
+  };
+}
+
 /** Starts the HTTP service on an open runtime; `devPlatform` is passed only by demo and tests. */
 export async function startService(runtime: Runtime, options: { devPlatform?: Router } = {}): Promise<RunningService> {
   const { config, logger, registry, sessions, stores } = runtime;
@@ -291,10 +404,11 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
     store: stores.store,
     logins: stores.logins,
     registrationLinks: stores.registrationLinks,
-    pages: { ownProgress: runtime.ownProgress, sync: runtime.syncService, formKey: runtime.secrets.formKey, access: runtime.access, meetings: stores.meetings, audits: runtime.audits, scores: runtime.scoreDelivery, scoreOutbox: stores.scoreOutbox, overview: runtime.overview, refresh: runtime.ownDataRefresh, admin: { links: stores.links, onDemand: runtime.onDemandSyncs, readModel: stores.readModel, schools: stores.schools, groups: stores.groups, importRuns: stores.importRuns }, attendance: stores.attendance, groupMembers: groupMembersFrom(stores.readModel), cohort: { grid: runtime.cohortGrid, trends: runtime.snapshots }, activity: activityOf(runtime) },
+    pages: { ownProgress: runtime.ownProgress, sync: runtime.syncService, formKey: runtime.secrets.formKey, access: runtime.access, meetings: stores.meetings, audits: runtime.audits, scores: runtime.scoreDelivery, scoreOutbox: stores.scoreOutbox, overview: runtime.overview, refresh: runtime.ownDataRefresh, admin: { links: stores.links, onDemand: runtime.onDemandSyncs, readModel: stores.readModel, schools: stores.schools, groups: stores.groups, importRuns: stores.importRuns }, attendance: stores.attendance, groupMembers: groupMembersFrom(stores.readModel), cohort: { grid: runtime.cohortGrid, trends: runtime.snapshots, exports: runtime.exports }, activity: activityOf(runtime), school: schoolPagesOf(runtime), changes: runtime.changes, deliveries: { outbox: runtime.outbox, schools: stores.schools }, notifications: { notifications: runtime.notifications, contacts: runtime.schoolContacts } },
     frameAncestors,
     syncIntervalMs: config.syncIntervalMs,
     rateLimits: config.rateLimits,
+    deliveryLinks: { links: runtime.deliveryLinks, exports: runtime.exports },
     devPlatform: options.devPlatform,
   });
   const server = http.createServer(app);

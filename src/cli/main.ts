@@ -8,9 +8,12 @@ import { CliError, note } from './output';
 import { registerCanvasCommands } from './canvas-commands';
 import { registerPeopleCommands } from './people-commands';
 import { registerEventsCommands } from './events-commands';
+import { registerExportCommands } from './export-commands';
 import { registerPlatformCommands } from './platform-commands';
 import { registerProgrammeCommands } from './programme-commands';
 import { registerSyncCommands } from './sync-commands';
+import { registerSchoolCommands } from './school-commands';
+import { registerDeliveryCommands } from './delivery-commands';
 
 /** Opens the same configuration and database as the service for one command, then closes them. */
 async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
@@ -36,6 +39,9 @@ export function buildProgram(): Command {
   registerSyncCommands(program, withRuntime);
   registerPeopleCommands(program, withRuntime);
   registerEventsCommands(program, withRuntime);
+  registerSchoolCommands(program, withRuntime);
+  registerDeliveryCommands(program, withRuntime);
+  registerExportCommands(program, withRuntime);
   return program;
 }
 

@@ -56,6 +56,10 @@ const schema = z.object({
   RATE_LIMIT_LAUNCHES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Dynamic registration attempts per client address per hour. */
   RATE_LIMIT_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  /** The SMTP server scheduled exports and notifications go through (smtp:// or smtps://, user:pass optional); unset turns email off. */
+  SMTP_URL: z.string().optional(),
+  /** The sender of every email ("ECF Progress <progress@example.org>"); required with SMTP_URL. */
+  MAIL_FROM: z.string().optional(),
 });
 
 export interface Config {
@@ -76,6 +80,14 @@ export interface Config {
   readonly ownDataMaxAgeMs: number;
   readonly ownDataRefreshBudgetMs: number;
   readonly rateLimits: { readonly perMinute: number; readonly launchesPerMinute: number; readonly registrationsPerHour: number };
+  /** Email delivery; null when SMTP_URL is unset, and then nothing is sent. */
+  readonly smtp: SmtpSettings | null;
+}
+
+export interface SmtpSettings {
+  /** Holds the password when there is one: never log it (the delivery log redacts it from errors). */
+  readonly url: string;
+  readonly from: string;
 }
 
 /** The absolute lifetime of a tool session; the idle timeout must fit inside it. */
@@ -106,6 +118,25 @@ function checkPublicUrl(raw: string, isProduction: boolean, problems: string[]):
   }
   if (url.search || url.hash) problems.push('PUBLIC_URL: must not have a query or fragment');
   return url.toString().replace(/\/+$/, '');
+}
+
+/** A bare address or "Name <address>", one line: it goes into a header as it is. */
+const MAIL_FROM_PATTERN = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
+
+/** The URL itself is never echoed: it may carry the password. */
+function checkSmtp(url: string | undefined, from: string | undefined, problems: string[]): SmtpSettings | null {
+  if (url === undefined) return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.push('SMTP_URL: is not a URL (use smtp://user:pass@host:587 or smtps://host:465)');
+  }
+  if (parsed && !['smtp:', 'smtps:'].includes(parsed.protocol)) problems.push('SMTP_URL: must start with smtp:// or smtps://');
+  else if (parsed && !parsed.hostname) problems.push('SMTP_URL: names no host');
+  if (from === undefined) problems.push('MAIL_FROM: required when SMTP_URL is set (for example "ECF Progress <progress@example.org>")');
+  else if (!MAIL_FROM_PATTERN.test(from.trim())) problems.push('MAIL_FROM: must be an address or "Name <address>"');
+  return from === undefined ? null : Object.freeze({ url, from: from.trim() });
 }
 
 /**
@@ -151,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const ownDataRefreshBudgetMs = parseDuration(values.OWN_DATA_REFRESH_BUDGET);
   if (!ownDataRefreshBudgetMs || ownDataRefreshBudgetMs > 120_000) problems.push('OWN_DATA_REFRESH_BUDGET: use a duration between 1s and 2m, such as 20s');
 
+  const smtp = checkSmtp(values.SMTP_URL, values.MAIL_FROM, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -174,5 +207,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       launchesPerMinute: values.RATE_LIMIT_LAUNCHES_PER_MINUTE,
       registrationsPerHour: values.RATE_LIMIT_REGISTRATIONS_PER_HOUR,
     }),
+    smtp,
   });
 }

@@ -11,6 +11,12 @@ export interface Secrets {
   readonly tokenEncryptionKey: Uint8Array;
   /** Signs the CSRF token each form of a tool session carries. */
   readonly formKey: Uint8Array;
+  /** Signs the notification settings link in every notification email (HS256), and its form's CSRF token. */
+  readonly settingsLinkKey: Uint8Array;
+  /** Signs school links (HS256 JWTs), so a link's URN cannot be changed. */
+  readonly schoolLinkKey: Uint8Array;
+  /** Signs the download links of scheduled export emails (HS256). */
+  readonly deliveryLinkKey: Uint8Array;
 }
 
 const SECRET_FILE = 'app-secret';
@@ -40,5 +46,8 @@ export function deriveSecrets(appSecret: string): Secrets {
     ltiKey: derive(appSecret, 'ltijs').toString('hex'),
     tokenEncryptionKey: derive(appSecret, 'canvas-token-jwe'),
     formKey: derive(appSecret, 'form-csrf'),
+    settingsLinkKey: derive(appSecret, 'notification-settings-jwt'),
+    schoolLinkKey: derive(appSecret, 'school-link-jwt'),
+    deliveryLinkKey: derive(appSecret, 'delivery-link-jwt'),
   });
 }

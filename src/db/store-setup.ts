@@ -5,9 +5,14 @@ import mongoose, { mongo } from 'mongoose';
 export const TOOL_COLLECTIONS = [
   'audit_placements',
   'canvas_connections',
+  'change_decisions',
+  'change_effects',
   'change_marks',
+  'change_requests',
   'course_links',
   'course_sync',
+  'delivery_log',
+  'delivery_occurrences',
   'deployments',
   'group_boards',
   'group_facilitators',
@@ -15,10 +20,22 @@ export const TOOL_COLLECTIONS = [
   'import_runs',
   'issued_logins',
   'launch_nonces',
+  'notice_withdrawals',
+  'notices',
+  'notification_prefs',
+  'notification_state',
+  'notifications',
+  'outbox',
+  'outbox_claims',
+  'outbox_results',
+  'pairings',
   'weekly_snapshots',
   'read_models',
   'registration_links',
   'roster',
+  'school_contacts',
+  'school_link_revocations',
+  'school_links',
   'schools',
   'score_outbox',
   'sessions',
@@ -39,6 +56,16 @@ export interface IndexSpec {
 /** Our own secondary indexes: the scores job looks for what is due. */
 export const TOOL_INDEXES: Record<string, IndexSpec[]> = {
   score_outbox: [{ key: { deliveredAt: 1, nextAttemptAt: 1 } }],
+  // A school's contacts by URN; a launch is matched by Canvas user id or email; a school's links by URN.
+  school_contacts: [{ key: { urn: 1 } }, { key: { canvasUserId: 1 } }, { key: { email: 1 } }],
+  school_links: [{ key: { urn: 1 } }],
+  // A school's change requests are listed by its URN.
+  change_requests: [{ key: { urn: 1 } }],
+  // The email outbox reads only its recent records (insert-only, by time); the log is read newest first.
+  outbox: [{ key: { createdAt: 1 } }],
+  outbox_claims: [{ key: { claimedAt: 1 } }],
+  outbox_results: [{ key: { at: 1 } }],
+  delivery_log: [{ key: { at: 1 } }, { key: { schoolUrn: 1, at: 1 } }],
 };
 
 /**

@@ -132,16 +132,28 @@ export interface LaunchDeps {
   logger: Logger;
   /** Records where an audit's score goes; the launch fails if it cannot, so no score is lost silently. */
   onAuditAssignment?: (launch: AuditAssignmentLaunch) => Promise<void>;
+  /**
+   * The school of a person launching with no ECF role (a Canvas observer, a school account),
+   * when they are a school contact; such a person gets the role 'school'. Staff and learners
+   * keep their own roles: a learner who is also a contact sees their own records.
+   */
+  schoolContactOf?: SchoolContactResolver;
 }
+
+/** Finds the school contact a launch is, by Canvas user id or email (see SchoolContacts.matchLaunch). */
+export type SchoolContactResolver = (who: { platform: PlatformKey; canvasUserId: string | null; email: string | null }) => Promise<{ urn: string; email: string | null } | null>;
+
+const NO_VIEW = 'Your Canvas role in this course has no view in this tool.';
 
 export function createLaunchHandlers(deps: LaunchDeps) {
   async function openToolSession(token: LtiToken, req: Request, deepLinking: boolean): Promise<{ id: string; session: NewSession }> {
     await deps.launches.useNonceOnce(token.iss, (req.body as Record<string, unknown> | undefined)?.id_token);
     await requireDeployment(deps.registry, token);
     const ctx = token.platformContext;
-    const role = toolRoleFor(ctx.roles ?? []);
-    if (!role) throw new AuthorizationError('Your Canvas role in this course has no view in this tool.');
-    if (deepLinking && role === 'participant') throw new AuthorizationError('Only facilitators and administrators can place links to this tool.');
+    const ltiRole = toolRoleFor(ctx.roles ?? []);
+    // No ECF role: only a school contact gets in, which is known once the Canvas user id is.
+    if (!ltiRole && !deps.schoolContactOf) throw new AuthorizationError(NO_VIEW);
+    if (deepLinking && ltiRole !== 'facilitator' && ltiRole !== 'admin') throw new AuthorizationError('Only facilitators and administrators can place links to this tool.');
     const custom = customOf(token);
     const canvasCourseId = expanded(custom.canvas_course_id);
     const platform = { issuer: token.iss, clientId: token.clientId };
@@ -150,6 +162,10 @@ export function createLaunchHandlers(deps: LaunchDeps) {
       if (error instanceof IdentityMismatchError) deps.logger.warn({ event: 'lti.identity_mismatch', issuer: token.iss, clientId: token.clientId, reqId: req.id }, 'launch refused: the Canvas user id does not match the one recorded for this person');
       throw error;
     });
+    const launchEmail = typeof token.userInfo?.email === 'string' ? token.userInfo.email : null;
+    const contact = ltiRole ? null : ((await deps.schoolContactOf?.({ platform, canvasUserId, email: launchEmail })) ?? null);
+    const role = ltiRole ?? (contact ? 'school' : null);
+    if (!role) throw new AuthorizationError(NO_VIEW);
     const settings = ctx.deepLinkingSettings;
     const { placement, lineItem } = canvasClaims((req.body as Record<string, unknown> | undefined)?.id_token);
     const session: NewSession = {
@@ -166,7 +182,8 @@ export function createLaunchHandlers(deps: LaunchDeps) {
       courseTitle: ctx.context?.title || ctx.context?.label || 'this course',
       role,
       programme: role === 'participant' ? (linkedProgramme ?? programmeFromCustom(custom)) : null,
-      view: viewFromCustom(custom),
+      // A school contact's only page is their school's dashboard, whatever the placed link names.
+      view: role === 'school' ? { kind: 'home' } : viewFromCustom(custom),
       returnUrl: ctx.launchPresentation?.return_url ?? null,
       placement,
       lineItem,
@@ -179,6 +196,7 @@ export function createLaunchHandlers(deps: LaunchDeps) {
               ...(settings.data ? { data: settings.data } : {}),
             }
           : null,
+      ...(contact ? { schoolUrn: contact.urn, schoolLinkId: null, schoolContactEmail: contact.email } : {}),
     };
     if (lineItem && session.view.kind === 'audit' && canvasUserId && session.programme && deps.onAuditAssignment) {
       await deps.onAuditAssignment({ platform, canvasUserId, canvasCourseId, programme: session.programme, userSub: token.user, module: session.view.module, lineItem });

@@ -11,13 +11,15 @@ export interface Viewer {
   platform: PlatformKey;
   /** The cohort of the course they launched from; null when that course is not linked. */
   cohort: string | null;
-  kind: 'ect' | 'mentor' | 'facilitator' | 'admin' | 'unknown';
+  kind: 'ect' | 'mentor' | 'facilitator' | 'admin' | 'school' | 'unknown';
   /** Their own records' key: null without a Canvas user id. */
   ownerId: string | null;
   /** Their own entry in the cohort's read model; null until the roster or a sync knows them. */
   self: ParticipantProgress | null;
   /** A facilitator's groups in the cohort (`groups import`); null for everyone else. */
   groups: string[] | null;
+  /** A school session's URN; null for everyone else. */
+  school: string | null;
 }
 
 /** Someone whose records a viewer may read, with the key their records are kept under. */
@@ -59,7 +61,8 @@ export class ParticipantAccess {
     const self = cohort && session.canvasUserId && session.role === 'participant' ? await this.ownEntry(cohort, platform, session.canvasUserId) : null;
     const kind: Viewer['kind'] = session.role !== 'participant' ? session.role : (session.programme ?? 'unknown');
     const groups = kind === 'facilitator' && cohort ? await this.groups.groupsOf(session.emailDigest ?? null, cohort) : null;
-    return { session, platform, cohort, kind, ownerId, self, groups };
+    const school = kind === 'school' ? (session.schoolUrn ?? null) : null;
+    return { session, platform, cohort, kind, ownerId, self, groups, school };
   }
 
   private async ownEntry(cohort: string, platform: PlatformKey, canvasUserId: string): Promise<ParticipantProgress | null> {
@@ -73,7 +76,8 @@ export class ParticipantAccess {
 
   /** The participant with this read-model key, when the viewer may read them; null (a 404 to the person) otherwise. */
   async readable(viewer: Viewer, key: string): Promise<Readable | null> {
-    if (!viewer.cohort) return null;
+    // A school sees its people on its own dashboard only, never their records (reflections, meetings).
+    if (!viewer.cohort || viewer.kind === 'school') return null;
     const asSelf = viewer.self?.key === key;
     const asMentor = viewer.kind === 'mentor' && (viewer.self?.menteeKeys.includes(key) ?? false);
     const staff = viewer.kind === 'facilitator' || viewer.kind === 'admin';

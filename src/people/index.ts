@@ -13,3 +13,4 @@ export { Roster, ROSTER_COLUMNS, type RosterImportReport } from './roster-import
 export type { BadRow, ImportCounts, ImportOptions, ImportReport } from './import';
 export { GroupFacilitators, GROUP_COLUMNS, type GroupFacilitation } from './groups';
 export { ImportRuns, BAD_ROWS_KEPT, RUNS_KEPT_PER_KIND, type ImportRun, type ImportRunKind } from './import-runs';
+export { RosterChanges, type EditedRosterEntry, type RosterEdit } from './roster-changes';

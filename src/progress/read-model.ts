@@ -265,6 +265,11 @@ export class ReadModel {
     return [...names].sort();
   }
 
+  /** The cohorts whose model has been built: one small read of the pointers (a cohort with no pointer has no rows to show). */
+  async builtCohorts(): Promise<string[]> {
+    return (await this.pointers.find({}, { projection: { _id: 1 } }).toArray()).map((p) => p._id).sort();
+  }
+
   async readPointer(cohort: string): Promise<ReadModelPointer | null> {
     return this.pointers.findOne({ _id: cohort });
   }

@@ -36,6 +36,12 @@ export interface ToolSession {
   /** The AGS line item of an assignment launch: where a score for it goes. */
   lineItem?: string | null;
   deepLinking: { returnUrl: string; acceptMultiple: boolean; acceptTypes: string[]; data?: string } | null;
+  /** A school session's school (role 'school'): the URN of the contact's school. */
+  schoolUrn?: string | null;
+  /** A session opened by a signed school link: the link's id, re-checked on every request so revoking it ends the session. */
+  schoolLinkId?: string | null;
+  /** The school contact's email when known (the link's, or the launch's contact match); notification settings need it. Never logged. */
+  schoolContactEmail?: string | null;
 }
 
 export type NewSession = Omit<ToolSession, '_id' | 'createdAt' | 'expiresAt' | 'lastSeenAt'>;

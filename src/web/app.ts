@@ -16,6 +16,9 @@ import { securityHeaders } from './security';
 import { healthRoutes } from './routes/health';
 import { ltiRoutes } from './routes/lti';
 import { pageRoutes, type PageDeps } from './routes/pages';
+import { deliveryLinkRoutes, type DeliveryLinkDeps } from './routes/deliveries';
+import { schoolOpenRoute } from './routes/school';
+import { notificationLinkRoutes } from './routes/notifications';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -32,6 +35,8 @@ export interface AppDeps {
   frameAncestors: FrameAncestors;
   syncIntervalMs: number;
   rateLimits: Config['rateLimits'];
+  /** The signed download links of export emails (`/deliveries/<token>`). */
+  deliveryLinks?: DeliveryLinkDeps;
   /** The development platform, mounted only outside production. */
   devPlatform?: Router;
 }
@@ -75,7 +80,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders(deps.frameAncestors));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
   app.use('/lti', noStore, ltiRoutes({ registry: deps.registry, logins: deps.logins, registrationLinks: deps.registrationLinks, publicUrl: deps.publicUrl, limits, onRegistered: () => deps.frameAncestors.follow({ force: true }) }));
+  app.use('/school', noStore, schoolOpenRoute({ links: deps.pages.school.links, sessions: deps.sessions }));
+  app.use('/notifications', noStore, notificationLinkRoutes(deps.pages.notifications));
   app.use('/s/:sessionId', noStore, limits.sessionFailures, pageRoutes({ ...deps.pages, sessions: deps.sessions, publicUrl: deps.publicUrl, syncIntervalMs: deps.syncIntervalMs }));
+  if (deps.deliveryLinks) app.use('/deliveries', noStore, deliveryLinkRoutes(deps.deliveryLinks));
   app.all('/', allowMethods('GET'), (_req, res) => {
     res.render('pages/about', { title: 'ECF Progress' });
   });

@@ -14,6 +14,8 @@ declare module 'express-serve-static-core' {
 export const EVERYONE: Access = { roles: ['participant', 'facilitator', 'admin'] };
 export const STAFF: Access = { roles: ['facilitator', 'admin'] };
 export const PARTICIPANTS: Access = { roles: ['participant'] };
+/** School contacts (induction tutors, headteachers): their school's dashboard and its sub-pages only. */
+export const SCHOOL: Access = { roles: ['school'] };
 
 export type Handler = (req: Request, res: Response) => Promise<void> | void;
 
@@ -75,4 +77,11 @@ export async function readableFromPath(access: ParticipantAccess, req: Request, 
   const found = typeof key === 'string' && key.length <= 200 ? await access.readable(viewerOf(res), key) : null;
   if (!found) throw new NotFoundError('There is no record here that you can see.');
   return found;
+}
+
+/** The school of a school session, and the session's base path; anyone else is refused. */
+export function schoolOf(res: Response): { urn: string; contactEmail: string | null; base: string } {
+  const session = sessionOf(res);
+  if (session.role !== 'school' || !session.schoolUrn) throw new AuthorizationError('This page is for school contacts.');
+  return { urn: session.schoolUrn, contactEmail: session.schoolContactEmail ?? null, base: `/s/${session._id}/` };
 }

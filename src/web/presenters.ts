@@ -7,6 +7,7 @@ const ROLE_LABELS = {
   participant: { ect: 'Early career teacher', mentor: 'Mentor', none: 'Participant' },
   facilitator: 'Facilitator',
   admin: 'Administrator',
+  school: 'School contact',
 } as const;
 
 export interface PersonPresentation {

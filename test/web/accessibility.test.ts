@@ -43,6 +43,23 @@ beforeAll(async () => {
   });
   const facilitator = await w.launch('facilitator');
   const admin = await w.launch('admin');
+  // A school's change requests: an approved mentor change (so a mentor history shows), a rejected deferral and a waiting one.
+  const schoolLink = await w.t.runtime.schoolLinks.create({ urn: '131245', email: 'tutor@example.org' });
+  const schoolBase = String((await request(w.t.url).get(new URL(schoolLink.url).pathname + new URL(schoolLink.url).search).expect(303)).headers.location).replace(/school$/, '');
+  const schoolCsrf = csrfFrom((await request(w.t.url).get(`${schoolBase}school/changes`).expect(200)).text);
+  const askChange = (formId: string, fields: Record<string, string>) => request(w.t.url).post(`${schoolBase}school/changes`).type('form').send({ _csrf: schoolCsrf, formId, ...fields }).expect(303);
+  const decideChange = (formId: string, action: string, reason: string) =>
+    request(w.t.url).post(`${w.baseOf(admin)}admin/changes/${encodeURIComponent(`131245:${formId}`)}/decision`).type('form').send({ _csrf: csrfFrom(admin.body), action, reason }).expect(303);
+  await askChange('axe-mentor-change-0001', { kind: 'mentor-change', participant: `canvas:${w.otherEct.id}`, mentor: 'new', mentorName: 'Nia Newmentor', mentorEmail: 'nia.newmentor@example.org', effectiveDate: '2027-01-04' });
+  await askChange('axe-deferral-00000001', { kind: 'deferral', participant: `canvas:${w.otherMentor.id}`, effectiveDate: '2027-01-04', reason: 'Illness' });
+  await askChange('axe-new-person-000001', { kind: 'new-participant', name: 'Noor Newcomer', email: 'noor.newcomer@example.org', role: 'ect', cohort: COHORT, startDate: '2027-01-04', note: 'Joins in January.' });
+  await decideChange('axe-mentor-change-0001', 'approve', '');
+  await decideChange('axe-deferral-00000001', 'reject', 'Please send the signed form.');
+  // Provider notices on the school dashboard and the admin's notices page: one current, one withdrawn.
+  await w.t.runtime.notices.publish({ title: 'Spring term dates', body: 'Training days for the spring term are now in the calendar.', link: 'https://example.org/dates', kind: 'newsletter' });
+  await w.t.runtime.notices.withdraw((await w.t.runtime.notices.publish({ title: 'Sent by mistake', body: 'Withdrawn.', kind: 'policy' }))._id);
+  // Notification settings: reached from the school dashboard, and from the signed link in every email.
+  const settingsLink = new URL(await w.t.runtime.notifications.links.url({ urn: '131245', email: 'tutor@example.org' }));
   const picker = await launchTool({ toolUrl: w.t.url, platform: w.platform, user: 'facilitator', messageType: 'LtiDeepLinkingRequest', crossSite: true });
   // A training event of the facilitator's group with a register taken twice, so the page shows its change log.
   const trainingEvent = await w.t.runtime.stores.attendance.createEvent({ cohort: COHORT, group: 'Group A', date: '2026-12-07', start_time: '09:30', end_time: '12:00', type: 'face-to-face', module: '1', title: 'Module 1 training day', location: 'Leeds' });
@@ -73,6 +90,16 @@ beforeAll(async () => {
     ['admin home', w.baseOf(admin)],
     ['admin people and imports', `${w.baseOf(admin)}admin/people`],
     ['admin group facilitators', `${w.baseOf(admin)}admin/groups`],
+    ['school dashboard', `${schoolBase}school`],
+    ['school home', schoolBase],
+    ['admin notices', `${w.baseOf(admin)}admin/notices`],
+    ['school change requests', `${schoolBase}school/changes`],
+    ['school change form (mentor)', `${schoolBase}school/changes/new?kind=mentor-change`],
+    ['school change form (new participant)', `${schoolBase}school/changes/new?kind=new-participant`],
+    ['admin change requests', `${w.baseOf(admin)}admin/changes`],
+    ['school notification settings', `${schoolBase}school/notifications`],
+    ['notification settings from an email link', settingsLink.pathname + settingsLink.search],
+    ['notification settings link refused', '/notifications/settings?token=not-a-token'],
     ['group training events', `${w.baseOf(facilitator)}groups/Group%20A/events`],
     ['register', `${w.baseOf(facilitator)}events/${trainingEvent._id}/register?saved=2`],
     ['link picker', new URL(picker.finalUrl).pathname],
@@ -89,7 +116,7 @@ async function open(path: string, width: number): Promise<Page> {
   // axe is added through DevTools, past the tool's script-src 'self'.
   const page = await browser.newPage({ viewport: { width, height: 800 }, bypassCSP: true });
   const response = await page.goto(w.t.url + path, { waitUntil: 'load' });
-  expect([path, response?.status()]).toEqual([path, path.endsWith('/people/nobody') ? 404 : 200]);
+  expect([path, response?.status()]).toEqual([path, path.endsWith('/people/nobody') ? 404 : path.endsWith('token=not-a-token') ? 400 : 200]);
   return page;
 }
 

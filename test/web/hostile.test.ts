@@ -99,7 +99,7 @@ function send(method: string, path: string, body?: Body, headers: Record<string,
 describe('hostile input on every route', () => {
   it('finds the routes through the app itself', () => {
     const paths = routes.map((r) => r.path);
-    expect(paths).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/lti/login', '/lti/launch', '/lti/keys', '/s/:sessionId/', '/s/:sessionId/progress', '/s/:sessionId/sign-out', '/']));
+    expect(paths).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/lti/login', '/lti/launch', '/lti/keys', '/s/:sessionId/', '/s/:sessionId/progress', '/s/:sessionId/sign-out', '/', '/school/open', '/s/:sessionId/school']));
   });
 
   it('never answers 5xx to any method with hostile queries and bodies, and the process keeps running', async () => {
@@ -128,6 +128,56 @@ describe('hostile input on every route', () => {
     await request(t.url).get('/healthz').expect(200);
     expect(t.logs.text()).not.toContain('"event":"request.failed"');
   }, 600_000);
+
+  it('answers hostile school link tokens with a 4xx page, never a 5xx or a session', async () => {
+    const { token } = await t.runtime.schoolLinks.create({ urn: '131245' });
+    const sessions = () => t.runtime.stores.store.collection('sessions').countDocuments({});
+    const before = await sessions();
+    const queries = ['?token=', '?token=a.b.c', `?token=${token.slice(0, -2)}`, `?token=${token}x`, `?token=${token.replace(/\./g, '%2E%2E')}`, '?token=%00', `?token=${'x'.repeat(9000)}`, '?token[$ne]=', '?token[$gt]=&token=a', `?token=${token}&token=${token}`, `?token=${encodeURIComponent(JSON.stringify({ $ne: null }))}`];
+    for (const query of queries) {
+      const status = await send('GET', `/school/open${query}`);
+      expect({ query: query.slice(0, 40), refused: status >= 400 && status < 500 }).toEqual({ query: query.slice(0, 40), refused: true });
+    }
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      for (const body of BODIES) {
+        const status = await send(method, `/school/open?token=${token}`, body);
+        expect({ method, body: body.type, refused: status >= 400 && status < 500 }).toEqual({ method, body: body.type, refused: true });
+      }
+    }
+    expect(await sessions()).toBe(before);
+    expect(processFailures).toEqual([]);
+  });
+
+  it('answers hostile notification settings tokens and forms with a 4xx page, and saves nothing', async () => {
+    const url = await t.runtime.notifications.links.url({ urn: '131245', email: 'tutor@example.org' });
+    const token = new URL(url).searchParams.get('token') as string;
+    const csrf = t.runtime.notifications.links.csrfFor(token);
+    const saved = () => t.runtime.stores.store.collection('notification_prefs').countDocuments({});
+    const before = await saved();
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ urn: '131245', email: 'x@example.org', aud: 'ecf-progress:notification-settings', exp: 9999999999 })).toString('base64url')}.`;
+    const queries = ['', '?token=', '?token=a.b.c', `?token=${unsigned}`, `?token=${token.slice(0, -2)}`, `?token=${token}x`, '?token=%00', `?token=${'x'.repeat(9000)}`, '?token[$ne]=', `?token=${token}&token=${token}`, `?token=${encodeURIComponent(JSON.stringify({ $ne: null }))}`];
+    for (const query of queries) {
+      const status = await send('GET', `/notifications/settings${query}`);
+      expect({ query: query.slice(0, 40), refused: status >= 400 && status < 500 }).toEqual({ query: query.slice(0, 40), refused: true });
+    }
+    const form = (data: string): Body => ({ type: 'application/x-www-form-urlencoded', data });
+    const forms: Body[] = [
+      form(`token=${token}&_csrf=wrong&change-answered=instant&newly-red=off&schedule-changed=off&event-coming-week=off`),
+      form(`token=${token}&_csrf=${csrf}&change-answered=always&newly-red=off&schedule-changed=off&event-coming-week=off`),
+      form(`token=${token}&_csrf=${csrf}&change-answered[$ne]=x`),
+      form(`token=${token}&_csrf[$ne]=1`),
+      form(`token[$ne]=1&_csrf=${csrf}`),
+      form(`token=${token}&token=${token}&_csrf=${csrf}`),
+      { type: 'application/json', data: JSON.stringify({ token, _csrf: csrf, 'change-answered': 'off' }) },
+      ...BODIES,
+    ];
+    for (const body of forms) {
+      const status = await send('POST', '/notifications/settings', body);
+      expect({ body: body.data.slice(0, 60), refused: status >= 400 && status < 500 }).toEqual({ body: body.data.slice(0, 60), refused: true });
+    }
+    expect(await saved()).toBe(before);
+    expect(processFailures).toEqual([]);
+  });
 
   it('never answers 5xx to odd spellings of paths', async () => {
     const spellings = ['/LTI/login', '/lti//login', '/lti/./login', '/lti/%2e%2e/s', '/lti/login%2F', '/lti\\login', '/%2e%2e/%2e%2e/etc/passwd', `/s/${sessionId}/../../lti/keys`, '/static/../src/main.ts', '/static/%2e%2e/package.json', `/s/${'%41'.repeat(32)}/`];

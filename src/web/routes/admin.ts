@@ -74,7 +74,7 @@ function groupForm(req: Request): z.output<typeof GroupForm> {
 export async function renderAdminHome(deps: Deps, res: Response): Promise<void> {
   const viewer = adminOf(res);
   const base = baseOf(viewer);
-  const [{ links }, status] = await Promise.all([platformLinks(deps, viewer), deps.sync.statusOf(viewer.platform, RUNS_SHOWN)]);
+  const [{ links, cohorts }, status] = await Promise.all([platformLinks(deps, viewer), deps.sync.statusOf(viewer.platform, RUNS_SHOWN)]);
   const states = new Map(status.courses.map((s) => [s._id, s]));
   const courses = links.map((link) => presentAdminCourse(link, states.get(link._id) ?? null, deps.admin.onDemand.activityOf(viewer.platform, link.courseId), deps.syncIntervalMs, base));
   res.render('pages/admin-home', {
@@ -84,7 +84,11 @@ export async function renderAdminHome(deps: Deps, res: Response): Promise<void> 
     progressUrl: `${base}admin/syncs`,
     runs: status.runs.map(presentRun),
     peopleUrl: `${base}admin/people`,
+    changesUrl: `${base}admin/changes`,
+    openChanges: await deps.changes.openCount(cohorts),
     groupsUrl: `${base}admin/groups`,
+    noticesUrl: `${base}admin/notices`,
+    deliveriesUrl: `${base}admin/deliveries`,
     cohortUrl: viewer.cohort ? `${base}cohort` : null,
     cohort: viewer.cohort,
     modules: loadCurriculum().ect.modules.map((m) => presentModuleLink(m, base)),

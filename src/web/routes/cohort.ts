@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { GRID_SORTS, type CohortGrid, type GridQuery, type GridView } from '../../cohort';
 import { moduleOf } from '../../curriculum';
 import type { WeeklySnapshots } from '../../trends';
+import { EXPORT_FORMATS, type ExportFormat, type ExportScope, type ProgressExports } from '../../exports';
+import { sendExport } from '../exports';
 import { completionByModuleChart, completionOverTimeChart, type Chart } from '../charts';
-import { AuthorizationError, ValidationError } from '../../errors';
+import { AuthorizationError, NotFoundError, ValidationError } from '../../errors';
 import { presentGrid } from '../cohort-presenters';
 import { presentPerson } from '../presenters';
 import { STAFF, pageOn, viewerOf, type Handler } from '../page-kit';
@@ -52,6 +54,7 @@ export function gridQueryOf(req: Request): GridQuery {
 export interface CohortPageDeps {
   grid: CohortGrid;
   trends: Pick<WeeklySnapshots, 'trend'>;
+  exports: Pick<ProgressExports, 'prepare' | 'fileName'>;
 }
 
 /** Completion by module (the people shown) and over time (the weekly snapshots of the same scope). */
@@ -90,12 +93,47 @@ export function renderCohort(deps: CohortPageDeps): Handler {
       isAdmin: viewer.kind === 'admin',
       noGroups: viewer.kind === 'facilitator' && (viewer.groups ?? []).length === 0,
       notLinked: !view.cohort,
+      downloads: view.cohort ? downloadLinks(base, view.cohort, query) : null,
     });
+  };
+}
+
+/** The download links keep the cohort, group and school chosen (what the export is limited to). */
+function downloadLinks(base: string, cohort: string, query: GridQuery): { label: string; format: ExportFormat; url: string }[] {
+  const params = new URLSearchParams({ cohort });
+  if (query.group) params.set('group', query.group);
+  if (query.school) params.set('school', query.school);
+  const labels: Record<ExportFormat, string> = { csv: 'CSV', xlsx: 'Excel', pdf: 'PDF' };
+  return EXPORT_FORMATS.map((format) => ({ label: labels[format], format, url: `${base}cohort/export.${format}?${params.toString()}` }));
+}
+
+const ExportFormatParam = z.enum(['csv', 'xlsx', 'pdf']);
+
+/**
+ * A download of the cohort's export: an admin's whole cohort (or the group or school chosen), a
+ * facilitator's own groups only (a group they do not run gives no rows), always only the rows
+ * of the viewer's own platform. Search, role, status and rating filters do not narrow it.
+ */
+export function downloadCohort(deps: CohortPageDeps): Handler {
+  return async (req, res) => {
+    const viewer = viewerOf(res);
+    if (viewer.kind !== 'facilitator' && viewer.kind !== 'admin') throw new AuthorizationError();
+    const format = ExportFormatParam.safeParse(req.params.format);
+    if (!format.success) throw new NotFoundError();
+    const query = gridQueryOf(req);
+    const cohorts = await deps.grid.cohortsOf(viewer);
+    const cohort = query.cohort ?? viewer.cohort ?? cohorts[0];
+    if (!cohort || !cohorts.includes(cohort)) throw new NotFoundError('There is no cohort here that you can export.');
+    const own = viewer.groups ?? [];
+    const groups = viewer.kind === 'admin' ? (query.group ? [query.group] : null) : query.group ? own.filter((g) => g === query.group) : own;
+    const scope: ExportScope = { kind: 'cohort', cohort, groups, school: query.school ?? null };
+    await sendExport(res, deps.exports, scope, format.data, { platform: viewer.platform });
   };
 }
 
 export function cohortRoutes(deps: CohortPageDeps): Router {
   const router = Router({ mergeParams: true, caseSensitive: true });
   pageOn(router)('get', '/cohort', STAFF, renderCohort(deps));
+  pageOn(router)('get', '/cohort/export.:format', STAFF, downloadCohort(deps));
   return router;
 }

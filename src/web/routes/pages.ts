@@ -17,11 +17,16 @@ import { presentPerson, presentProgress } from '../presenters';
 import { allowFormActionTo } from '../security';
 import { loadSession, sessionOf } from '../session-auth';
 import { adminRoutes, renderAdminHome, type AdminDeps } from './admin';
+import { adminDeliveryRoutes, type DeliveryLogDeps } from './deliveries';
 import { auditRoutes } from './audits';
 import { cohortRoutes, renderCohort, type CohortPageDeps } from './cohort';
 import { presentStanding } from '../cohort-presenters';
 import { meetingRoutes } from './meetings';
 import { attendanceRoutes, type GroupMembers } from './attendance';
+import { renderSchoolDashboard, schoolRoutes, type SchoolPageDeps } from './school';
+import { changeRoutes } from './changes';
+import { schoolNotificationRoutes, type NotificationPageDeps } from './notifications';
+import type { ChangeRequests } from '../../changes';
 import type { Attendance } from '../../attendance';
 
 /** What the session pages read. */
@@ -48,8 +53,16 @@ export interface PageDeps {
   groupMembers: GroupMembers;
   /** The cohort grid and its charts. */
   cohort: CohortPageDeps;
+  /** The email delivery log (admin page); absent in tests that do not need it. */
+  deliveries?: DeliveryLogDeps;
   /** Tells the cohort grid that a group's activity (an audit, a meeting) changed, so it shows at once. */
   activity: { changed(cohort: string | null, group: string | null): Promise<void> };
+  /** The school dashboard, its downloads and provider notices. */
+  school: SchoolPageDeps;
+  /** Schools' change requests and the admin's review of them. */
+  changes: ChangeRequests;
+  /** School contacts' notification settings (the school session's page, and the signed link's). */
+  notifications: NotificationPageDeps;
 }
 
 async function progressOf(deps: PageDeps, session: ToolSession) {
@@ -67,6 +80,7 @@ async function renderHome(deps: PageDeps, req: Request, res: Response): Promise<
   // A facilitator lands on their groups' grid, an admin on the page that runs the programme.
   if (viewer.kind === 'facilitator') return renderCohort(deps.cohort)(req, res);
   if (viewer.kind === 'admin') return renderAdminHome(deps, res);
+  if (viewer.kind === 'school') return renderSchoolDashboard(deps.school)(req, res);
   const base = presentPerson(viewer.session).base;
   const overview = presentOverview(await overviewOfViewer(deps, viewer), base);
   const mentees = viewer.kind === 'mentor' ? await menteeRows(deps, viewer, base) : [];
@@ -111,13 +125,18 @@ export function pageRoutes(deps: PageDeps): Router {
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400 }));
   router.use(express.json({ limit: '64kb' }));
   router.use(sessionLocals(deps.formKey, deps.access));
+  // First: a school link session whose link was revoked or has expired goes no further.
+  router.use(schoolRoutes(deps.school, deps.sessions));
   router.use(meetingRoutes(deps));
   router.use(auditRoutes(deps));
   router.use(adminRoutes(deps));
+  router.use(adminDeliveryRoutes(deps));
   router.use(cohortRoutes(deps.cohort));
   router.use(attendanceRoutes(deps));
+  router.use(changeRoutes(deps));
+  router.use(schoolNotificationRoutes(deps.notifications));
 
-  page('get', '/', EVERYONE, (req, res) => renderHome(deps, req, res));
+  page('get', '/', { roles: [...EVERYONE.roles, 'school'] }, (req, res) => renderHome(deps, req, res));
 
   // The page's script asks this while a launch refresh runs: when the figures it shows were made.
   page('get', '/freshness', PARTICIPANTS, async (_req, res) => {
