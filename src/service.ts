@@ -193,14 +193,15 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
     const ownDataRefresh = new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger);
     const onDemandSyncs = new OnDemandSyncs(syncService, logger);
     const cohortGrid = new CohortGrid({ readModel: stores.readModel, boards, links });
-    const exports = new ProgressExports({ grid: cohortGrid, readModel: stores.readModel, schools: stores.schools, cohorts: () => stores.readModel.builtCohorts() });
+    // Not `exports`: in the compiled CommonJS that name is the module's own exports object.
+    const progressExports = new ProgressExports({ grid: cohortGrid, readModel: stores.readModel, schools: stores.schools, cohorts: () => stores.readModel.builtCohorts() });
     const mailer = mailerFrom(config.smtp);
     const outbox = new Outbox(store, mailer, logger);
     const deliveryLinks = new DeliveryLinks(secrets.deliveryLinkKey);
     const deliveries = new ScheduledExports({
       store,
       outbox,
-      exports,
+      exports: progressExports,
       contacts: schoolContacts,
       schools: rosterSchools(stores.roster, stores.schools),
       links: deliveryLinks,
@@ -249,7 +250,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       notices: new Notices(store),
       schoolDashboard: new SchoolDashboard({ grid: cohortGrid, links, attendance: stores.attendance, schools: stores.schools }),
       changes,
-      exports,
+      exports: progressExports,
       outbox,
       mailer,
       deliveries,

@@ -1,5 +1,4 @@
 import { pipeline } from 'node:stream/promises';
-import PDFDocument from 'pdfkit';
 import { attendancePct, type ExportEntry } from './rows';
 import { whenWritable } from './streams';
 
@@ -184,6 +183,8 @@ class SchoolPages {
  * rating's reasons in words. pdfkit is a stream piped into `out`, which is ended.
  */
 export async function writePdfExport(entries: Iterable<ExportEntry>, out: NodeJS.WritableStream, options: { title: string; now: Date }): Promise<void> {
+  // Loaded when first used, like exceljs: most commands and pages never draw a PDF.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, autoFirstPage: false, info: { Title: options.title, Creator: 'ECF Progress', CreationDate: options.now } });
   const done = pipeline(doc, out);
   // Attached at once so a failing `out` is not an unhandled rejection while pages are still being laid out.

@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { EXPORT_COLUMNS, type ExportCell } from './columns';
 import { whenWritable } from './streams';
 
@@ -42,6 +41,9 @@ const ROWS_PER_CHECK = 200;
  * never kept; `out` is ended when the workbook is.
  */
 export async function writeXlsxExport(rowsOf: (role: 'ect' | 'mentor') => Iterable<ExportCell[]>, out: NodeJS.WritableStream): Promise<void> {
+  // Loaded when first used: exceljs is large, and loading it adds a process exit listener (its
+  // temp-file cleanup), which every command would pay for otherwise.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as unknown as import('stream').Stream, useStyles: true, useSharedStrings: false });
   workbook.creator = 'ECF Progress';
   for (const { role, name } of XLSX_SHEETS) {
