@@ -70,9 +70,9 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'error',
-      // Compiled to CommonJS, a local `exports`, `module` or `require` hides the module's own, and
-      // code that reads an exported constant then fails at run time ("Cannot access 'exports'").
-      'no-restricted-syntax': ['error', { selector: "VariableDeclarator > Identifier.id[name=/^(exports|module|require)$/]", message: 'Name it something else: the compiled CommonJS module uses this name.' }],
+      // Compiled to CommonJS, a local `exports` or `require` hides the module's own, and
+      // code that reads an exported constant (or imports lazily) then fails at run time ("Cannot access 'exports'").
+      'no-restricted-syntax': ['error', { selector: "VariableDeclarator > Identifier.id[name=/^(exports|require)$/]", message: 'Name it something else: the compiled CommonJS module uses this name.' }],
     },
   },
   { files: ['bin/**/*.js', '*.js', 'public/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },

@@ -74,7 +74,7 @@ export async function measureExports(runtime: Runtime, job: ExportsJob): Promise
   const stores = openStores(runtime.stores.store, runtime.config, runtime.secrets);
   const boards = new GroupBoards({ ...stores, audits: runtime.audits, logger: runtime.logger });
   const grid = new CohortGrid({ readModel: stores.readModel, boards, links: stores.links });
-  const exports = new ProgressExports({ grid, readModel: stores.readModel, schools: stores.schools, cohorts: () => stores.readModel.knownCohorts() });
+  const progressExports = new ProgressExports({ grid, readModel: stores.readModel, schools: stores.schools, cohorts: () => stores.readModel.builtCohorts() });
 
   let started = performance.now();
   await grid.ratedCohort(job.cohort);
@@ -86,7 +86,7 @@ export async function measureExports(runtime: Runtime, job: ExportsJob): Promise
   const dir = fs.mkdtempSync(path.join(job.dataDir, 'exports-'));
   const write = async (scope: ExportScope, format: ExportFormat, name: string) => {
     const file = path.join(dir, name);
-    const result = await exports.write(scope, format, fs.createWriteStream(file));
+    const result = await progressExports.write(scope, format, fs.createWriteStream(file));
     return { result, file };
   };
   try {
