@@ -34,6 +34,8 @@ const SYSTEM = 'http://purl.imsglobal.org/vocab/lis/v2/system/person#';
 
 export const ROLE = {
   learner: `${MEMBERSHIP}Learner`,
+  /** What Canvas sends for an observer enrolment: no ECF role; the tool lets in school contacts. */
+  observer: `${MEMBERSHIP}Mentor`,
   instructor: `${MEMBERSHIP}Instructor`,
   institutionStudent: `${INSTITUTION}Student`,
   institutionInstructor: `${INSTITUTION}Instructor`,

@@ -1,6 +1,6 @@
 import { ROLE } from './constants';
 
-export type DemoUserKey = 'ect' | 'mentor' | 'facilitator' | 'admin';
+export type DemoUserKey = 'ect' | 'mentor' | 'facilitator' | 'admin' | 'school';
 
 export interface DemoUser {
   key: DemoUserKey;
@@ -117,6 +117,23 @@ export const DEMO_USERS: Readonly<Record<DemoUserKey, DemoUser>> = {
     email: 'dana.admin@example.org',
     canvasMembershipRoles: 'Account Admin',
     roles: [ROLE.institutionAdministrator, ROLE.systemUser],
+    custom: {},
+    course: DEMO_COURSE,
+  },
+  // An induction tutor with a Canvas observer enrolment: the demo lists their email as a school contact.
+  school: {
+    key: 'school',
+    sub: 'c3f1a6de-5b2e-4f0a-9d1c-8e7b6a5f4d32',
+    lti11Id: '5a9e2c7b1d3f4e6a8b0c2d4e6f8a0b1c3d5e7f90',
+    canvasUserId: '2005',
+    loginId: 'elin.morgan',
+    sisId: 'ECF-SCH-0001',
+    name: 'Elin Morgan',
+    givenName: 'Elin',
+    familyName: 'Morgan',
+    email: 'elin.morgan@example.org',
+    canvasMembershipRoles: 'ObserverEnrollment',
+    roles: [ROLE.observer, ROLE.systemUser],
     custom: {},
     course: DEMO_COURSE,
   },

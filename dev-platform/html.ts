@@ -81,6 +81,7 @@ const LAUNCH_CHOICES = [
   { value: 'mentor', label: 'Launch as mentor' },
   { value: 'facilitator', label: 'Launch as facilitator' },
   { value: 'admin', label: 'Launch as admin' },
+  { value: 'school', label: 'Launch as induction tutor (school)' },
   { value: 'deep-link', label: 'Place a link (deep linking)' },
   { value: 'deep-link-assignment', label: 'Add an assignment (deep linking)' },
 ] as const;

@@ -126,6 +126,32 @@ async function demoAudits(runtime: Runtime, platform: { issuer: string; clientId
   }
 }
 
+/**
+ * What a school sees: contacts (the development platform's induction tutor launches as one),
+ * two provider notices, a change request waiting and one answered, and a signed link for the
+ * first school's headteacher.
+ */
+async function demoSchools(runtime: Runtime, tutor: DemoUser): Promise<{ linkUrl: string }> {
+  const [urn] = SCHOOLS[0];
+  const contacts = ['urn,name,email,canvas_user_id,role', `${urn},${tutor.name},${tutor.email},${tutor.canvasUserId},induction tutor`, `${urn},Priya Shah,head.${urn}@example.org,,headteacher`].join('\n');
+  const report = await runtime.schoolContacts.import(contacts);
+  if (report.bad.length > 0) throw new Error(`demo school contacts have bad rows: ${JSON.stringify(report.bad)}`);
+  await runtime.stores.importRuns.record('school-contacts', 'demo-school-contacts.csv', report);
+  await runtime.notices.publish({ kind: 'guidance', title: 'Planning cover for the spring term', body: 'The spring term training dates are on your dashboard. Download them as a calendar file to plan cover.', link: 'https://www.gov.uk/government/publications/induction-for-early-career-teachers-england' });
+  await runtime.notices.publish({ kind: 'newsletter', title: 'December newsletter', body: 'Thank you to every mentor who recorded a meeting this half term. Module 2 closes before Christmas.' });
+  const people = await runtime.changes.schoolPeople(urn);
+  const ects = people.filter((p) => p.role === 'ect' && p.email);
+  if (ects.length >= 2) {
+    const asked = (kind: string, extra: Record<string, string>, formId: string) => runtime.changes.ask(urn, { kind, note: '', ...extra }, { formId, askedBy: tutor.email });
+    await asked('email-change', { participant: ects[0].key, email: `new.${ects[0].email}`, note: 'They changed their surname.' }, 'demo-email-change-01');
+    const deferral = await asked('deferral', { participant: ects[1].key, effectiveDate: ukDate(new Date()), reason: 'Long-term illness' }, 'demo-deferral-000001');
+    const cohorts = await runtime.changes.cohorts();
+    await runtime.changes.decide(deferral.request.id, { approve: false, reason: 'Please ask your appropriate body first, then tell us the date they agreed.', by: 'Dana Admin' }, cohorts);
+  }
+  const link = await runtime.schoolLinks.create({ urn, email: `head.${urn}@example.org`, days: 30 });
+  return { linkUrl: link.url };
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   if (process.env.NODE_ENV === 'production') throw new Error('npm run demo is for development only');
@@ -162,11 +188,12 @@ async function main(): Promise<void> {
   await demoAudits(runtime, key, [ect.canvasUserId, mentor.canvasUserId]);
   await runtime.boards.refreshCohort(COHORT);
   await runtime.snapshots.takeAll();
+  const { linkUrl } = await demoSchools(runtime, platform.users.school);
 
   const service = await startService(runtime, { devPlatform: platform.router });
   runtime.logger.info(startupMessage(config, service.url, runtime.database), 'demo started');
   const registrationLink = await runtime.stores.registrationLinks.create(config.publicUrl);
-  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator or an admin.\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n  Press Ctrl+C to stop.\n`);
+  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator, an admin or a school's induction tutor.\n  A school's headteacher opens their dashboard without Canvas by a signed link: ${linkUrl}\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n  Press Ctrl+C to stop.\n`);
   const stop = async () => {
     await service.close();
     await sim.close();

@@ -1,13 +1,14 @@
 /**
  * Screenshots of every page, launched through the development platform as a person would:
- * `npx tsx scripts/screenshots.ts http://localhost:3000 OUT_DIR` against a running `npm run demo`.
+ * `npx tsx scripts/screenshots.ts http://localhost:3000 OUT_DIR` against a running `npm run demo`
+ * (with `SCHOOL_LINK=<the link the demo prints>` for the pages a school link opens).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ROLES = ['ect', 'mentor', 'facilitator', 'admin', 'deep-link'] as const;
+const ROLES = ['ect', 'mentor', 'facilitator', 'admin', 'school', 'deep-link'] as const;
 const WIDTHS = [320, 1280];
 
 async function launchAs(page: Page, base: string, role: string, inFrame: boolean): Promise<void> {
@@ -23,7 +24,8 @@ const PAGES: Record<(typeof ROLES)[number], string[]> = {
   ect: ['', 'progress', 'modules/3/audit', 'modules/2/audit', 'modules/3/session-plans'],
   mentor: ['', 'progress', 'modules/3/audit', 'modules/3/session-plans'],
   facilitator: ['', 'cohort?rag=red&role=ect', 'cohort?role=mentor&sort=overall&dir=desc'],
-  admin: ['', 'admin/people', 'admin/groups', 'cohort'],
+  admin: ['', 'admin/people', 'admin/groups', 'cohort', 'admin/changes', 'admin/notices', 'admin/deliveries'],
+  school: ['', 'school/changes', 'school/changes/new?kind=mentor-change', 'school/notifications'],
   'deep-link': [''],
 };
 
@@ -114,6 +116,13 @@ async function main(): Promise<void> {
           await page.waitForURL(/sign-out$/);
           await shoot(page, out, 'signed-out', width);
         }
+      }
+      const link = process.env.SCHOOL_LINK;
+      if (link) {
+        await page.goto(link, { waitUntil: 'networkidle' });
+        await shoot(page, out, 'school-by-link', width);
+        await page.goto(`${base}/school/open?token=not-a-token`);
+        await shoot(page, out, 'school-link-refused', width);
       }
       await page.goto(`${base}/lti/register`);
       await shoot(page, out, 'registration-without-link', width);

@@ -5,7 +5,7 @@ import type { ImportOptions } from '../people';
 import { LINK_DAYS_DEFAULT, LINK_DAYS_MAX, NOTICE_KINDS, SCHOOL_CONTACT_COLUMNS, type NoticeKind } from '../schools';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
-import { presentImport } from './people-commands';
+import { presentImport, recordImport } from './people-commands';
 
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 
@@ -68,6 +68,7 @@ export function registerSchoolCommands(program: Command, withRuntime: WithRuntim
         });
         // Counts only: the rows hold names and email addresses.
         runtime.logger.info({ event: 'school_contacts.import', rows: result.rows, bad: result.bad.length, written: result.written, ...result.counts }, 'import finished');
+        await recordImport(runtime, 'school-contacts', file, result, options);
         return result;
       });
       presentImport(file, 'School contacts', report, options);

@@ -4,7 +4,7 @@ import type { Store } from '../db/store';
 import type { BadRow, ImportCounts, ImportReport } from './import';
 
 /** What was imported: the people files, and (recorded by their own command) training events. */
-export type ImportRunKind = 'roster' | 'schools' | 'groups' | 'events';
+export type ImportRunKind = 'roster' | 'schools' | 'groups' | 'events' | 'school-contacts';
 
 /** One import as it ran: what the admin page shows as "the last import and its problems". */
 export interface ImportRun {

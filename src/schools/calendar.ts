@@ -1,4 +1,5 @@
 import ical, { ICalEventStatus } from 'ical-generator';
+import { tzlib_get_ical_block } from 'timezones-ical-library';
 import { EVENT_TYPE_LABELS, type TrainingEvent } from '../attendance';
 import { writeCsv } from '../files/csv-export';
 
@@ -48,7 +49,8 @@ function endOf(event: TrainingEvent): string {
  * UIDs are the events' own ids, so importing a newer file updates events rather than adding copies.
  */
 export function eventsIcs(events: readonly TrainingEvent[], name: string, now = new Date()): string {
-  const calendar = ical({ name, prodId: { company: 'ECF Progress', product: 'school-events', language: 'EN' } });
+  // RFC 5545 wants a VTIMEZONE for every TZID used; Outlook refuses or shifts events without one.
+  const calendar = ical({ name, prodId: { company: 'ECF Progress', product: 'school-events', language: 'EN' }, timezone: { name: UK, generator: (tz) => tzlib_get_ical_block(tz)[0] } });
   for (const event of events) {
     calendar.createEvent({
       id: `${event._id}@${UID_DOMAIN}`,

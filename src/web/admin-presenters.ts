@@ -84,8 +84,8 @@ export function presentAdminCourse(link: CourseLink, state: CourseSyncState | nu
   };
 }
 
-const KIND_LABELS: Record<ImportRunKind, string> = { roster: 'Roster', schools: 'Schools', groups: 'Groups', events: 'Training events' };
-const KIND_COMMANDS: Record<ImportRunKind, string> = { roster: 'roster import', schools: 'schools import', groups: 'groups import', events: 'events import' };
+const KIND_LABELS: Record<ImportRunKind, string> = { roster: 'Roster', schools: 'Schools', groups: 'Groups', events: 'Training events', 'school-contacts': 'School contacts' };
+const KIND_COMMANDS: Record<ImportRunKind, string> = { roster: 'roster import', schools: 'schools import', groups: 'groups import', events: 'events import', 'school-contacts': 'school contacts import' };
 
 export interface ImportRunView {
   kind: ImportRunKind;

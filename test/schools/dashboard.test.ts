@@ -177,6 +177,10 @@ describe('training events as CSV and iCalendar', () => {
     expect(training.SUMMARY).toBe('Module 1 training day');
     expect(training.LOCATION).toBe('Leeds');
     expect(first.text).not.toContain('Hillside');
+    // The TZID the events name is defined in the file, with the UK's summer time rule (RFC 5545 3.6.5).
+    const zone = /BEGIN:VTIMEZONE([\s\S]*?)END:VTIMEZONE/.exec(first.text)?.[1] ?? '';
+    expect(zone).toContain('TZID:Europe/London');
+    expect(zone).toMatch(/BEGIN:DAYLIGHT[\s\S]*TZOFFSETTO:\+0100[\s\S]*RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU/);
     await w.t.runtime.stores.attendance.cancelEvent(events.upcoming);
     const second = vevents((await request(w.t.url).get(`${base}school/events.ics`).expect(200)).text);
     expect(second.map((e) => e.UID)).toEqual([`${events.past}@ecf-progress`]);

@@ -37,7 +37,7 @@ type Deps = PageDeps;
 const NOTHING_HERE = 'There is nothing here that you can see.';
 const RUNS_SHOWN = 5;
 /** What the people page reports on; training events appear once their import has run. */
-const IMPORT_KINDS: ImportRunKind[] = ['roster', 'schools', 'groups', 'events'];
+const IMPORT_KINDS: ImportRunKind[] = ['roster', 'schools', 'groups', 'events', 'school-contacts'];
 
 /** Canvas course ids are digits; anything else names no course. */
 const COURSE_ID = /^\d{1,20}$/;
@@ -160,7 +160,7 @@ export function adminRoutes(deps: Deps): Router {
       title: 'People and imports',
       cohorts: people,
       schoolsImported: urns.size,
-      imports: imports.filter((i) => i.kind !== 'events' || i.run !== null),
+      imports: imports.filter((i) => (i.kind !== 'events' && i.kind !== 'school-contacts') || i.run !== null),
       homeUrl: baseOf(viewer),
     });
   });
