@@ -97,6 +97,7 @@ beforeAll(async () => {
     ['school change form (mentor)', `${schoolBase}school/changes/new?kind=mentor-change`],
     ['school change form (new participant)', `${schoolBase}school/changes/new?kind=new-participant`],
     ['admin change requests', `${w.baseOf(admin)}admin/changes`],
+    ['admin email deliveries', `${w.baseOf(admin)}admin/deliveries`],
     ['school notification settings', `${schoolBase}school/notifications`],
     ['notification settings from an email link', settingsLink.pathname + settingsLink.search],
     ['notification settings link refused', '/notifications/settings?token=not-a-token'],
