@@ -163,7 +163,7 @@ export function reportsSection(results: ReportsResults): string {
     '',
     casesTable(results),
     '',
-    'Exports (`ProgressExports.write` to a file in the service process, after the pages; RSS sampled every 2 ms, growth = peak minus the RSS just before; a school export reads every cohort, the roster included, to find the school\'s rows):',
+    'Exports (`ProgressExports.write` to a file in the service process, after the pages; RSS sampled every 2 ms, growth = peak minus the RSS just before; a school export looks for the school\'s rows in every cohort whose read model is built):',
     '',
     exportsTable(results),
     '',

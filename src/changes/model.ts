@@ -70,16 +70,8 @@ export interface ChangeDecisionView {
 }
 
 /** A request as pages, listeners and notifications see it. */
-export interface ChangeRequestView {
+export interface ChangeRequestView extends Omit<ChangeRequestDoc, '_id'> {
   id: string;
-  urn: string;
-  kind: ChangeKind;
-  participantKey: string | null;
-  cohort: string;
-  details: ChangeDetails;
-  note: string;
-  askedBy: string;
-  askedAt: Date;
   state: ChangeState;
   decision: ChangeDecisionView | null;
   /** An approval whose changes are in the roster; false while open, rejected, or not yet applied. */

@@ -1,31 +1,20 @@
 import type { Command } from 'commander';
 import { EVENT_COLUMNS } from '../attendance';
 import { ValidationError } from '../errors';
-import { readImportFile } from '../files';
 import type { ImportOptions } from '../people';
 import type { Runtime } from '../service';
-import { CliError, note, out } from './output';
+import { readImportText } from './import-text';
+import { CliError, out } from './output';
 import { presentImport } from './people-commands';
 
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 
 
-/** As `roster import` reads its file: size and encoding checked, Windows-1252 said aloud. */
-async function readText(file: string, maxBytes: number): Promise<string> {
-  try {
-    const { text, encoding } = await readImportFile(file, maxBytes);
-    if (encoding !== 'UTF-8') note(`${file}: not UTF-8, read as ${encoding}.`);
-    return text;
-  } catch (error) {
-    if (error instanceof ValidationError) throw new CliError(`${file}: ${error.message}`);
-    throw new CliError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
-  }
-}
 
 async function runImport(withRuntime: WithRuntime, file: string, options: ImportOptions): Promise<void> {
   const report = await withRuntime(async (runtime) => {
     const { config, logger } = runtime;
-    const text = await readText(file, config.importMaxBytes);
+    const text = await readImportText(file, config.importMaxBytes);
     const result = await runtime.stores.attendance.importEvents(text, options).catch((error: unknown) => {
       throw error instanceof ValidationError ? new CliError(`${file}: ${error.message}`) : error;
     });

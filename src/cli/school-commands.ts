@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { NotFoundError, ValidationError } from '../errors';
-import { readImportFile } from '../files';
 import type { ImportOptions } from '../people';
 import { LINK_DAYS_DEFAULT, LINK_DAYS_MAX, NOTICE_KINDS, SCHOOL_CONTACT_COLUMNS, type NoticeKind } from '../schools';
 import type { Runtime } from '../service';
+import { readImportText } from './import-text';
 import { CliError, note, out } from './output';
 import { presentImport, recordImport } from './people-commands';
 
@@ -12,17 +12,6 @@ type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 const URN = /^\d{6}$/;
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
-/** As `roster import` reads its file: size and encoding checked, Windows-1252 said aloud. */
-async function readText(file: string, maxBytes: number): Promise<string> {
-  try {
-    const { text, encoding } = await readImportFile(file, maxBytes);
-    if (encoding !== 'UTF-8') note(`${file}: not UTF-8, read as ${encoding}.`);
-    return text;
-  } catch (error) {
-    if (error instanceof ValidationError) throw new CliError(`${file}: ${error.message}`);
-    throw new CliError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
-  }
-}
 
 function daysOption(value: string): number {
   const days = Number(value);
@@ -62,7 +51,7 @@ export function registerSchoolCommands(program: Command, withRuntime: WithRuntim
     .option('--skip-invalid', 'import the good rows even when some are bad (the bad ones are still listed)')
     .action(async (file: string, options: ImportOptions) => {
       const report = await withRuntime(async (runtime) => {
-        const text = await readText(file, runtime.config.importMaxBytes);
+        const text = await readImportText(file, runtime.config.importMaxBytes);
         const result = await runtime.schoolContacts.import(text, options).catch((error: unknown) => {
           throw error instanceof ValidationError ? new CliError(`${file}: ${error.message}`) : error;
         });

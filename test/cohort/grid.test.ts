@@ -5,36 +5,20 @@ import { csrfFrom } from '../support/forms';
 import { COHORT, GROUP_A, GROUP_B, startWorld, type World } from '../participants/world';
 import { launchTool } from '../../dev-platform/launcher';
 import { startIndependentPlatform } from '../lti/support';
-import { gridRows, moduleFigures, studentsOf, ukDay, useProgrammeFiles } from './support';
+import { gridRows, moduleFigures, RATING_FILES, studentsOf, useProgrammeFiles } from './support';
 
 /*
- * The schedule puts ECT module 1 half-way through its window today (opened 30 days ago, closes
+ * RATING_FILES: the schedule puts ECT module 1 half-way through its window today (opened 30 days ago, closes
  * in 30: the schedule expects 50%) and has module 2 closed yesterday (100% expected). Canvas
  * inactivity is switched off by thresholds no test run reaches, so every rating below follows
  * from the simulator's figures and the audits alone, worked out here by hand.
  */
-const SCHEDULE = {
-  cohorts: {
-    [COHORT]: {
-      ect: [
-        { module: 1, opens: ukDay(-30), closes: ukDay(30) },
-        { module: 2, opens: ukDay(-40), closes: ukDay(-1) },
-      ],
-    },
-  },
-};
-const RISK = {
-  behindSchedule: { amberPoints: 20, redPoints: 40 },
-  noCanvasActivity: { amberDays: 3600, redDays: 3650 },
-  startAuditMissing: { amberDays: 30, redDays: 60 },
-  trainingEvents: { missedLast: 'amber', redBelowAttendancePct: 50, minimumEventsForPct: 2 },
-};
 
 let w: World;
 let restore: () => void;
 
 beforeAll(async () => {
-  restore = useProgrammeFiles({ schedule: SCHEDULE, risk: RISK });
+  restore = useProgrammeFiles(RATING_FILES);
   w = await startWorld(31);
   await w.t.runtime.boards.refreshCohort(COHORT);
 }, 180_000);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DemoUser } from '../../dev-platform/demo-data';
-import type { World } from '../participants/world';
+import { COHORT, type World } from '../participants/world';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -11,6 +11,30 @@ export function ukDay(days = 0): string {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
   return new Date(Date.parse(`${today}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
+
+/**
+ * Programme files under which ratings vary and follow from the simulator's figures and the
+ * audits alone: ECT module 1 half-way through its window today (the schedule expects 50%),
+ * module 2 closed yesterday (100%), and Canvas inactivity thresholds no test run reaches.
+ */
+export const RATING_FILES = {
+  schedule: {
+    cohorts: {
+      [COHORT]: {
+        ect: [
+          { module: 1, opens: ukDay(-30), closes: ukDay(30) },
+          { module: 2, opens: ukDay(-40), closes: ukDay(-1) },
+        ],
+      },
+    },
+  },
+  risk: {
+    behindSchedule: { amberPoints: 20, redPoints: 40 },
+    noCanvasActivity: { amberDays: 3600, redDays: 3650 },
+    startAuditMissing: { amberDays: 30, redDays: 60 },
+    trainingEvents: { missedLast: 'amber', redBelowAttendancePct: 50, minimumEventsForPct: 2 },
+  },
+};
 
 /** Points SCHEDULE_FILE and RISK_RULES_FILE at files written for one test file; returns how to undo it. */
 export function useProgrammeFiles(files: { schedule: unknown; risk: unknown }): () => void {

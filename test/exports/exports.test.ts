@@ -12,26 +12,8 @@ import { cli } from '../support/cli';
 import { expectedProgress } from '../support/expected-progress';
 import { startIndependentPlatform } from '../lti/support';
 import { COHORT, GROUP_A, GROUP_B, startWorld, type World } from '../participants/world';
-import { ukDay, useProgrammeFiles } from '../cohort/support';
+import { ukDay, RATING_FILES, useProgrammeFiles } from '../cohort/support';
 import { binary, Collected, pdfPages } from './support';
-
-/** As in test/cohort/grid.test.ts: ECT module 1 half-way through its window, module 2 closed, so ratings vary. */
-const SCHEDULE = {
-  cohorts: {
-    [COHORT]: {
-      ect: [
-        { module: 1, opens: ukDay(-30), closes: ukDay(30) },
-        { module: 2, opens: ukDay(-40), closes: ukDay(-1) },
-      ],
-    },
-  },
-};
-const RISK = {
-  behindSchedule: { amberPoints: 20, redPoints: 40 },
-  noCanvasActivity: { amberDays: 3600, redDays: 3650 },
-  startAuditMissing: { amberDays: 30, redDays: 60 },
-  trainingEvents: { missedLast: 'amber', redBelowAttendancePct: 50, minimumEventsForPct: 2 },
-};
 
 /** The header, written out by hand: the contract, not the code's own list. */
 const HEADER = [
@@ -64,7 +46,7 @@ interface Rostered {
 let rostered: Rostered[];
 
 beforeAll(async () => {
-  restore = useProgrammeFiles({ schedule: SCHEDULE, risk: RISK });
+  restore = useProgrammeFiles(RATING_FILES);
   w = await startWorld(33);
   const schools = await w.t.runtime.stores.schools.import(
     ['urn,name,delivery_partner,contact_emails', ...[BROOKFIELD, ALDGATE, EMPTY_SCHOOL].map((s) => `${s.urn},${s.name},Northern Lights,office@example.org`)].join('\n'),

@@ -4,20 +4,12 @@ import { launchTool } from '../../dev-platform/launcher';
 import type { DevPlatform } from '../../dev-platform';
 import { moduleNumbers, moduleOf } from '../../src/curriculum';
 import { personKeyId } from '../../src/domain';
-import { gridRows, moduleFigures, ukDay, unescapeHtml, useProgrammeFiles } from '../cohort/support';
+import { gridRows, moduleFigures, ukDay, unescapeHtml, RATING_FILES, useProgrammeFiles } from '../cohort/support';
 import { startIndependentPlatform } from '../lti/support';
 import { COHORT, GROUP_A, GROUP_B, startWorld, type World } from '../participants/world';
 import { expectedProgress } from '../support/expected-progress';
 import { csrfFrom } from '../support/forms';
 import { SCHOOL_X, SCHOOL_Y, X_NAME, Y_NAME, Y_PEOPLE, observer, openLink, splitIntoTwoSchools } from './support';
-
-const SCHEDULE = { cohorts: { [COHORT]: { ect: [{ module: 1, opens: ukDay(-30), closes: ukDay(30) }, { module: 2, opens: ukDay(-40), closes: ukDay(-1) }] } } };
-const RISK = {
-  behindSchedule: { amberPoints: 20, redPoints: 40 },
-  noCanvasActivity: { amberDays: 3600, redDays: 3650 },
-  startAuditMissing: { amberDays: 30, redDays: 60 },
-  trainingEvents: { missedLast: 'amber', redBelowAttendancePct: 50, minimumEventsForPct: 2 },
-};
 
 let w: World;
 let restore: () => void;
@@ -26,7 +18,7 @@ let other: { platform: DevPlatform; close(): Promise<void> };
 const events: Record<'upcoming' | 'past' | 'ofY', string> = { upcoming: '', past: '', ofY: '' };
 
 beforeAll(async () => {
-  restore = useProgrammeFiles({ schedule: SCHEDULE, risk: RISK });
+  restore = useProgrammeFiles(RATING_FILES);
   w = await startWorld(37);
   other = await startIndependentPlatform(w.t.url);
   await w.t.runtime.registry.add(other.platform.registrationForTool);
