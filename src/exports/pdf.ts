@@ -1,8 +1,16 @@
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { attendancePct, type ExportEntry } from './rows';
 import { whenWritable } from './streams';
 
 const MARGIN = 40;
+/**
+ * DejaVu Sans, embedded (subset) in every PDF: the PDF standard fonts cover Western European
+ * letters only, and a school's names are not all written in them (Łukasz, Nguyễn, Ǹgozi).
+ */
+const REGULAR = 'Body';
+const BOLD = 'Body-Bold';
+const FONT_DIR = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 const ukMoment = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
 /** "6 December 2026 at 10:00 (UK time)", from an ISO time. */
@@ -108,7 +116,7 @@ class SchoolPages {
 
   private tableHeader(): void {
     const { doc } = this;
-    doc.font('Helvetica-Bold').fontSize(9);
+    doc.font(BOLD).fontSize(9);
     let x = MARGIN;
     const y = doc.y;
     for (const column of COLUMNS) {
@@ -117,16 +125,16 @@ class SchoolPages {
     }
     doc.moveTo(MARGIN, doc.y + 2).lineTo(doc.page.width - MARGIN, doc.y + 2).lineWidth(0.5).stroke();
     doc.y += 6;
-    doc.font('Helvetica');
+    doc.font(REGULAR);
   }
 
   private row(cells: string[], schoolTitle: string): void {
     const { doc } = this;
-    doc.fontSize(9).font('Helvetica');
+    doc.fontSize(9).font(REGULAR);
     const height = Math.max(...cells.map((cell, i) => doc.heightOfString(cell, { width: COLUMNS[i].width - 6 })));
     if (doc.y + height > this.bottom) {
       doc.addPage();
-      doc.font('Helvetica-Bold').fontSize(12).text(`${schoolTitle} (continued)`, MARGIN, MARGIN);
+      doc.font(BOLD).fontSize(12).text(`${schoolTitle} (continued)`, MARGIN, MARGIN);
       doc.moveDown(0.5);
       this.tableHeader();
     }
@@ -144,8 +152,8 @@ class SchoolPages {
     const { doc } = this;
     doc.addPage();
     const title = group.urn ? (group.name ?? `School ${group.urn}`) : 'No school on the roster';
-    doc.font('Helvetica-Bold').fontSize(18).text(title, MARGIN, MARGIN);
-    doc.font('Helvetica').fontSize(10);
+    doc.font(BOLD).fontSize(18).text(title, MARGIN, MARGIN);
+    doc.font(REGULAR).fontSize(10);
     if (group.urn) doc.text(`URN ${group.urn}`);
     const asOf = latestOf(group);
     doc.text(asOf ? `Data as of ${ukMomentInWords(asOf)}` : 'Data as of: no Canvas figures yet');
@@ -156,8 +164,8 @@ class SchoolPages {
     const width = (doc.page.width - 2 * MARGIN) / summary.length;
     const y = doc.y;
     summary.forEach(([label, value], i) => {
-      doc.font('Helvetica').fontSize(8).text(label, MARGIN + i * width, y, { width: width - 8 });
-      doc.font('Helvetica-Bold').fontSize(12).text(value, MARGIN + i * width, y + 12, { width: width - 8 });
+      doc.font(REGULAR).fontSize(8).text(label, MARGIN + i * width, y, { width: width - 8 });
+      doc.font(BOLD).fontSize(12).text(value, MARGIN + i * width, y + 12, { width: width - 8 });
     });
     doc.y = y + 42;
     doc.x = MARGIN;
@@ -165,7 +173,7 @@ class SchoolPages {
     doc.y += 8;
 
     if (group.entries.length === 0) {
-      doc.font('Helvetica').fontSize(10).text('No participants.');
+      doc.font(REGULAR).fontSize(10).text('No participants.');
       return;
     }
     this.tableHeader();
@@ -186,6 +194,8 @@ export async function writePdfExport(entries: Iterable<ExportEntry>, out: NodeJS
   // Loaded when first used, like exceljs: most commands and pages never draw a PDF.
   const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, autoFirstPage: false, info: { Title: options.title, Creator: 'ECF Progress', CreationDate: options.now } });
+  doc.registerFont(REGULAR, path.join(FONT_DIR, 'DejaVuSans.ttf'));
+  doc.registerFont(BOLD, path.join(FONT_DIR, 'DejaVuSans-Bold.ttf'));
   const done = pipeline(doc, out);
   // Attached at once so a failing `out` is not an unhandled rejection while pages are still being laid out.
   done.catch(() => undefined);
@@ -197,8 +207,8 @@ export async function writePdfExport(entries: Iterable<ExportEntry>, out: NodeJS
   }
   if (schools === 0) {
     doc.addPage();
-    doc.font('Helvetica-Bold').fontSize(18).text(options.title, MARGIN, MARGIN);
-    doc.font('Helvetica').fontSize(10).text('No participants.');
+    doc.font(BOLD).fontSize(18).text(options.title, MARGIN, MARGIN);
+    doc.font(REGULAR).fontSize(10).text('No participants.');
   }
   doc.end();
   await done;
