@@ -12,6 +12,7 @@ import { eventId, type EventType } from '../src/attendance';
 import { AuditLockedError } from '../src/audits';
 import { moduleOf, moduleWindows, ukDate } from '../src/curriculum';
 import { personKeyId } from '../src/domain';
+import { startDemoMailbox } from './demo-mailbox';
 import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage, type Runtime } from '../src/service';
 
 /** The cohort in its first year: modules 1 and 2 have opened by December 2026 (config/schedule.json). */
@@ -156,9 +157,12 @@ async function main(): Promise<void> {
   loadDotEnv();
   if (process.env.NODE_ENV === 'production') throw new Error('npm run demo is for development only');
   process.env.DATA_DIR ??= path.join('data', 'demo');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  // Without a mail server of your own, the demo keeps what the tool sends in a local mailbox.
+  const mailbox = process.env.SMTP_URL ? null : await startDemoMailbox(path.join(process.env.DATA_DIR, 'mail'), say);
+  if (mailbox) Object.assign(process.env, { SMTP_URL: mailbox.url, MAIL_FROM: 'ECF Progress demo <ecf-progress@example.org>' });
   const config = loadConfig();
   const runtime = await openRuntime(config);
-  const say = (line: string) => process.stdout.write(`${line}\n`);
 
   const platform = await createDevPlatform({ issuer: `${config.publicUrl}${DEV_PLATFORM_PATH}`, toolUrl: config.publicUrl, keyFile: path.join(config.dataDir, 'dev-platform-key.json') });
   await runtime.registry.add(platform.registrationForTool);
@@ -193,10 +197,14 @@ async function main(): Promise<void> {
   const service = await startService(runtime, { devPlatform: platform.router });
   runtime.logger.info(startupMessage(config, service.url, runtime.database), 'demo started');
   const registrationLink = await runtime.stores.registrationLinks.create(config.publicUrl);
-  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator, an admin or a school's induction tutor.\n  A school's headteacher opens their dashboard without Canvas by a signed link: ${linkUrl}\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n  Press Ctrl+C to stop.\n`);
+  // This month's progress reports go to the school contacts now, as the `deliveries` job would send them.
+  const delivered = await runtime.deliveries.run();
+  runtime.logger.info({ event: 'demo.deliveries', sent: delivered.delivery.sent, failed: delivered.delivery.failed }, 'scheduled exports sent');
+  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator, an admin or a school's induction tutor.\n  A school's headteacher opens their dashboard without Canvas by a signed link: ${linkUrl}\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n${mailbox ? `  Emails the tool sends are kept in ${path.join(process.env.DATA_DIR, 'mail')} (a local mailbox; set SMTP_URL to use your own server).\n` : ''}  Press Ctrl+C to stop.\n`);
   const stop = async () => {
     await service.close();
     await sim.close();
+    await mailbox?.close();
     await runtime.close();
     process.exit(0);
   };

@@ -53,8 +53,8 @@ export function changeAnsweredMessage(request: AnsweredRequest): { headline: str
     ? 'What to do: nothing more is needed. The change shows on your school dashboard.'
     : 'What to do: read the reason above. If something needs correcting, send a new request from your school dashboard (“Tell us about a change”).';
   return {
-    headline: `Your request was ${approved ? 'approved' : 'rejected'}: ${about}`,
-    body: [`The programme team has ${approved ? 'approved' : 'rejected'} your request: ${about}.`, `Their reason: ${reason}`, next].join('\n\n'),
+    headline: `Your request was ${approved ? 'approved' : 'not approved'}: ${about}`,
+    body: [`The programme team has ${approved ? 'approved' : 'not approved'} your request: ${about}.`, `Their reason: ${reason}`, next].join('\n\n'),
   };
 }
 

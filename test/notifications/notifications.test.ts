@@ -94,7 +94,7 @@ describe('notifications for school contacts', () => {
     await changes.decide(rejected.id, { approve: false, reason: 'That address already belongs to another participant.', by: 'admin' }, [COHORT]);
     await sender.deliverDue();
 
-    const toTutor = about(smtp.to(TUTOR), 'rejected');
+    const toTutor = about(smtp.to(TUTOR), 'not approved');
     expect(toTutor).toHaveLength(1);
     expect(toTutor[0].subject).toContain(SCHOOL);
     expect(toTutor[0].text).toContain('That address already belongs to another participant.');
