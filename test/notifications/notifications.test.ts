@@ -109,7 +109,7 @@ describe('notifications for school contacts', () => {
     const { request: approved } = await changes.ask(URN, { kind: 'email-change', participant: `canvas:${w.otherMentor.id}`, email: 'other.mentor.new@example.org' }, { formId: formId(), askedBy: TUTOR });
     await changes.decide(approved.id, { approve: true, reason: 'Updated in the national register too.', by: 'admin' }, [COHORT]);
     await sender.deliverDue();
-    expect(about(smtp.to(TUTOR), 'approved')).toHaveLength(1);
+    expect(about(smtp.to(TUTOR), 'request was approved')).toHaveLength(1);
     expect(smtp.to(HEAD)).toEqual([]);
 
     // The Monday digest: one message to the digest contact with both answers, nothing to the others.
