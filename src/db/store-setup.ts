@@ -26,6 +26,7 @@ export const TOOL_COLLECTIONS = [
   'notification_state',
   'notifications',
   'outbox',
+  'outbox_bodies',
   'outbox_claims',
   'outbox_results',
   'pairings',
@@ -63,8 +64,8 @@ export const TOOL_INDEXES: Record<string, IndexSpec[]> = {
   change_requests: [{ key: { urn: 1 } }],
   // The email outbox reads only its recent records (insert-only, by time); the log is read newest first.
   outbox: [{ key: { createdAt: 1 } }],
-  outbox_claims: [{ key: { claimedAt: 1 } }],
-  outbox_results: [{ key: { at: 1 } }],
+  outbox_claims: [{ key: { claimedAt: 1 } }, { key: { messageId: 1 } }],
+  outbox_results: [{ key: { at: 1 } }, { key: { messageId: 1 } }],
   delivery_log: [{ key: { at: 1 } }, { key: { schoolUrn: 1, at: 1 } }],
 };
 

@@ -1,6 +1,6 @@
 export { EMAIL_OFF, type AttemptResult, type DeliveryLogEntry, type MessageKind, type OutgoingMessage } from './model';
 export { SmtpMailer, mailerFrom, redact, smtpMessageId, type Mailer, type SendOutcome } from './mailer';
-export { BACKOFF_MS, GIVE_UP_AFTER_MS, LEASE_MS, MAX_ATTEMPTS, Outbox, messageRef, nextStep, type DeliveryRun } from './outbox';
+export { BACKOFF_MS, GIVE_UP_AFTER_MS, KEEP_MESSAGES_MS, LEASE_MS, MAX_ATTEMPTS, Outbox, messageRef, nextStep, type DeliveryRun } from './outbox';
 export {
   CATCH_UP_DAYS,
   DELIVERIES_FILE,

@@ -19,19 +19,37 @@ export const MAX_ATTEMPTS = BACKOFF_MS.length + 1;
 export const LEASE_MS = 10 * 60_000;
 /** A message not sent this long after it was queued is given up: a "this week" notice is no use next week. */
 export const GIVE_UP_AFTER_MS = 3 * 24 * 3_600_000;
+/**
+ * Messages, claims and outcomes older than this are deleted (the delivery log keeps when, to
+ * whom, what and the result). It is well beyond the longest a message may be queued again under
+ * the same id (a scheduled export is caught up at most 7 days late, a digest a week), so the id
+ * still stops a second send; and what was sent is not kept for longer than it is of use.
+ */
+export const KEEP_MESSAGES_MS = 35 * 24 * 3_600_000;
 /** What one run looks at: every message young enough to be still owed an outcome, with a day to spare. */
 const WINDOW_MS = GIVE_UP_AFTER_MS + 24 * 3_600_000;
 
+/** A message's envelope (`ecf_outbox`): small, because every run reads the recent ones. */
 interface StoredMessage {
   _id: string;
   kind: MessageKind;
   schoolUrn: string;
   to: string;
   subject: string;
+  dataAsOf: string | null;
+  createdAt: Date;
+}
+
+/**
+ * What a message carries (`ecf_outbox_bodies`, the same `_id`), read by `_id` only when it is
+ * sent: on FerretDB a filtered read decodes every document, so attachments stay out of the
+ * envelopes a run scans.
+ */
+interface StoredBody {
+  _id: string;
   text: string;
   html: string | null;
   attachments: { filename: string; contentType: string; content: mongo.Binary }[];
-  dataAsOf: string | null;
   createdAt: Date;
 }
 
@@ -118,6 +136,10 @@ export class Outbox {
     return this.store.collection<StoredMessage>('outbox');
   }
 
+  private get bodies() {
+    return this.store.collection<StoredBody>('outbox_bodies');
+  }
+
   private get claims() {
     return this.store.collection<Claim>('outbox_claims');
   }
@@ -132,18 +154,19 @@ export class Outbox {
 
   /** Stores the rendered message once (a second enqueue of the same id changes nothing and says 'already'). */
   async enqueue(message: OutgoingMessage, now = new Date()): Promise<'queued' | 'already'> {
-    const stored: StoredMessage = {
+    const body: StoredBody = {
       _id: message.id,
-      kind: message.kind,
-      schoolUrn: message.schoolUrn,
-      to: message.to,
-      subject: message.subject,
       text: message.text,
       html: message.html ?? null,
       attachments: (message.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: new mongo.Binary(a.content) })),
-      dataAsOf: message.dataAsOf ?? null,
       createdAt: now,
     };
+    const stored: StoredMessage = { _id: message.id, kind: message.kind, schoolUrn: message.schoolUrn, to: message.to, subject: message.subject, dataAsOf: message.dataAsOf ?? null, createdAt: now };
+    // The body first: an envelope is only ever there with its body. A body already there is the
+    // same message, rendered by an instance that stopped before its envelope (or that queued it).
+    await this.bodies.insertOne(body).catch((error: unknown) => {
+      if (!isDuplicateKey(error)) throw error;
+    });
     try {
       await this.messages.insertOne(stored);
       return 'queued';
@@ -177,7 +200,21 @@ export class Outbox {
       if (result.result === 'given-up') run.givenUp += 1;
     }
     if (run.attempts.length > 0) this.logger.info({ event: 'delivery.run', sent: run.sent, failed: run.failed, givenUp: run.givenUp, waiting: run.waiting }, 'email delivery run');
+    await this.forgetOld(now);
     return run;
+  }
+
+  /** Deletes messages, bodies, claims and outcomes past KEEP_MESSAGES_MS; the log stays. Idempotent, so instances may overlap. */
+  private async forgetOld(now: Date): Promise<void> {
+    const before = new Date(now.getTime() - KEEP_MESSAGES_MS);
+    const old = (await this.messages.find({ createdAt: { $lt: before } }, { projection: { _id: 1 } }).toArray()).map((m) => m._id);
+    if (old.length === 0) return;
+    // Bodies before envelopes: a crash between leaves envelopes the next run deletes, never a body without its record.
+    await this.bodies.deleteMany({ _id: { $in: old } });
+    await this.claims.deleteMany({ messageId: { $in: old } });
+    await this.outcomes.deleteMany({ messageId: { $in: old } });
+    await this.messages.deleteMany({ _id: { $in: old } });
+    this.logger.info({ event: 'delivery.forgotten', messages: old.length }, 'old email messages deleted (the delivery log keeps them)');
   }
 
   /** Claims the attempt; null when another instance has it (or the message was finished meanwhile). */
@@ -194,7 +231,9 @@ export class Outbox {
     const message = await this.messages.findOne({ _id: messageId });
     if (!message) return null;
     if (step.kind === 'give-up') return this.finish(message, step.attempt, 'given-up', step.reason, now);
-    const outcome = await this.mailer!.send(toOutgoing(message), messageId);
+    const body = await this.bodies.findOne({ _id: messageId });
+    if (!body) return this.finish(message, step.attempt, 'given-up', 'its text was not stored', now);
+    const outcome = await this.mailer!.send(toOutgoing(message, body), messageId);
     if (outcome.ok) return this.finish(message, step.attempt, 'sent', null, now);
     if (outcome.permanent) return this.finish(message, step.attempt, 'given-up', `refused: ${outcome.error}`, now);
     if (step.attempt >= MAX_ATTEMPTS) return this.finish(message, step.attempt, 'given-up', `gave up after ${step.attempt} attempts: ${outcome.error}`, now);
@@ -258,16 +297,16 @@ function groupBy<T extends { messageId: string }>(records: T[]): Map<string, T[]
   return map;
 }
 
-function toOutgoing(message: StoredMessage): OutgoingMessage {
+function toOutgoing(message: StoredMessage, body: StoredBody): OutgoingMessage {
   return {
     id: message._id,
     kind: message.kind,
     schoolUrn: message.schoolUrn,
     to: message.to,
     subject: message.subject,
-    text: message.text,
-    ...(message.html ? { html: message.html } : {}),
-    attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content.buffer.subarray(0, a.content.position)) })),
+    text: body.text,
+    ...(body.html ? { html: body.html } : {}),
+    attachments: body.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content.buffer.subarray(0, a.content.position)) })),
     dataAsOf: message.dataAsOf,
   };
 }

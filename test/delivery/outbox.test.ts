@@ -1,5 +1,5 @@
 import { createLogger } from '../../src/log/logger';
-import { BACKOFF_MS, GIVE_UP_AFTER_MS, LEASE_MS, MAX_ATTEMPTS, Outbox, SmtpMailer, smtpMessageId, type OutgoingMessage } from '../../src/delivery';
+import { BACKOFF_MS, GIVE_UP_AFTER_MS, KEEP_MESSAGES_MS, LEASE_MS, MAX_ATTEMPTS, Outbox, SmtpMailer, smtpMessageId, type OutgoingMessage } from '../../src/delivery';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
 import { startSmtp, type TestSmtp } from './smtp';
 
@@ -188,4 +188,26 @@ describe('an SMTP login that is refused', () => {
     expect(logged).not.toContain('s3cret-Pa55');
     expect(secured.received).toHaveLength(0);
   });
+});
+
+it('forgets a message and its body once it is past keeping, and the log still says it was sent', async () => {
+  const m = message({ kind: 'export', attachments: [{ filename: 'old.csv', contentType: 'text/csv', content: Buffer.from('x\n') }] });
+  const queuedAt = new Date();
+  await t.runtime.outbox.enqueue(m, queuedAt);
+  await t.runtime.outbox.deliverDue(queuedAt);
+  const { store } = t.runtime.stores;
+  const kept = async () => ({
+    envelope: await store.collection('outbox').countDocuments({ _id: m.id } as never),
+    body: await store.collection('outbox_bodies').countDocuments({ _id: m.id } as never),
+    claims: await store.collection('outbox_claims').countDocuments({ messageId: m.id }),
+    results: await store.collection('outbox_results').countDocuments({ messageId: m.id }),
+  });
+  // Within the keeping time nothing goes (a second send is stopped by the stored id).
+  await t.runtime.outbox.deliverDue(at(queuedAt, KEEP_MESSAGES_MS - 3_600_000));
+  expect(await kept()).toEqual({ envelope: 1, body: 1, claims: 1, results: 1 });
+  await t.runtime.outbox.deliverDue(at(queuedAt, KEEP_MESSAGES_MS + 3_600_000));
+  expect(await kept()).toEqual({ envelope: 0, body: 0, claims: 0, results: 0 });
+  expect(receivedOf(m.id)).toHaveLength(1);
+  const log = await t.runtime.outbox.log({ schoolUrn: m.schoolUrn });
+  expect(log.filter((e) => e.messageId === m.id).map((e) => [e.attempt, e.result, e.subject])).toEqual([[1, 'sent', m.subject]]);
 });
