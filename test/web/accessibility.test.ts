@@ -101,6 +101,7 @@ beforeAll(async () => {
     ['school notification settings', `${schoolBase}school/notifications`],
     ['notification settings from an email link', settingsLink.pathname + settingsLink.search],
     ['notification settings link refused', '/notifications/settings?token=not-a-token'],
+    ['school link refused', '/school/open?token=not-a-token'],
     ['group training events', `${w.baseOf(facilitator)}groups/Group%20A/events`],
     ['register', `${w.baseOf(facilitator)}events/${trainingEvent._id}/register?saved=2`],
     ['link picker', new URL(picker.finalUrl).pathname],
@@ -117,7 +118,7 @@ async function open(path: string, width: number): Promise<Page> {
   // axe is added through DevTools, past the tool's script-src 'self'.
   const page = await browser.newPage({ viewport: { width, height: 800 }, bypassCSP: true });
   const response = await page.goto(w.t.url + path, { waitUntil: 'load' });
-  expect([path, response?.status()]).toEqual([path, path.endsWith('/people/nobody') ? 404 : path.endsWith('token=not-a-token') ? 400 : 200]);
+  expect([path, response?.status()]).toEqual([path, path.endsWith('/people/nobody') ? 404 : path.startsWith('/school/open') ? 403 : path.endsWith('token=not-a-token') ? 400 : 200]);
   return page;
 }
 
