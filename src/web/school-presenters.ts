@@ -8,10 +8,11 @@ const ROLE_WORDS = { ect: 'ECT', mentor: 'Mentor' } as const;
 const STATUS_WORDS = { active: 'Active', deferred: 'Deferred', withdrawn: 'Withdrawn' } as const;
 
 /**
- * DfE's service where schools register ECTs and mentors. The guidance page that leads to the
- * current service: its own address has changed with each service, this one has stayed.
+ * DfE's "Register early career teachers" service, where schools register ECTs and mentors (it
+ * replaced "Manage training for early career teachers" in April 2026); the address is the one
+ * DfE's own service code links to.
  */
-export const DFE_REGISTRATION_URL = 'https://www.gov.uk/guidance/how-to-set-up-training-for-early-career-teachers';
+export const DFE_REGISTRATION_URL = 'https://www.register-early-career-teachers.education.gov.uk/';
 
 /** Audit phases submitted, over every module: what a school can count without reading reflections. */
 function auditsSubmitted(person: SchoolPerson): number {

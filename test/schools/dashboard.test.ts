@@ -86,6 +86,10 @@ describe('the school dashboard through a signed link', () => {
     expect(cellOf(rows.get(mentorKey())!, 'ECTs')).toBe(w.platform.users.ect.name);
     for (const name of [...Y_PEOPLE, Y_NAME, 'Hillside peer network', w.otherEct.email]) expect(html).not.toContain(name);
     expect(html).not.toContain('A private note');
+    // Where a school goes next: its change requests, its email choices and DfE's register service.
+    expect(page.text).toContain(`href="${base}school/changes"`);
+    expect(page.text).toContain(`href="${base}school/notifications"`);
+    expect(page.text).toContain('href="https://www.register-early-career-teachers.education.gov.uk/"');
     // The home page of a school session is the same dashboard.
     const home = await request(w.t.url).get(base).expect(200);
     expect([...gridRows(home.text).keys()].sort()).toEqual([ectKey(), mentorKey()].sort());
