@@ -20,8 +20,8 @@ export interface SchoolPageDeps {
   exports: Pick<ProgressExports, 'prepare' | 'fileName'>;
   /** The Canvas base URL of a platform, or of every platform (a link session's school may be on any). */
   canvasUrls(platform: PlatformKey | null): Promise<string[]>;
-  /** A school's change requests (helper C's ChangeRequests), for the count of open ones. */
-  changes?: { forSchool(urn: string): Promise<{ state: string }[]> };
+  /** A school's change requests, for the count of open ones beside "Tell us about a change". */
+  changes: { forSchool(urn: string): Promise<{ state: string }[]> };
 }
 
 const NOTICES_SHOWN = 10;
@@ -79,10 +79,9 @@ export function renderSchoolDashboard(deps: SchoolPageDeps): Handler {
       deps.dashboard.view(urn, scopeOf(res)),
       deps.notices.latest(NOTICES_SHOWN),
       deps.canvasUrls(scopeOf(res).platform),
-      // The open count is a hint beside the link: if it cannot be read, the page shows none rather than failing.
-      deps.changes ? deps.changes.forSchool(urn).catch(() => null) : Promise.resolve(null),
+      deps.changes.forSchool(urn),
     ]);
-    const model = presentSchoolDashboard(view, { base, notices, canvasUrls, openChanges: changes ? changes.filter((c) => c.state === 'open').length : null });
+    const model = presentSchoolDashboard(view, { base, notices, canvasUrls, openChanges: changes.filter((c) => c.state === 'open').length });
     res.render('pages/school', { title: `${model.school.name}: ECTs and mentors`, person: presentPerson(sessionOf(res)), ...model });
   };
 }
