@@ -78,12 +78,4 @@ export interface ChangeRequestView extends Omit<ChangeRequestDoc, '_id'> {
   applied: boolean;
 }
 
-export interface PairingView {
-  participantKey: string;
-  rosterId: string;
-  participantName: string | null;
-  mentorEmail: string | null;
-  mentorName: string | null;
-  from: string | null;
-  sourceRequest: string | null;
-}
+export type PairingView = Pick<PairingDoc, 'participantKey' | 'rosterId' | 'participantName' | 'mentorEmail' | 'mentorName' | 'from' | 'sourceRequest'>;
