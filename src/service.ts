@@ -11,12 +11,12 @@ import { createLogger, type Logger } from './log/logger';
 import { JobRunner } from './jobs';
 import { Connections } from './canvas/connections';
 import { Identities, IssuedLogins, LaunchRecords, PURGE_INTERVAL_MS, PlatformRegistry, RegistrationLinks, ScoreDelivery, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
-import { GroupFacilitators, ImportRuns, Roster, Schools } from './people';
+import { GroupFacilitators, ImportRuns, Roster, RosterHistory, Schools } from './people';
 import { CourseLinks, LinkService } from './programme';
 import { CohortReport } from './progress/cohort-report';
 import { OwnProgress } from './progress/participant';
 import { personKeyId } from './domain';
-import { loadRiskRules, loadSchedule } from './curriculum';
+import { loadMilestones, loadRiskRules, loadSchedule } from './curriculum';
 import { Meetings } from './meetings';
 import { Attendance } from './attendance';
 import { AuditService, ScoreOutbox } from './audits';
@@ -50,6 +50,8 @@ export interface Stores {
   /** The record of every import (roster, schools, groups, events), for the admin page. */
   importRuns: ImportRuns;
   roster: Roster;
+  /** Each participant's changes of schedule and school (transfers), with their dates. */
+  rosterHistory: RosterHistory;
   sync: SyncStore;
   runs: RunRecords;
   leases: Leases;
@@ -135,6 +137,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
   // Programme data is checked before anything starts, so a bad edit stops the tool with the place at fault.
   loadSchedule();
   loadRiskRules();
+  loadMilestones();
   const deliveriesConfig = loadDeliveries();
   const secrets = deriveSecrets(resolveAppSecret(config));
   const database = await resolveDatabase(config, say, { shareRunning: options.shareRunningDatabase ?? false });
@@ -275,7 +278,8 @@ export function openStores(store: Store, config: Pick<Config, 'isProduction' | '
   const marks = new ChangeMarks(store);
   const links = new CourseLinks(store);
   const schools = new Schools(store);
-  const roster = new Roster(store, schools, links);
+  const rosterHistory = new RosterHistory(store);
+  const roster = new Roster(store, schools, links, rosterHistory);
   const sync = new SyncStore(store);
   const leases = new Leases(store);
   return {
@@ -286,6 +290,7 @@ export function openStores(store: Store, config: Pick<Config, 'isProduction' | '
     groups: new GroupFacilitators(store),
     importRuns: new ImportRuns(store),
     roster,
+    rosterHistory,
     sync,
     runs: new RunRecords(store),
     leases,

@@ -29,5 +29,5 @@ export {
   type StructureLink,
   type StructureModule,
 } from './structure';
-export { completedFromIncomplete, hiddenFrom, itemsToDo, moduleItems, moduleTotals, planFor, progressionMatchesPlan, studentModuleCounts, type CoursePlan, type ModuleItem } from './plan';
+export { completedFromIncomplete, completionDays, hiddenFrom, itemsToDo, moduleItems, moduleTotals, planFor, progressionMatchesPlan, studentModuleCounts, type CompletionDays, type CoursePlan, type ModuleItem } from './plan';
 export { modulePercentage, moduleState, overallPercentage, participantFigures, type ModuleFigure, type ModuleState, type ParticipantFigures } from './figures';

@@ -71,6 +71,27 @@ export function itemsToDo(moduleNumbers: readonly number[], items: readonly Modu
   return toDo;
 }
 
+/** Per module, the UK days on which a participant's completed items were first seen, with how many: `[YYYY-MM-DD, count]`, oldest first. */
+export type CompletionDays = [string, number][][];
+
+/**
+ * When each module's required self-study items (those visible to the participant) were first
+ * seen completed, as dated evidence: per module, the days in order with how many items each.
+ * Days, not times, because evidence is dated by day, and it keeps a year of syncs small.
+ */
+export function completionDays(moduleNumbers: readonly number[], items: readonly ModuleItem[], completions: ReadonlyMap<string, number>, hiddenItemIds: readonly string[], dayOf: (ms: number) => string): CompletionDays {
+  const hidden = new Set(hiddenItemIds);
+  const counts = moduleNumbers.map(() => new Map<string, number>());
+  for (const item of items) {
+    const seen = completions.get(item.id);
+    const days = counts[moduleNumbers.indexOf(item.module)];
+    if (seen === undefined || !days || hidden.has(item.id)) continue;
+    const day = dayOf(seen);
+    days.set(day, (days.get(day) ?? 0) + 1);
+  }
+  return counts.map((days) => [...days].sort((a, b) => a[0].localeCompare(b[0])));
+}
+
 /** Required self-study items per module, course-wide: what a student who sees every item must do. */
 export function moduleTotals(plan: CoursePlan): (number | null)[] {
   return plan.selfStudyByModule.map((items) => (items ? items.size : null));

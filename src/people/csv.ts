@@ -41,17 +41,18 @@ function parseRecords(text: string): { record: string[]; info: Info }[] {
   }
 }
 
-function checkHeader(header: string[], columns: readonly string[]): string[] {
+function checkHeader(header: string[], columns: readonly string[], optional: readonly string[]): string[] {
   const names = header.map((name) => name.trim().toLowerCase());
   const missing = columns.filter((column) => !names.includes(column));
-  const unknown = names.filter((name) => !columns.includes(name));
+  const unknown = names.filter((name) => !columns.includes(name) && !optional.includes(name));
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
   const problems = [
     missing.length ? `missing ${missing.join(', ')}` : '',
     unknown.length ? `unknown ${unknown.map((name) => `"${name}"`).join(', ')}` : '',
     repeated.length ? `repeated ${repeated.join(', ')}` : '',
   ].filter(Boolean);
-  if (problems.length) throw new ValidationError(`line 1: the header must name the columns ${columns.join(',')} (${problems.join('; ')})`);
+  const mayAdd = optional.length ? `, and may add ${optional.join(',')}` : '';
+  if (problems.length) throw new ValidationError(`line 1: the header must name the columns ${columns.join(',')}${mayAdd} (${problems.join('; ')})`);
   return names;
 }
 
@@ -64,12 +65,14 @@ function toRow(record: string[], info: Info, names: string[]): CsvRow {
 }
 
 /**
- * Reads an import file whose header must name exactly `columns`, in any order and any case.
+ * Reads an import file whose header must name exactly `columns` (and may name any of
+ * `optional`), in any order and any case. A row's absent optional column is absent from its
+ * values, so a parser can tell "not in this file" from "blank".
  * Throws a ValidationError naming the line when the file is empty, unreadable or has a wrong header.
  */
-export function readCsv(text: string, columns: readonly string[]): CsvRow[] {
+export function readCsv(text: string, columns: readonly string[], optional: readonly string[] = []): CsvRow[] {
   const [header, ...records] = parseRecords(text);
   if (!header) throw new ValidationError(`the file is empty; it needs the header line ${columns.join(',')}`);
-  const names = checkHeader(header.record, columns);
+  const names = checkHeader(header.record, columns, optional);
   return records.map(({ record, info }) => toRow(record, info, names));
 }

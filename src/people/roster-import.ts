@@ -2,12 +2,16 @@ import { z } from 'zod';
 import type { Store } from '../db/store';
 import { normaliseCohortName, type CourseLinks } from '../programme';
 import { readCsv } from './csv';
+import { isKnownSchedule, ukDate } from '../curriculum';
 import { listOf, oneOf, optionalCanvasId, optionalEmail, optionalText, requiredText, urn } from './fields';
+import type { RosterHistory } from './history';
 import { finishImport, flagRepeats, parseRows, Problems, type ImportOptions, type ImportReport } from './import';
 import { buildRosterIndex, ROLES, STATUSES, type RosterEntry, type RosterIds, type RosterIndex } from './roster';
 import type { Schools } from './schools';
 
 export const ROSTER_COLUMNS = ['canvas_user_id', 'sis_user_id', 'email', 'name', 'role', 'school_urn', 'cohort', 'group', 'mentor_email', 'status'] as const;
+/** Columns a roster file may add: absent, or blank, keeps what is stored. */
+export const ROSTER_OPTIONAL_COLUMNS = ['schedule', 'dfe_participant_id', 'transfer_date'] as const;
 
 const ID_COLUMN: Record<keyof RosterIds, string> = { canvasUserId: 'canvas_user_id', sisUserId: 'sis_user_id', email: 'email' };
 
@@ -23,6 +27,15 @@ const RosterRow = z
     group: optionalText,
     mentor_email: optionalEmail,
     status: oneOf(STATUSES),
+    schedule: optionalText
+      .optional()
+      .refine((id) => !id || isKnownSchedule(id), { error: 'names no schedule in config/milestones.json' }),
+    dfe_participant_id: optionalText
+      .optional()
+      .refine((id) => !id || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id), { error: "must be DfE's participant id (a UUID)" }),
+    transfer_date: optionalText
+      .optional()
+      .refine((date) => !date || isRealDate(date), { error: 'must be a date written YYYY-MM-DD' }),
   })
   .refine((row) => row.canvas_user_id || row.sis_user_id || row.email, { error: 'needs at least one of canvas_user_id, sis_user_id, email' })
   .refine((row) => row.role === 'ect' || !row.mentor_email, { error: 'only ECT rows name a mentor', path: ['mentor_email'] })
@@ -37,7 +50,16 @@ const RosterRow = z
     group: row.group,
     mentorEmail: row.mentor_email,
     status: row.status,
+    schedule: row.schedule ?? null,
+    dfeParticipantId: row.dfe_participant_id?.toLowerCase() ?? null,
+    transferDate: row.transfer_date ?? null,
   }));
+
+function isRealDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
 
 type RosterRow = z.output<typeof RosterRow>;
 type PersonFields = Omit<RosterEntry, '_id' | 'updatedAt'>;
@@ -51,6 +73,8 @@ interface Person {
 }
 
 interface Context {
+  /** YYYY-MM-DD in England. */
+  today: string;
   index: RosterIndex;
   schoolUrns: Set<string>;
   cohorts: Set<string>;
@@ -61,12 +85,15 @@ interface Context {
  * the sync fills ids and groups from Canvas. Everything else is the file's to say.
  */
 function merge(row: RosterRow, existing: RosterEntry | undefined): PersonFields {
+  const { transferDate: _transferDate, ...fields } = row;
   return {
-    ...row,
+    ...fields,
     canvasUserId: row.canvasUserId ?? existing?.canvasUserId ?? null,
     sisUserId: row.sisUserId ?? existing?.sisUserId ?? null,
     email: row.email ?? existing?.email ?? null,
     group: row.group ?? existing?.group ?? null,
+    schedule: row.schedule ?? existing?.schedule ?? null,
+    dfeParticipantId: row.dfeParticipantId ?? existing?.dfeParticipantId ?? null,
   };
 }
 
@@ -77,6 +104,7 @@ function resolve({ line, row }: { line: number; row: RosterRow }, context: Conte
   const people = new Set(matches.map((m) => m.entry._id));
   if (people.size > 1) problems.add(line, `${listOf(matches.map((m) => ID_COLUMN[m.id]), 'and')} point at different people in the roster`);
   const existing = people.size === 1 ? matches[0].entry : undefined;
+  if (row.transferDate && row.transferDate > context.today) problems.add(line, `transfer_date: is after today; import the move on or after ${row.transferDate}`);
   return { line, row, existing, fields: merge(row, existing) };
 }
 
@@ -140,6 +168,7 @@ export class Roster {
     private readonly store: Store,
     private readonly schools: Pick<Schools, 'urns'>,
     private readonly links: Pick<CourseLinks, 'cohortsWithLinks'>,
+    private readonly history: Pick<RosterHistory, 'recordImport'>,
   ) {}
 
   get collection() {
@@ -153,12 +182,12 @@ export class Roster {
 
   private async loadContext(): Promise<{ stored: RosterEntry[]; context: Context }> {
     const [stored, schoolUrns, cohorts] = await Promise.all([this.load(), this.schools.urns(), this.links.cohortsWithLinks()]);
-    return { stored, context: { index: buildRosterIndex(stored), schoolUrns, cohorts } };
+    return { stored, context: { today: ukDate(new Date()), index: buildRosterIndex(stored), schoolUrns, cohorts } };
   }
 
   /** Adds and updates participants from CSV text; people absent from the file are left as they are. */
   async import(text: string, options: ImportOptions = {}): Promise<RosterImportReport> {
-    const csvRows = readCsv(text, ROSTER_COLUMNS);
+    const csvRows = readCsv(text, ROSTER_COLUMNS, ROSTER_OPTIONAL_COLUMNS);
     const problems = new Problems();
     const parsed = parseRows(csvRows, RosterRow, problems);
     const { stored, context } = await this.loadContext();
@@ -169,6 +198,8 @@ export class Roster {
     const good = people.filter((p) => !problems.has(p.line));
     const docs = [...good.map((p) => ({ _id: p.existing?._id ?? newKey(p.fields, taken), ...p.fields })), ...followMentorEmailChanges(good, stored)];
     const report = await finishImport(this.collection, docs, stored, csvRows.length, problems, options);
+    // Written after the roster: a crash in between loses a history line, never a change (the next import of the file writes none).
+    if (report.written) await this.history.recordImport(good.map((p) => ({ id: p.existing?._id, before: p.existing, after: p.fields, transferDate: p.row.transferDate })), new Date());
     const before = new Map(stored.map((entry) => [entry._id, entry.cohort]));
     const cohorts = new Set(docs.flatMap((doc) => [doc.cohort, before.get(doc._id)]).filter((c): c is string => c !== undefined));
     return { ...report, cohorts: [...cohorts].sort() };

@@ -25,6 +25,13 @@ export interface RosterEntry {
   /** An ECT's mentor, lowercased; always null for mentors. */
   mentorEmail: string | null;
   status: ParticipantStatus;
+  /**
+   * The participant's DfE milestone schedule (`ecf-standard-september`, …, from
+   * config/milestones.json); null or absent: the cohort's default.
+   */
+  schedule?: string | null;
+  /** DfE's participant id (a UUID), what declarations are made against; null or absent when not known. */
+  dfeParticipantId?: string | null;
   updatedAt: Date;
 }
 

@@ -1,5 +1,5 @@
-import { itemsToDo, type ModuleFigure, type ModuleState } from '../completion';
-import { moduleNumbers } from '../curriculum';
+import { completionDays, itemsToDo, type CompletionDays, type ModuleFigure, type ModuleState } from '../completion';
+import { moduleNumbers, ukDate } from '../curriculum';
 import type { Programme } from '../domain';
 import type { RosterEntry } from '../people';
 import type { CourseSyncState, StudentRecord } from '../sync';
@@ -25,6 +25,8 @@ export interface ProgrammeProgress {
   toDo: string[][];
   /** Canvas's last activity of the participant in the course (ISO 8601), as Canvas reports it. */
   lastActivityAt: string | null;
+  /** Per module (same order), the days items were first seen completed: the dated evidence of self-study. */
+  completedOn: CompletionDays;
 }
 
 /** How many of a module's remaining items the read model keeps: what a "next items" list shows. */
@@ -47,6 +49,10 @@ export interface ParticipantProgress {
   status: RosterEntry['status'];
   /** An ECT's mentor's email, from the roster. */
   mentorEmail: string | null;
+  /** The DfE milestone schedule the roster gives; null: the cohort's default. */
+  schedule: string | null;
+  /** DfE's participant id, from the roster. */
+  dfeParticipantId: string | null;
   /** An ECT's mentor (their key in this cohort), from the roster's mentor email. */
   mentorKey: string | null;
   /** A mentor's ECTs (their keys in this cohort), in name order. */
@@ -85,6 +91,7 @@ function progressOf(synced: Synced): ProgrammeProgress {
     dataAsOf: state.syncedAt?.toISOString() ?? null,
     toDo: itemsToDo(moduleNumbers(state.programme), state.moduleItems ?? [], student.completions, student.hiddenItemIds, TO_DO_KEPT),
     lastActivityAt: student.lastActivityAt,
+    completedOn: completionDays(moduleNumbers(state.programme), state.moduleItems ?? [], student.completions, student.hiddenItemIds, (ms) => ukDate(new Date(ms))),
   };
 }
 
@@ -142,6 +149,8 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
       rostered: true,
       status: entry.status,
       mentorEmail: entry.mentorEmail,
+      schedule: entry.schedule ?? null,
+      dfeParticipantId: entry.dfeParticipantId ?? null,
       mentorKey: null,
       menteeKeys: [],
       progress: found ? progressOf(found) : null,
@@ -162,6 +171,8 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
         rostered: false,
         status: 'active',
         mentorEmail: null,
+        schedule: null,
+        dfeParticipantId: null,
         mentorKey: null,
         menteeKeys: [],
         progress: progressOf(s),

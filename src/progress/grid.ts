@@ -3,7 +3,7 @@ import type { ParticipantProgress, ProgrammeProgress } from './cohort-model';
 
 /** A participant as the cohort grid and its filters need them: the read model's entry without the to-do lists. */
 export interface GridRow extends Omit<ParticipantProgress, 'progress' | 'menteeKeys'> {
-  progress: Omit<ProgrammeProgress, 'toDo'> | null;
+  progress: Omit<ProgrammeProgress, 'toDo' | 'completedOn'> | null;
   /** From the schools list, by the roster's URN. */
   schoolName: string | null;
   deliveryPartner: string | null;
@@ -32,6 +32,8 @@ export function gridRowOf(participant: ParticipantProgress, schools: ReadonlyMap
     rostered: participant.rostered,
     status: participant.status,
     mentorEmail: participant.mentorEmail,
+    schedule: participant.schedule,
+    dfeParticipantId: participant.dfeParticipantId,
     mentorKey: participant.mentorKey,
     schoolName: school?.name ?? null,
     deliveryPartner: school?.deliveryPartner ?? null,
@@ -43,14 +45,15 @@ export function gridRowOf(participant: ParticipantProgress, schools: ReadonlyMap
 const GENERATIONS_KEPT = 6;
 
 /**
- * Grids by generation. A generation is written once and never changed, so a grid read once is
- * good for as long as the generation is current, in every instance; the pointer read that
- * names the current generation is what keeps a page fresh.
+ * What is read whole from a generation (its grid rows, its evidence), by generation. A
+ * generation is written once and never changed, so what is read once is good for as long as
+ * the generation is current, in every instance; the pointer read that names the current
+ * generation is what keeps a page fresh.
  */
-export class GridCache {
-  private readonly grids = new Map<string, Promise<GridRow[] | null>>();
+export class GenerationCache<T> {
+  private readonly grids = new Map<string, Promise<T | null>>();
 
-  async get(generation: string, load: () => Promise<GridRow[] | null>): Promise<GridRow[] | null> {
+  async get(generation: string, load: () => Promise<T | null>): Promise<T | null> {
     let found = this.grids.get(generation);
     if (!found) {
       found = load();

@@ -7,7 +7,8 @@ import type { Roster, RosterEntry, School, Schools } from '../people';
 import type { CourseLinks } from '../programme';
 import { bucketOf, type Leases, type SyncStore } from '../sync';
 import { buildParticipants, buildRollups, type ParticipantProgress, type Rollup, type SyncedCourse } from './cohort-model';
-import { gridRowOf, GridCache, type GridRow } from './grid';
+import type { CompletionDays } from '../completion';
+import { gridRowOf, GenerationCache, type GridRow } from './grid';
 
 /**
  * The progress read model: what every page and export reads, written when a sync generation is
@@ -23,6 +24,8 @@ import { gridRowOf, GridCache, type GridRow } from './grid';
  * - `<generation>_grid`: every participant as a grid row (figures without the to-do lists), in
  *   parts of GRID_PART_SIZE packed in one Binary: the cohort grid reads them all with one query
  *   and keeps them in memory for as long as the generation is current (a generation never changes).
+ * - `<generation>_evidence`: every participant's dated self-study (the days items were first
+ *   seen completed, per module), in parts like the grid's, read whole by the milestone views.
  * They are apart, and few, because FerretDB on SQLite answers even an `_id` lookup by reading
  * the whole collection (bench/README.md): a lookup costs what the collection holds.
  */
@@ -90,6 +93,18 @@ function pagesOf(cohort: string, participants: ParticipantProgress[]): (PackedDo
   return docs;
 }
 
+/** Who completed what on which days: the evidence the milestone views date declarations by. */
+export type EvidenceByKey = Map<string, CompletionDays>;
+
+function evidencePartsOf(participants: ParticipantProgress[]): GridDoc[] {
+  const parts: GridDoc[] = [];
+  for (let n = 0; n * GRID_PART_SIZE < participants.length; n += 1) {
+    const rows = participants.slice(n * GRID_PART_SIZE, (n + 1) * GRID_PART_SIZE).flatMap((p) => (p.progress ? [[p.key, p.progress.completedOn]] : []));
+    parts.push({ _id: n, rows: new mongo.Binary(Buffer.from(JSON.stringify(rows))) });
+  }
+  return parts;
+}
+
 function gridPartsOf(participants: ParticipantProgress[], schools: ReadonlyMap<string, School>): GridDoc[] {
   const parts: GridDoc[] = [];
   for (let n = 0; n * GRID_PART_SIZE < participants.length; n += 1) {
@@ -130,7 +145,8 @@ export interface ReadModelDeps {
 
 /** The read model's pointers (`ecf_read_models`) and generations, built from the links, the roster and the sync's store. */
 export class ReadModel {
-  private readonly gridCache = new GridCache();
+  private readonly gridCache = new GenerationCache<GridRow[]>();
+  private readonly evidenceCache = new GenerationCache<EvidenceByKey>();
 
   constructor(
     private readonly store: Store,
@@ -153,10 +169,15 @@ export class ReadModel {
     return this.store.collection<GridDoc>(`${generation}_grid`);
   }
 
+  private evidence(generation: string) {
+    return this.store.collection<GridDoc>(`${generation}_evidence`);
+  }
+
   private async dropGeneration(name: string | null): Promise<void> {
     if (!name) return;
     this.gridCache.forget(name);
-    for (const collection of [this.people(name), this.pages(name), this.grid(name)]) {
+    this.evidenceCache.forget(name);
+    for (const collection of [this.people(name), this.pages(name), this.grid(name), this.evidence(name)]) {
       try {
         await collection.drop();
       } catch (error) {
@@ -191,6 +212,7 @@ export class ReadModel {
     for (const part of chunks(pagesOf(cohort, participants), INSERT_CHUNK)) await this.pages(generation).insertMany(part, { ordered: true });
     const schools = new Map((await this.deps.schools.load()).map((school) => [school._id, school]));
     for (const part of chunks(gridPartsOf(participants, schools), INSERT_CHUNK)) await this.grid(generation).insertMany(part, { ordered: true });
+    for (const part of chunks(evidencePartsOf(participants), INSERT_CHUNK)) await this.evidence(generation).insertMany(part, { ordered: true });
     const pointer: ReadModelPointer = {
       _id: cohort,
       cohort,
@@ -323,6 +345,32 @@ export class ReadModel {
       parts.sort((a, b) => a._id - b._id);
       return parts.flatMap((part) => JSON.parse(Buffer.from(part.rows.buffer).toString('utf8')) as GridRow[]);
     });
+  }
+
+  /**
+   * Every participant's dated self-study in the pointer's generation, by key: one query on a
+   * cache miss. Null when that generation has gone; a generation built before evidence was kept
+   * has none, and its participants show no dated self-study until the next build.
+   */
+  async readEvidence(pointer: ReadModelPointer): Promise<EvidenceByKey | null> {
+    const generation = pointer.generation;
+    if (!generation || pointer.participants === 0) return new Map();
+    return this.evidenceCache.get(generation, async () => {
+      const parts = await this.evidence(generation).find({}).toArray();
+      return new Map(parts.flatMap((part) => JSON.parse(Buffer.from(part.rows.buffer).toString('utf8')) as [string, CompletionDays][]));
+    });
+  }
+
+  /** The cohort's current grid rows and evidence, from one generation, following a build that lands while they are read. */
+  async readCurrentEvidence(cohort: string): Promise<{ pointer: ReadModelPointer; rows: GridRow[]; evidence: EvidenceByKey } | null> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const pointer = await this.readPointer(cohort);
+      if (!pointer) return null;
+      const rows = await this.readGrid(pointer);
+      const evidence = rows && (await this.readEvidence(pointer));
+      if (rows && evidence) return { pointer, rows, evidence };
+    }
+    throw new Error(`the read model of cohort "${cohort}" kept changing while it was read`);
   }
 
   /** The cohort's current grid rows, following a build that lands while they are read. */

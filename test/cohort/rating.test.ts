@@ -30,6 +30,8 @@ function row(overrides: { percent?: number | null; lastActivityAt?: string | nul
     rostered: true,
     status: overrides.status ?? 'active',
     mentorEmail: null,
+    schedule: null,
+    dfeParticipantId: null,
     mentorKey: null,
     progress:
       overrides.synced === false
