@@ -25,6 +25,7 @@ const LAYERS = [
   ['audits', 'meetings', 'attendance', 'trends'],
   ['participants'],
   ['cohort'],
+  ['milestones'],
   ['exports'],
   ['schools'],
   ['changes'],

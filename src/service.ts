@@ -37,6 +37,7 @@ import { Notices, SchoolContacts, SchoolDashboard, SchoolLinks } from './schools
 import type { SchoolPageDeps } from './web/routes/school';
 import { ChangeRequests } from './changes';
 import { RosterChanges } from './people';
+import { Declarations, Readiness } from './milestones';
 import { ProgressExports } from './exports';
 import { Notifications } from './notifications';
 
@@ -100,6 +101,10 @@ export interface Runtime {
   boards: GroupBoards;
   /** The cohort grid: the read model's rows, the boards and a rating with reasons. */
   cohortGrid: CohortGrid;
+  /** DfE milestones: who is ready to be declared, who is at risk and why, from the read model and the boards. */
+  readiness: Readiness;
+  /** The provider's declaration list, imported so readiness can say "already declared". */
+  declarations: Declarations;
   /** Schools' change requests (mentor, email, withdrawal, deferral, new participant) and their review. */
   changes: ChangeRequests;
   /** Progress exports (CSV, XLSX, PDF) of a school, a cohort or its groups, from the cohort grid. */
@@ -196,6 +201,8 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
     const ownDataRefresh = new OwnDataRefresh(syncService, { maxAgeMs: config.ownDataMaxAgeMs, budgetMs: config.ownDataRefreshBudgetMs }, logger);
     const onDemandSyncs = new OnDemandSyncs(syncService, logger);
     const cohortGrid = new CohortGrid({ readModel: stores.readModel, boards, links });
+    const declarations = new Declarations(store);
+    const readiness = new Readiness({ readModel: stores.readModel, boards, declarations });
     // Not `exports`: in the compiled CommonJS that name is the module's own exports object.
     const progressExports = new ProgressExports({ grid: cohortGrid, readModel: stores.readModel, schools: stores.schools, cohorts: () => stores.readModel.builtCohorts() });
     const mailer = mailerFrom(config.smtp);
@@ -248,6 +255,8 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       snapshots: new WeeklySnapshots(store, { readModel: stores.readModel }),
       boards,
       cohortGrid,
+      readiness,
+      declarations,
       schoolContacts,
       schoolLinks: new SchoolLinks(store, secrets.schoolLinkKey, config.publicUrl),
       notices: new Notices(store),

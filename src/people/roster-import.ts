@@ -85,9 +85,14 @@ interface Context {
  * the sync fills ids and groups from Canvas. Everything else is the file's to say.
  */
 function merge(row: RosterRow, existing: RosterEntry | undefined): PersonFields {
-  const { transferDate: _transferDate, ...fields } = row;
+  // A transfer's date is history (see RosterHistory), not a roster field.
   return {
-    ...fields,
+    name: row.name,
+    role: row.role,
+    schoolUrn: row.schoolUrn,
+    cohort: row.cohort,
+    mentorEmail: row.mentorEmail,
+    status: row.status,
     canvasUserId: row.canvasUserId ?? existing?.canvasUserId ?? null,
     sisUserId: row.sisUserId ?? existing?.sisUserId ?? null,
     email: row.email ?? existing?.email ?? null,

@@ -1,0 +1,209 @@
+import type { CompletionDays } from '../completion';
+import type { EngagementRule, EvidenceType, MilestoneWindow, ModuleWindow } from '../curriculum';
+import { listOf } from '../people/fields';
+
+/** A register that lists the participant, as dated evidence. */
+export interface EventMark {
+  eventId: string;
+  /** YYYY-MM-DD. */
+  date: string;
+  /** "online workshop", "face-to-face session": how the missing-evidence words name it. */
+  kind: string;
+  present: boolean;
+}
+
+/** What one participant's evidence is made of: their figures, their dated self-study and their registers. */
+export interface EvidenceInput {
+  /** The programme's module numbers, in order; `required` and `completedOn` follow it. */
+  moduleNumbers: readonly number[];
+  /** Required self-study items visible to the participant per module; null where no Canvas module matched. */
+  required: readonly (number | null)[];
+  /** Per module, the days items were first seen completed; null before their course is synced with them in it. */
+  completedOn: CompletionDays | null;
+  /** The cohort's module schedule for the programme: which modules are due by a milestone's date. */
+  moduleWindows: readonly ModuleWindow[];
+  marks: readonly EventMark[];
+}
+
+export interface Engagement {
+  /** The modules counted: those due by the milestone's date (every module when the cohort has no module schedule). */
+  modules: number[];
+  selfStudy: { done: number; required: number };
+  events: { attended: number; held: number };
+  /** Whole percent, rounded down; null when nothing is counted yet. */
+  percent: number | null;
+  met: boolean;
+  /** The day the evidence first reached the threshold of what is counted on `asOf`. */
+  firstMet: string | null;
+}
+
+export interface HeldEvidence {
+  type: EvidenceType;
+  /** The day it was first met. */
+  firstMet: string;
+}
+
+/** A participant's evidence for one declaration, on one day. */
+export interface MilestoneEvidence {
+  declarationType: MilestoneWindow['declarationType'];
+  window: MilestoneWindow;
+  /** The day the evidence is read on: the window's closing date, or today while it is still to come. */
+  asOf: string;
+  /** Any one of these is enough. */
+  required: EvidenceType[];
+  /** Every kind held on `asOf`, whether this declaration needs it or not. */
+  held: HeldEvidence[];
+  engagement: Engagement;
+  holds: boolean;
+  /** The kind the declaration is made with (the first required kind held, in the rule's order). */
+  evidenceHeld: EvidenceType | null;
+  /** The evidence's date, moved into the window when it was met before the window opened. */
+  declarationDate: string | null;
+  /** What is still missing, in words; empty when the evidence holds. */
+  missing: string[];
+}
+
+const DAY_WORDS = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+export const dayInWords = (isoDate: string) => DAY_WORDS.format(new Date(`${isoDate}T00:00:00Z`));
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Modules due by the milestone's date: their window closes on or before it. */
+function modulesDue(input: EvidenceInput, milestoneDate: string): number[] {
+  if (input.moduleWindows.length === 0) return [...input.moduleNumbers];
+  const due = new Set(input.moduleWindows.filter((w) => w.closes <= milestoneDate).map((w) => w.module));
+  return input.moduleNumbers.filter((n) => due.has(n));
+}
+
+/** Items completed by `day` in one module, never more than it requires. */
+function doneBy(days: readonly [string, number][] | undefined, day: string, cap: number): number {
+  let done = 0;
+  for (const [seen, count] of days ?? []) if (seen <= day) done += count;
+  return Math.min(done, cap);
+}
+
+/** Dated steps of evidence (a day and how many counted units it added), oldest first. */
+function timeline(input: EvidenceInput, modules: readonly number[], asOf: string, rule: EngagementRule): [string, number][] {
+  const steps: [string, number][] = [];
+  if (rule.counts.includes('self-study')) {
+    for (const number of modules) {
+      const i = input.moduleNumbers.indexOf(number);
+      let left = input.required[i] ?? 0;
+      for (const [day, count] of input.completedOn?.[i] ?? []) {
+        if (day > asOf || left <= 0) break;
+        steps.push([day, Math.min(count, left)]);
+        left -= count;
+      }
+    }
+  }
+  if (rule.counts.includes('training-events')) for (const mark of input.marks) if (mark.present && mark.date <= asOf) steps.push([mark.date, 1]);
+  return steps.sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+/**
+ * The engagement rule (config/milestones.json): over the modules due by the milestone's date,
+ * (completed required self-study items + training events attended) / (required self-study
+ * items + training events held), each read on `asOf`, met at the threshold.
+ */
+export function engagementOn(input: EvidenceInput, milestoneDate: string, asOf: string, rule: EngagementRule): Engagement {
+  const modules = modulesDue(input, milestoneDate);
+  let required = 0;
+  let done = 0;
+  if (rule.counts.includes('self-study')) {
+    for (const number of modules) {
+      const i = input.moduleNumbers.indexOf(number);
+      const total = input.required[i] ?? 0;
+      required += total;
+      done += doneBy(input.completedOn?.[i], asOf, total);
+    }
+  }
+  const held = rule.counts.includes('training-events') ? input.marks.filter((m) => m.date <= asOf) : [];
+  const attended = held.filter((m) => m.present).length;
+  const counted = required + held.length;
+  const percent = counted === 0 ? null : Math.floor(((done + attended) * 100) / counted);
+  const met = percent !== null && percent >= rule.thresholdPct;
+  let firstMet: string | null = null;
+  if (met) {
+    const needed = Math.ceil((rule.thresholdPct * counted) / 100);
+    let sum = 0;
+    for (const [day, units] of timeline(input, modules, asOf, rule)) {
+      sum += units;
+      if (sum >= needed) {
+        firstMet = day;
+        break;
+      }
+    }
+  }
+  return { modules, selfStudy: { done, required }, events: { attended, held: held.length }, percent, met, firstMet };
+}
+
+function firstCompletion(input: EvidenceInput, asOf: string): string | null {
+  const days = (input.completedOn ?? []).flatMap((module) => module.map(([day]) => day)).filter((day) => day <= asOf);
+  return days.length ? days.reduce((a, b) => (b < a ? b : a)) : null;
+}
+
+function firstAttended(input: EvidenceInput, asOf: string): string | null {
+  const days = input.marks.filter((m) => m.present && m.date <= asOf).map((m) => m.date);
+  return days.length ? days.reduce((a, b) => (b < a ? b : a)) : null;
+}
+
+/** "2 of 9 Module 4 items", "the 12 March 2026 online workshop": what would lift engagement. */
+function engagementGaps(input: EvidenceInput, engagement: Engagement, asOf: string): string[] {
+  const gaps: string[] = [];
+  for (const number of engagement.modules) {
+    const i = input.moduleNumbers.indexOf(number);
+    const total = input.required[i] ?? 0;
+    const left = total - doneBy(input.completedOn?.[i], asOf, total);
+    if (left > 0) gaps.push(`${left} of ${plural(total, `Module ${number} item`)}`);
+  }
+  for (const mark of input.marks) if (!mark.present && mark.date <= asOf) gaps.push(`the ${dayInWords(mark.date)} ${mark.kind}`);
+  return gaps;
+}
+
+function missingWords(input: EvidenceInput, required: readonly EvidenceType[], engagement: Engagement, asOf: string, threshold: number): string[] {
+  const words: string[] = [];
+  if (required.includes('75-percent-engagement-met')) {
+    if (engagement.percent === null) words.push('nothing counted towards engagement yet: no module due and no register taken');
+    else {
+      const needed = Math.ceil((threshold * (engagement.selfStudy.required + engagement.events.held)) / 100) - engagement.selfStudy.done - engagement.events.attended;
+      const gaps = engagementGaps(input, engagement, asOf);
+      words.push(`engagement ${engagement.percent}% of the ${threshold}% needed: ${plural(needed, 'more item or event')} from ${listOf(gaps, 'and')}`);
+    }
+  }
+  const others = required.filter((type) => type !== '75-percent-engagement-met');
+  if (others.length > 0 && words.length === 0) {
+    const named = others.map((type) => (type === 'training-event-attended' ? 'no training event attended' : 'no self-study item completed'));
+    words.push(`${listOf(named, 'and')} yet`);
+  }
+  return words;
+}
+
+/**
+ * A participant's evidence for one declaration, read on `asOf`: each kind held with the day it
+ * was first met, whether the declaration's rule holds, the declaration date it would carry and,
+ * when it does not hold, what is missing in words.
+ */
+export function evidenceFor(input: EvidenceInput, window: MilestoneWindow, required: readonly EvidenceType[], asOf: string, rule: EngagementRule): MilestoneEvidence {
+  const milestoneDate = window.closes ?? asOf;
+  const engagement = engagementOn(input, milestoneDate, asOf, rule);
+  const held: HeldEvidence[] = [];
+  const attended = firstAttended(input, asOf);
+  if (attended) held.push({ type: 'training-event-attended', firstMet: attended });
+  const completed = firstCompletion(input, asOf);
+  if (completed) held.push({ type: 'self-study-material-completed', firstMet: completed });
+  if (engagement.firstMet) held.push({ type: '75-percent-engagement-met', firstMet: engagement.firstMet });
+  const usable = required.flatMap((type) => held.filter((h) => h.type === type));
+  const chosen = usable.length ? usable.reduce((a, b) => (b.firstMet < a.firstMet ? b : a)) : null;
+  const declarationDate = chosen ? (chosen.firstMet < window.opens ? window.opens : chosen.firstMet) : null;
+  return {
+    declarationType: window.declarationType,
+    window,
+    asOf,
+    required: [...required],
+    held,
+    engagement,
+    holds: chosen !== null,
+    evidenceHeld: chosen?.type ?? null,
+    declarationDate,
+    missing: chosen ? [] : missingWords(input, required, engagement, asOf, rule.thresholdPct),
+  };
+}
