@@ -9,7 +9,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CohortGrid, GroupBoards } from '../src/cohort';
+import type { DeclarationType } from '../src/curriculum';
 import { ProgressExports, type ExportFormat, type ExportScope } from '../src/exports';
+import { Declarations, Readiness, declarationRows, writeDeclarations, type DeclarationExportFormat, type ParticipantReadiness } from '../src/milestones';
+import { milestoneView } from '../src/milestones/view';
 import { openStores, type Runtime } from '../src/service';
 
 /** How often resident memory is sampled during an export. */
@@ -24,7 +27,7 @@ export interface ExportsJob {
 export interface ExportCase {
   id: string;
   label: string;
-  format: ExportFormat;
+  format: ExportFormat | DeclarationExportFormat;
   rows: number;
   bytes: number;
   /** Lines of the CSV (header included), counted back from the file; null for other formats. */
@@ -36,7 +39,25 @@ export interface ExportCase {
   samples: number;
 }
 
+/** Milestone readiness of the whole cohort (`Readiness.ofCohort`) and the milestones view of one group over it. */
+export interface ReadinessResult {
+  participants: number;
+  /** From the store into a fresh Readiness: evidence, boards and the declaration list read, every participant's milestones worked out. */
+  coldMs: number;
+  /** Asked again with nothing changed: from memory. */
+  warmMs: number;
+  group: string;
+  /** `milestoneView` of one group (its open milestones, counted per state, sorted, first page) over the warm cohort. */
+  viewMs: number;
+  viewMatched: number;
+  /** The declaration type the declaration exports were measured with: the one most participants have open. */
+  declarationType: string;
+}
+
 export interface ExportsResult {
+  readiness: ReadinessResult | null;
+  /** The declaration export (`declarationRows` + CSV or JSON to a file) of the open milestone, whole cohort. */
+  declarations: ExportCase[];
   /** The first read of the cohort's grid rows and boards from the store into a fresh grid, with its rating. */
   gridLoadMs: number;
   /** The same cohort read again: from memory. */
@@ -120,8 +141,62 @@ export async function measureExports(runtime: Runtime, job: ExportsJob): Promise
       });
       fs.rmSync(file);
     }
-    return { gridLoadMs: Math.round(gridLoadMs), gridWarmMs: Math.round(gridWarmMs), warmupMs: Math.round(warmupMs), cases };
+    const { readiness, entries } = await measureReadiness(runtime, job.cohort);
+    const declarations: ExportCase[] = [];
+    for (const format of ['csv', 'json'] as const) {
+      const file = path.join(dir, `declarations.${format}`);
+      const type = readiness.declarationType as DeclarationType;
+      const run = await sampled(async () => {
+        const rows = declarationRows(entries(), type);
+        await writeDeclarations(rows, format, fs.createWriteStream(file));
+        return rows.length;
+      });
+      declarations.push({
+        id: `declarations-${format}`,
+        label: `Declarations, ${type}, whole cohort, ${format === 'csv' ? 'CSV' : 'JSON'}`,
+        format,
+        rows: run.value,
+        bytes: fs.statSync(file).size,
+        csvLines: format === 'csv' ? countLines(file) : null,
+        ms: Math.round(run.ms),
+        peakRssGrowth: run.peakRssGrowth,
+        rssBefore: run.rssBefore,
+        samples: run.samples,
+      });
+      fs.rmSync(file);
+    }
+    return { gridLoadMs: Math.round(gridLoadMs), gridWarmMs: Math.round(gridWarmMs), warmupMs: Math.round(warmupMs), cases, readiness, declarations };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const tenths = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The declaration type most participants have open today (`started` when none is open). */
+function mostOpen(entries: readonly ParticipantReadiness[]): string {
+  const counts = new Map<string, number>();
+  for (const p of entries) if (p.open) counts.set(p.open.declarationType, (counts.get(p.open.declarationType) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'started';
+}
+
+/** Readiness on fresh stores (nothing read yet), as the first milestones page after a start reads it. */
+async function measureReadiness(runtime: Runtime, cohort: string): Promise<{ readiness: ReadinessResult; entries: () => ParticipantReadiness[] }> {
+  const stores = openStores(runtime.stores.store, runtime.config, runtime.secrets);
+  const boards = new GroupBoards({ ...stores, audits: runtime.audits, logger: runtime.logger });
+  const readiness = new Readiness({ readModel: stores.readModel, boards, declarations: new Declarations(runtime.stores.store) });
+  let started = performance.now();
+  const cold = await readiness.ofCohort(cohort);
+  const coldMs = performance.now() - started;
+  started = performance.now();
+  const warm = await readiness.ofCohort(cohort);
+  const warmMs = performance.now() - started;
+  const group = warm.find((p) => p.row.group !== null)?.row.group ?? '';
+  started = performance.now();
+  const view = milestoneView(await readiness.ofCohort(cohort), { group, milestone: 'open' }, { cohorts: [cohort], cohort, groups: null });
+  const viewMs = performance.now() - started;
+  return {
+    readiness: { participants: cold.length, coldMs: tenths(coldMs), warmMs: tenths(warmMs), group, viewMs: tenths(viewMs), viewMatched: view.matched, declarationType: mostOpen(warm) },
+    entries: () => warm,
+  };
 }

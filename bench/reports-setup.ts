@@ -97,11 +97,14 @@ export function schoolsCsv(count: number): string {
   return [SCHOOL_COLUMNS.join(','), ...rows].join('\n');
 }
 
-/** One row per person, named by Canvas id and email; ECTs name their mentor by email. */
+/** A DfE participant id (a UUID) made from the person's place in the roster, so every run gives the same ones. */
+const dfeParticipantId = (n: number) => `00000000-0000-4000-8000-${String(n + 1).padStart(12, '0')}`;
+
+/** One row per person, named by Canvas id and email, with a DfE participant id; ECTs name their mentor by email. */
 export function rosterCsv(people: BenchPeople['people']): string {
   const emailOf = new Map(people.map((p) => [p.userId, p.email]));
-  const rows = people.map((p) => [p.userId, '', p.email, quoted(p.name), p.role, p.schoolUrn, quoted(COHORT_NAME), quoted(p.group), p.mentorUserId ? (emailOf.get(p.mentorUserId) ?? '') : '', 'active'].join(','));
-  return [ROSTER_COLUMNS.join(','), ...rows].join('\n');
+  const rows = people.map((p, n) => [p.userId, '', p.email, quoted(p.name), p.role, p.schoolUrn, quoted(COHORT_NAME), quoted(p.group), p.mentorUserId ? (emailOf.get(p.mentorUserId) ?? '') : '', 'active', dfeParticipantId(n)].join(','));
+  return [[...ROSTER_COLUMNS, 'dfe_participant_id'].join(','), ...rows].join('\n');
 }
 
 export function groupsCsv(groups: string[], facilitatorEmail: string): string {

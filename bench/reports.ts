@@ -6,7 +6,9 @@
  * development platform opens the first page, a filtered page, a search and a later page; a
  * facilitator opens their two groups. Server time is taken inside the service process (from
  * Node's `request` event to the response's `finish`); every page shown is checked against the
- * simulator's truth and what the bench wrote. Writes bench/results/reports.json and its table in
+ * simulator's truth and what the bench wrote. Then, in the service process, the exports,
+ * milestone readiness (cold and warm, and the milestones view of one group) and the DfE
+ * declaration export of the open milestone as CSV and JSON. Writes bench/results/reports.json and its table in
  * bench/README.md; exits 1 if a binding target fails.
  *
  *   npm run bench:reports                           # 1,000 and 10,000 (several minutes on 2 CPUs)
@@ -410,7 +412,8 @@ async function measureSize(env: BenchEnvironment, participants: number, options:
       result.exportsExpected = { cohortRows: everyone, schoolRows: people.people.filter((p) => p.schoolUrn === schoolUrn).length };
       const e = result.exports;
       say(`  grid load ${e.gridLoadMs} ms (again from memory ${e.gridWarmMs} ms); warm-up cohort CSV ${e.warmupMs} ms`);
-      for (const x of e.cases) say(`  ${x.label}: ${int(x.rows)} rows, ${kibOf(x.bytes)}, ${x.ms} ms, peak RSS growth ${mib(x.peakRssGrowth)}`);
+      for (const x of [...e.cases, ...e.declarations]) say(`  ${x.label}: ${int(x.rows)} rows, ${kibOf(x.bytes)}, ${x.ms} ms, peak RSS growth ${mib(x.peakRssGrowth)}`);
+      if (e.readiness) say(`  readiness of ${int(e.readiness.participants)}: cold ${e.readiness.coldMs} ms, warm ${e.readiness.warmMs} ms; view of ${e.readiness.group} ${e.readiness.viewMs} ms (${e.readiness.viewMatched} rows)`);
     }
     say(`  checked ${c.pagesChecked} pages, ${int(c.rowsChecked)} rows: ${c.figureMismatches} figure mismatches, ${c.recordMismatches} record mismatches, ${c.pageProblems} page problems`);
     for (const example of c.examples) say(`    ${example}`);
@@ -465,6 +468,14 @@ function evaluate(sizes: SizeResult[]): ReportsTarget[] {
       value: exported ? (wrongRows.length ? wrongRows.map((x) => `${x.id}: ${x.rows} rows, ${x.csvLines ?? '–'} lines`).join('; ') : 'all right') : '–',
       limit: 'all right',
       status: !exported ? 'NOT RUN' : wrongRows.length === 0 ? 'PASS' : 'FAIL',
+      binding: true,
+    });
+    const badDeclarations = exported ? exported.declarations.filter((x) => x.rows === 0 || (x.csvLines !== null && x.csvLines !== x.rows + 1)) : [];
+    targets.push({
+      name: `${int(size.participants)} participants: the declaration exports hold rows, a CSV one line per row plus the header`,
+      value: exported ? (badDeclarations.length ? badDeclarations.map((x) => `${x.id}: ${x.rows} rows, ${x.csvLines ?? '–'} lines`).join('; ') : 'all right') : '–',
+      limit: 'all right',
+      status: !exported ? 'NOT RUN' : badDeclarations.length === 0 && exported.declarations.length === 2 ? 'PASS' : 'FAIL',
       binding: true,
     });
     const c = size.correctness;

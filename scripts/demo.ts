@@ -3,6 +3,8 @@
  * Canvas simulator with a generated cohort, linked and synced, so every page shows realistic
  * data on a fresh machine. Development only: never run with NODE_ENV=production.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { generateCohort, startCanvasSimulator, type Cohort } from '../canvas-sim';
 import { createDevPlatform, type DemoUser } from '../dev-platform';
@@ -10,7 +12,7 @@ import { loadDotEnv } from '../src/config/dotenv';
 import { loadConfig } from '../src/config/env';
 import { eventId, type EventType } from '../src/attendance';
 import { AuditLockedError } from '../src/audits';
-import { moduleOf, moduleWindows, ukDate } from '../src/curriculum';
+import { MILESTONES_FILE, moduleOf, moduleWindows, ukDate, type MilestonesConfig } from '../src/curriculum';
 import { personKeyId } from '../src/domain';
 import { startDemoMailbox } from './demo-mailbox';
 import { DEV_PLATFORM_PATH, openRuntime, startService, startupMessage, type Runtime } from '../src/service';
@@ -31,10 +33,12 @@ function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: str
   const mentors = students(mentorCourse);
   const demoMentor = mentors.find((m) => m.id === demo.mentorUserId)!;
   const mentorOf = (ect: { id: string }, i: number) => (ect.id === demo.ectUserId ? demoMentor : mentors[i % mentors.length]);
+  // One ECT in ten is on the extended schedule, as a school that extends an induction would say.
+  const scheduleOf = (role: string, i: number) => (role === 'ect' && i % 10 === 9 ? 'ecf-extended-september' : '');
   const row = (user: ReturnType<typeof students>[number], role: string, i: number, mentorEmail = '') =>
-    [user.id, user.sisUserId, user.email, `"${user.name}"`, role, SCHOOLS[i % SCHOOLS.length][0], COHORT, '', mentorEmail, 'active'].join(',');
+    [user.id, user.sisUserId, user.email, `"${user.name}"`, role, SCHOOLS[i % SCHOOLS.length][0], COHORT, '', mentorEmail, 'active', scheduleOf(role, i), demoDfeId(user.id)].join(',');
   const roster = [
-    'canvas_user_id,sis_user_id,email,name,role,school_urn,cohort,group,mentor_email,status',
+    'canvas_user_id,sis_user_id,email,name,role,school_urn,cohort,group,mentor_email,status,schedule,dfe_participant_id',
     ...mentors.map((m, i) => row(m, 'mentor', i)),
     ...students(ectCourse).map((e, i) => row(e, 'ect', mentors.indexOf(mentorOf(e, i)), mentorOf(e, i).email)),
   ];
@@ -42,6 +46,42 @@ function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: str
   const sections = [...new Set(ectCourse.sections.map((section) => section.name))];
   const groups = ['cohort,group,facilitator_emails', ...sections.map((group) => `${COHORT},${group},${demo.facilitatorEmail}`)];
   return { schools: schools.join('\n'), roster: roster.join('\n'), groups: groups.join('\n') };
+}
+
+/** A stable made-up DfE participant id (a UUID) per simulator user. */
+function demoDfeId(userId: string): string {
+  const hex = crypto.createHash('sha256').update(`demo-dfe:${userId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * DfE has not published the 2026 year's windows in the data the shipped config comes from, so the
+ * demo runs on a copy of config/milestones.json with the 2025 windows moved on a year (DfE's own
+ * pattern from year to year), labelled as the demo's, and its cohort added.
+ */
+function demoMilestonesFile(dataDir: string): string {
+  const config = JSON.parse(fs.readFileSync(MILESTONES_FILE, 'utf8')) as MilestonesConfig;
+  const nextYear = (date: string | null) => (date ? `${Number(date.slice(0, 4)) + 1}${date.slice(4)}` : null);
+  for (const schedule of Object.values(config.schedules)) {
+    const windows = schedule.cohortYears['2025'];
+    if (windows) schedule.cohortYears['2026'] = windows.map((w) => ({ ...w, opens: nextYear(w.opens)!, closes: nextYear(w.closes), paymentDate: nextYear(w.paymentDate ?? null) }));
+  }
+  config.cohorts[COHORT] = { cohortYear: 2026, schedule: 'ecf-standard-september' };
+  config.source = 'Demo only: the shipped schedules with the 2025 windows moved on a year for the 2026 cohort. Not DfE data.';
+  const file = path.join(dataDir, 'milestones.json');
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** The provider's declaration list as DfE would return it: `started` already declared for a third of the ECTs, one of them voided. */
+async function demoDeclarations(runtime: Runtime): Promise<void> {
+  const ects = ((await runtime.stores.readModel.readAllParticipants(COHORT)) ?? []).filter((p) => p.role === 'ect' && p.dfeParticipantId);
+  const rows = ects
+    .filter((_, i) => i % 3 === 0)
+    .map((p, i) => [p.dfeParticipantId, 'started', dayFromToday(-10 - i), 'ecf-induction', i === 1 ? 'voided' : 'eligible'].join(','));
+  const report = await runtime.declarations.import(['participant_id,declaration_type,declaration_date,course_identifier,state', ...rows].join('\n'), 'demo-declarations.csv');
+  if (report.bad.length > 0) throw new Error(`demo declarations have bad rows: ${JSON.stringify(report.bad.slice(0, 3))}`);
 }
 
 /** Gives the platform's demo people and course the ids the simulator uses, so launches find their data. */
@@ -157,6 +197,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   if (process.env.NODE_ENV === 'production') throw new Error('npm run demo is for development only');
   process.env.DATA_DIR ??= path.join('data', 'demo');
+  process.env.MILESTONES_FILE ??= demoMilestonesFile(process.env.DATA_DIR);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   // Without a mail server of your own, the demo keeps what the tool sends in a local mailbox.
   const mailbox = process.env.SMTP_URL ? null : await startDemoMailbox(path.join(process.env.DATA_DIR, 'mail'), say);
@@ -190,6 +231,7 @@ async function main(): Promise<void> {
   say(`Synced ${run.participants} demo participants from the Canvas simulator (${run.requests} requests).`);
   await demoTrainingEvents(runtime, { issuer: platform.issuer, clientId: platform.clientId, canvasUserId: platform.users.facilitator.canvasUserId, name: platform.users.facilitator.name });
   await demoAudits(runtime, key, [ect.canvasUserId, mentor.canvasUserId]);
+  await demoDeclarations(runtime);
   await runtime.boards.refreshCohort(COHORT);
   await runtime.snapshots.takeAll();
   const { linkUrl } = await demoSchools(runtime, platform.users.school);

@@ -14,6 +14,7 @@ import { registerProgrammeCommands } from './programme-commands';
 import { registerSyncCommands } from './sync-commands';
 import { registerSchoolCommands } from './school-commands';
 import { registerDeliveryCommands } from './delivery-commands';
+import { registerMilestoneCommands } from './milestone-commands';
 
 /** Opens the same configuration and database as the service for one command, then closes them. */
 async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerSchoolCommands(program, withRuntime);
   registerDeliveryCommands(program, withRuntime);
   registerExportCommands(program, withRuntime);
+  registerMilestoneCommands(program, withRuntime);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { NotFoundError, ValidationError } from '../errors';
-import type { ImportOptions } from '../people';
-import { LINK_DAYS_DEFAULT, LINK_DAYS_MAX, NOTICE_KINDS, SCHOOL_CONTACT_COLUMNS, type NoticeKind } from '../schools';
+import { trustOf, type ImportOptions } from '../people';
+import { LINK_DAYS_DEFAULT, LINK_DAYS_MAX, NOTICE_KINDS, SCHOOL_CONTACT_COLUMNS, type LinkOwner, type NoticeKind } from '../schools';
 import type { Runtime } from '../service';
 import { readImportText } from './import-text';
 import { CliError, note, out } from './output';
@@ -11,7 +11,6 @@ type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 
 const URN = /^\d{6}$/;
 const day = (date: Date) => date.toISOString().slice(0, 10);
-
 
 function daysOption(value: string): number {
   const days = Number(value);
@@ -31,6 +30,22 @@ async function knownSchool(runtime: Runtime, urn: string): Promise<{ name: strin
   const school = await runtime.stores.schools.collection.findOne({ _id: urn });
   if (!school) throw new CliError(`No school with the URN ${urn} is in the schools list. Import it first with \`ecf-progress schools import\`.`);
   return school;
+}
+
+/** Exactly one of --urn and --trust: whom a link opens. */
+function ownerOption(options: { urn?: string; trust?: string }): LinkOwner {
+  if (options.urn !== undefined && options.trust !== undefined) throw new CliError('Give --urn or --trust, not both.');
+  if (options.urn !== undefined) return { urn: options.urn };
+  const trust = options.trust?.trim();
+  if (trust) return { trust };
+  throw new CliError(options.trust === undefined ? 'Give --urn <urn> for a school, or --trust <name> for a trust.' : '--trust needs the trust’s name.');
+}
+
+/** A trust at least one school of the schools list names: a link to a trust nobody names would open an empty page. */
+async function knownTrust(runtime: Runtime, trust: string): Promise<string> {
+  const schools = (await runtime.stores.schools.load()).filter((school) => trustOf(school) === trust);
+  if (!schools.length) throw new CliError(`No school in the schools list names the trust "${trust}". Add a trust column to the schools file and import it with \`ecf-progress schools import\`.`);
+  return `${trust} (${schools.length} ${schools.length === 1 ? 'school' : 'schools'})`;
 }
 
 /** Errors the person can act on, in their words; anything else is the CLI's usual error. */
@@ -65,30 +80,35 @@ export function registerSchoolCommands(program: Command, withRuntime: WithRuntim
 
   school
     .command('link')
-    .description('make a signed link that opens one school’s dashboard without Canvas (prints the URL once: send it to the school)')
-    .requiredOption('--urn <urn>', 'the school’s URN')
+    .description('make a signed link that opens one school’s dashboard, or a trust’s view of its schools, without Canvas (prints the URL once: send it to the school or trust)')
+    .option('--urn <urn>', 'the school’s URN')
+    .option('--trust <name>', 'a multi-academy trust, named as the schools list’s trust column names it')
     .option('--days <n>', `how long the link works (1 to ${LINK_DAYS_MAX})`, daysOption, LINK_DAYS_DEFAULT)
     .option('--email <address>', 'who the link is for (their notification settings use it)')
-    .action(async (options: { urn: string; days: number; email?: string }) => {
+    .action(async (options: { urn?: string; trust?: string; days: number; email?: string }) => {
       await withRuntime(async (runtime) => {
-        const { name } = await knownSchool(runtime, options.urn);
+        const owner = ownerOption(options);
+        const name = 'urn' in owner ? `${(await knownSchool(runtime, owner.urn)).name} (${owner.urn})` : `the trust ${await knownTrust(runtime, owner.trust)}`;
         if (options.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email.trim())) throw new CliError('--email is not an email address.');
-        const { link, url } = await runtime.schoolLinks.create({ urn: options.urn, email: options.email ?? null, days: options.days }).catch(asCliError);
-        runtime.logger.info({ event: 'school.link_created', linkId: link._id, urn: link.urn }, 'school link created');
+        const { link, url } = await runtime.schoolLinks.create({ ...owner, email: options.email ?? null, days: options.days }).catch(asCliError);
+        // A trust's name is the provider's own word for an organisation, not personal data.
+        runtime.logger.info({ event: 'school.link_created', linkId: link._id, ...owner }, 'school link created');
         out(url);
-        note(`Link ${link._id} for ${name} (${link.urn}), valid until ${day(link.expiresAt)}. Revoke it with \`ecf-progress school revoke ${link._id}\`.`);
+        note(`Link ${link._id} for ${name}, valid until ${day(link.expiresAt)}. Revoke it with \`ecf-progress school revoke ${link._id}\`.`);
       });
     });
 
   school
     .command('links')
-    .description('list a school’s links: id, email, created, expires, state')
-    .requiredOption('--urn <urn>', 'the school’s URN')
-    .action(async (options: { urn: string }) => {
+    .description('list a school’s (or a trust’s) links: id, email, created, expires, state')
+    .option('--urn <urn>', 'the school’s URN')
+    .option('--trust <name>', 'the trust’s name')
+    .action(async (options: { urn?: string; trust?: string }) => {
       await withRuntime(async (runtime) => {
-        if (!URN.test(options.urn)) throw new CliError('--urn must be a 6-digit URN.');
-        const links = await runtime.schoolLinks.list(options.urn);
-        if (!links.length) return note(`No links for ${options.urn}.`);
+        const owner = ownerOption(options);
+        if ('urn' in owner && !URN.test(owner.urn)) throw new CliError('--urn must be a 6-digit URN.');
+        const links = 'urn' in owner ? await runtime.schoolLinks.list(owner.urn) : await runtime.schoolLinks.listOfTrust(owner.trust);
+        if (!links.length) return note(`No links for ${'urn' in owner ? owner.urn : `the trust ${owner.trust}`}.`);
         out(['id', 'email', 'created', 'expires', 'state'].join('\t'));
         for (const link of links) out([link._id, link.email ?? '-', day(link.createdAt), day(link.expiresAt), link.state].join('\t'));
       });
@@ -96,7 +116,7 @@ export function registerSchoolCommands(program: Command, withRuntime: WithRuntim
 
   school
     .command('revoke <id>')
-    .description('revoke a school link: it opens nothing more, and pages it opened close at their next request')
+    .description('revoke a school’s or trust’s link: it opens nothing more, and pages it opened close at their next request')
     .action(async (id: string) => {
       await withRuntime(async (runtime) => {
         const outcome = await runtime.schoolLinks.revoke(id).catch(asCliError);

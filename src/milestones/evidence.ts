@@ -55,7 +55,7 @@ export interface MilestoneEvidence {
   held: HeldEvidence[];
   engagement: Engagement;
   holds: boolean;
-  /** The kind the declaration is made with (the first required kind held, in the rule's order). */
+  /** The kind the declaration is made with: of the required kinds held, the one met first. */
   evidenceHeld: EvidenceType | null;
   /** The evidence's date, moved into the window when it was met before the window opened. */
   declarationDate: string | null;
@@ -136,13 +136,13 @@ export function engagementOn(input: EvidenceInput, milestoneDate: string, asOf: 
   return { modules, selfStudy: { done, required }, events: { attended, held: held.length }, percent, met, firstMet };
 }
 
-function firstCompletion(input: EvidenceInput, asOf: string): string | null {
-  const days = (input.completedOn ?? []).flatMap((module) => module.map(([day]) => day)).filter((day) => day <= asOf);
+function firstCompletion(input: EvidenceInput, since: string, asOf: string): string | null {
+  const days = (input.completedOn ?? []).flatMap((module) => module.map(([day]) => day)).filter((day) => since <= day && day <= asOf);
   return days.length ? days.reduce((a, b) => (b < a ? b : a)) : null;
 }
 
-function firstAttended(input: EvidenceInput, asOf: string): string | null {
-  const days = input.marks.filter((m) => m.present && m.date <= asOf).map((m) => m.date);
+function firstAttended(input: EvidenceInput, since: string, asOf: string): string | null {
+  const days = input.marks.filter((m) => m.present && since <= m.date && m.date <= asOf).map((m) => m.date);
   return days.length ? days.reduce((a, b) => (b < a ? b : a)) : null;
 }
 
@@ -159,36 +159,41 @@ function engagementGaps(input: EvidenceInput, engagement: Engagement, asOf: stri
   return gaps;
 }
 
-function missingWords(input: EvidenceInput, required: readonly EvidenceType[], engagement: Engagement, asOf: string, threshold: number): string[] {
+function missingWords(input: EvidenceInput, required: readonly EvidenceType[], engagement: Engagement, asOf: string, threshold: number, since: string): string[] {
   const words: string[] = [];
   if (required.includes('75-percent-engagement-met')) {
     if (engagement.percent === null) words.push('nothing counted towards engagement yet: no module due and no register taken');
     else {
       const needed = Math.ceil((threshold * (engagement.selfStudy.required + engagement.events.held)) / 100) - engagement.selfStudy.done - engagement.events.attended;
       const gaps = engagementGaps(input, engagement, asOf);
-      words.push(`engagement ${engagement.percent}% of the ${threshold}% needed: ${plural(needed, 'more item or event')} from ${listOf(gaps, 'and')}`);
+      words.push(`engagement ${engagement.percent}% of the ${threshold}% needed: ${needed} more ${needed === 1 ? 'item or event' : 'items or events'} from ${listOf(gaps, 'and')}`);
     }
   }
   const others = required.filter((type) => type !== '75-percent-engagement-met');
   if (others.length > 0 && words.length === 0) {
     const named = others.map((type) => (type === 'training-event-attended' ? 'no training event attended' : 'no self-study item completed'));
-    words.push(`${listOf(named, 'and')} yet`);
+    words.push(`${listOf(named, 'and')} ${since === EVER ? 'yet' : `since ${dayInWords(since)}`}`);
   }
   return words;
 }
 
+const EVER = '0000-00-00';
+
 /**
  * A participant's evidence for one declaration, read on `asOf`: each kind held with the day it
  * was first met, whether the declaration's rule holds, the declaration date it would carry and,
- * when it does not hold, what is missing in words.
+ * when it does not hold, what is missing in words. An event attended or an item completed counts
+ * from `since` (the day after the previous declaration's window closed: a retention declaration
+ * needs engagement in its own period); engagement is over the whole programme to date.
  */
-export function evidenceFor(input: EvidenceInput, window: MilestoneWindow, required: readonly EvidenceType[], asOf: string, rule: EngagementRule): MilestoneEvidence {
+export function evidenceFor(input: EvidenceInput, window: MilestoneWindow, required: readonly EvidenceType[], asOf: string, rule: EngagementRule, since: string | null = null): MilestoneEvidence {
   const milestoneDate = window.closes ?? asOf;
   const engagement = engagementOn(input, milestoneDate, asOf, rule);
   const held: HeldEvidence[] = [];
-  const attended = firstAttended(input, asOf);
+  const from = since ?? EVER;
+  const attended = firstAttended(input, from, asOf);
   if (attended) held.push({ type: 'training-event-attended', firstMet: attended });
-  const completed = firstCompletion(input, asOf);
+  const completed = firstCompletion(input, from, asOf);
   if (completed) held.push({ type: 'self-study-material-completed', firstMet: completed });
   if (engagement.firstMet) held.push({ type: '75-percent-engagement-met', firstMet: engagement.firstMet });
   const usable = required.flatMap((type) => held.filter((h) => h.type === type));
@@ -204,6 +209,6 @@ export function evidenceFor(input: EvidenceInput, window: MilestoneWindow, requi
     holds: chosen !== null,
     evidenceHeld: chosen?.type ?? null,
     declarationDate,
-    missing: chosen ? [] : missingWords(input, required, engagement, asOf, rule.thresholdPct),
+    missing: chosen ? [] : missingWords(input, required, engagement, asOf, rule.thresholdPct, from),
   };
 }

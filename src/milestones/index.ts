@@ -17,3 +17,5 @@ export {
   type ReadinessDeps,
   type ReadinessState,
 } from './readiness';
+export { MILESTONE_PAGE_SIZE, MILESTONE_SORTS, MilestoneViews, milestoneView, type MilestoneEntry, type MilestoneQuery, type MilestoneSort, type MilestoneView } from './view';
+export { DECLARATION_EXPORT_COLUMNS, DECLARATION_EXPORT_FORMATS, DFE_DECLARATION_FIELDS, declarationRows, ukMidnight, writeDeclarations, writeDeclarationsCsv, writeDeclarationsJson, type DeclarationExportFormat, type DeclarationExportRow } from './export';

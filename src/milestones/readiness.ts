@@ -63,6 +63,7 @@ export interface ParticipantReadiness {
 const DAY_MS = 86_400_000;
 const dayNumber = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`) / DAY_MS;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const dayAfter = (isoDate: string | null) => (isoDate ? new Date((dayNumber(isoDate) + 1) * DAY_MS).toISOString().slice(0, 10) : null);
 
 export const EVIDENCE_LABELS: Record<string, string> = {
   'training-event-attended': 'a training event attended',
@@ -147,16 +148,16 @@ function participantReadiness(row: GridRow, context: CohortContext): Participant
     marks: context.marks.get(row.key) ?? [],
   };
   const rule = engagementRule();
-  const milestones = windows.flatMap((window): MilestoneStatus[] => {
-    const needs = required[window.declarationType];
-    if (!needs) return [];
+  const applicable = windows.filter((window) => required[window.declarationType]);
+  const milestones = applicable.map((window, i): MilestoneStatus => {
+    const needs = required[window.declarationType]!;
     const asOf = window.closes !== null && window.closes < context.today ? window.closes : context.today;
-    const evidence = evidenceFor(input, window, needs, asOf, rule);
+    const evidence = evidenceFor(input, window, needs, asOf, rule, dayAfter(applicable[i - 1]?.closes ?? null));
     const declared = row.dfeParticipantId ? (context.declarations.get(declarationKey(row.dfeParticipantId, window.declarationType, DFE_COURSE_IDENTIFIER[row.role])) ?? null) : null;
     const windowState = windowStateOf(window, context.today);
     const daysLeft = windowState === 'open' && window.closes ? dayNumber(window.closes) - dayNumber(context.today) : null;
     const status = { declarationType: window.declarationType, window, windowState, evidence, declared, daysLeft, state: stateOf(row, windowState, evidence, declared) };
-    return [{ ...status, reasons: reasonsFor(status, row) }];
+    return { ...status, reasons: reasonsFor(status, row) };
   });
   const openOnes = milestones.filter((m) => m.windowState === 'open');
   const open = openOnes.find((m) => m.state !== 'declared') ?? openOnes[openOnes.length - 1] ?? null;

@@ -51,8 +51,8 @@ function checkHeader(header: string[], columns: readonly string[], optional: rea
     unknown.length ? `unknown ${unknown.map((name) => `"${name}"`).join(', ')}` : '',
     repeated.length ? `repeated ${repeated.join(', ')}` : '',
   ].filter(Boolean);
-  const mayAdd = optional.length ? `, and may add ${optional.join(',')}` : '';
-  if (problems.length) throw new ValidationError(`line 1: the header must name the columns ${columns.join(',')}${mayAdd} (${problems.join('; ')})`);
+  const mayAdd = optional.length ? `; it may also name ${optional.join(',')}` : '';
+  if (problems.length) throw new ValidationError(`line 1: the header must name the columns ${columns.join(',')} (${problems.join('; ')})${mayAdd}`);
   return names;
 }
 

@@ -1,4 +1,4 @@
-export { Schools, SCHOOL_COLUMNS, type School } from './schools';
+export { Schools, SCHOOL_COLUMNS, SCHOOL_OPTIONAL_COLUMNS, trustOf, type School } from './schools';
 export {
   buildRosterIndex,
   ROLES,

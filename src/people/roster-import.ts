@@ -80,6 +80,8 @@ interface Context {
   cohorts: Set<string>;
 }
 
+const optional = <K extends string>(field: K, value: string | null) => (value === null ? {} : ({ [field]: value } as Record<K, string>));
+
 /**
  * A blank id or group keeps what is stored: the file may know a person by one id only, and
  * the sync fills ids and groups from Canvas. Everything else is the file's to say.
@@ -97,8 +99,9 @@ function merge(row: RosterRow, existing: RosterEntry | undefined): PersonFields 
     sisUserId: row.sisUserId ?? existing?.sisUserId ?? null,
     email: row.email ?? existing?.email ?? null,
     group: row.group ?? existing?.group ?? null,
-    schedule: row.schedule ?? existing?.schedule ?? null,
-    dfeParticipantId: row.dfeParticipantId ?? existing?.dfeParticipantId ?? null,
+    // Set only when known, so rosters stored before these columns existed read as unchanged.
+    ...optional('schedule', row.schedule ?? existing?.schedule ?? null),
+    ...optional('dfeParticipantId', row.dfeParticipantId ?? existing?.dfeParticipantId ?? null),
   };
 }
 

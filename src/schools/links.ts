@@ -4,11 +4,14 @@ import { isDuplicateKey } from '../db/collections';
 import type { Store } from '../db/store';
 import { AppError, NotFoundError, ValidationError } from '../errors';
 
-/** A signed link a provider gives one school: insert-only, in `ecf_school_links`. */
+/** A signed link a provider gives one school, or one multi-academy trust: insert-only, in `ecf_school_links`. */
 export interface SchoolLink {
   /** Random, 22 base64url characters: the JWT's `sub`. */
   _id: string;
-  urn: string;
+  /** The school it opens; absent on a trust's link. */
+  urn?: string;
+  /** The trust (by name, as the schools list spells it) whose schools it opens; absent on a school's link. */
+  trust?: string;
   /** Lowercased; who the link was made for, when the provider said. */
   email: string | null;
   createdAt: Date;
@@ -35,6 +38,19 @@ const LINK_ID = /^[A-Za-z0-9_-]{22}$/;
 export const TOKEN_MAX_LENGTH = 1000;
 const AUDIENCE = 'ecf-progress:school';
 
+/** Whom a link opens: one school, or every school of one trust. */
+export type LinkOwner = { urn: string } | { trust: string };
+
+/** The owner a link (or a token's claims) names; null when it names neither, or both. */
+function ownerOf(claims: { urn?: unknown; trust?: unknown }): LinkOwner | null {
+  const { urn, trust } = claims;
+  if (typeof urn === 'string' && trust === undefined) return { urn };
+  if (typeof trust === 'string' && urn === undefined) return { trust };
+  return null;
+}
+
+const sameOwner = (a: LinkOwner, b: LinkOwner) => JSON.stringify(a) === JSON.stringify(b);
+
 /** Why a link does not open; the page says it in words, and nothing else. */
 export type LinkRefusal = 'malformed' | 'invalid' | 'expired' | 'revoked';
 
@@ -53,8 +69,9 @@ export const REFUSAL_MESSAGES: Record<LinkRefusal, string> = {
 
 /**
  * Signed, expiring, revocable links to one school's dashboard (for contacts without a Canvas
- * account). The token is an HS256 JWT with a key derived from the app secret, naming the link's
- * record and its URN; a token opens only while its record exists with the same URN, has not
+ * account), or to a multi-academy trust's view of its schools. The token is an HS256 JWT with a
+ * key derived from the app secret, naming the link's record and its URN (or trust); a token opens
+ * only while its record exists with the same URN (or trust), has not
  * expired and has not been revoked. Records and revocations are insert-only, so two instances
  * never race on one document.
  */
@@ -77,18 +94,19 @@ export class SchoolLinks {
    * A new link for a school, valid `days` days (1 to 365).
    * @returns the record, its token and the URL to send.
    */
-  async create(input: { urn: string; email?: string | null; days?: number }, now = new Date()): Promise<{ link: SchoolLink; token: string; url: string }> {
+  async create(input: LinkOwner & { email?: string | null; days?: number }, now = new Date()): Promise<{ link: SchoolLink; token: string; url: string }> {
     const days = input.days ?? LINK_DAYS_DEFAULT;
     if (!Number.isInteger(days) || days < 1 || days > LINK_DAYS_MAX) throw new ValidationError(`--days must be a whole number from 1 to ${LINK_DAYS_MAX}.`);
+    const owner: LinkOwner = 'urn' in input ? { urn: input.urn } : { trust: input.trust };
     const link: SchoolLink = {
       _id: crypto.randomBytes(16).toString('base64url'),
-      urn: input.urn,
+      ...owner,
       email: input.email ? input.email.trim().toLowerCase() : null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + days * DAY_MS),
     };
     await this.links.insertOne(link);
-    const token = await new SignJWT({ urn: link.urn })
+    const token = await new SignJWT({ ...owner })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(link._id)
       .setAudience(AUDIENCE)
@@ -110,29 +128,37 @@ export class SchoolLinks {
     if (typeof token !== 'string' || token.length === 0 || token.length > TOKEN_MAX_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) {
       throw new SchoolLinkError('malformed');
     }
-    let claims: { sub?: unknown; urn?: unknown };
+    let claims: { sub?: unknown; urn?: unknown; trust?: unknown };
     try {
       ({ payload: claims } = await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: AUDIENCE, currentDate: now }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new SchoolLinkError('expired');
       throw new SchoolLinkError('invalid');
     }
-    if (typeof claims.sub !== 'string' || !LINK_ID.test(claims.sub) || typeof claims.urn !== 'string') throw new SchoolLinkError('invalid');
+    const claimed = ownerOf(claims);
+    if (typeof claims.sub !== 'string' || !LINK_ID.test(claims.sub) || !claimed) throw new SchoolLinkError('invalid');
     const link = await this.links.findOne({ _id: claims.sub });
-    if (!link || link.urn !== claims.urn) throw new SchoolLinkError('invalid');
+    // The record names whom the link opens: a token re-signed for another school or trust opens nothing.
+    const recorded = link && ownerOf(link);
+    if (!link || !recorded || !sameOwner(recorded, claimed)) throw new SchoolLinkError('invalid');
     await this.requireLive(link, now);
     return link;
   }
 
   /** Whether a session opened by this link may go on: one `_id` read each, the link and its revocation. */
   async stillOpen(linkId: string, now = new Date()): Promise<boolean> {
+    return (await this.liveLink(linkId, now)) !== null;
+  }
+
+  /** The link a session was opened by, while it may go on; null once it is revoked, expired or gone. */
+  async liveLink(linkId: string, now = new Date()): Promise<SchoolLink | null> {
     const link = LINK_ID.test(linkId) ? await this.links.findOne({ _id: linkId }) : null;
-    if (!link) return false;
+    if (!link) return null;
     try {
       await this.requireLive(link, now);
-      return true;
+      return link;
     } catch (error) {
-      if (error instanceof SchoolLinkError) return false;
+      if (error instanceof SchoolLinkError) return null;
       throw error;
     }
   }
@@ -144,7 +170,15 @@ export class SchoolLinks {
 
   /** A school's links, newest first, with their state. */
   async list(schoolUrn: string, now = new Date()): Promise<LinkListing[]> {
-    const links = await this.links.find({ urn: schoolUrn }).toArray();
+    return this.listing(await this.links.find({ urn: schoolUrn }).toArray(), now);
+  }
+
+  /** A trust's links, newest first, with their state. */
+  async listOfTrust(trust: string, now = new Date()): Promise<LinkListing[]> {
+    return this.listing(await this.links.find({ trust }).toArray(), now);
+  }
+
+  private async listing(links: SchoolLink[], now: Date): Promise<LinkListing[]> {
     const revoked = links.length ? new Set((await this.revocations.find({ _id: { $in: links.map((l) => l._id) } }).toArray()).map((r) => r._id)) : new Set<string>();
     return links
       .map((link) => ({ ...link, state: (revoked.has(link._id) ? 'revoked' : link.expiresAt <= now ? 'expired' : 'active') as LinkState }))

@@ -8,7 +8,9 @@ import type { SchoolLinks } from './links';
 export const SCHOOL_LINK_ISSUER = 'school-link';
 
 /**
- * Opens a school session from a signed link: no Canvas user, no course, role 'school'.
+ * Opens a school session from a signed link: no Canvas user, no course, role 'school'. A trust's
+ * link opens one with no school (`schoolUrn` null), so no single school's page lets it in; its
+ * trust is read from the link's record on each request.
  * @throws SchoolLinkError when the token does not open (see SchoolLinks.verify).
  */
 export async function openLinkSession(deps: { links: Pick<SchoolLinks, 'verify'>; sessions: Pick<SessionStore, 'create'> }, token: unknown, now = new Date()): Promise<ToolSession> {
@@ -29,7 +31,7 @@ export async function openLinkSession(deps: { links: Pick<SchoolLinks, 'verify'>
       view: { kind: 'home' },
       returnUrl: null,
       deepLinking: null,
-      schoolUrn: link.urn,
+      schoolUrn: link.urn ?? null,
       schoolLinkId: link._id,
       schoolContactEmail: link.email,
     },

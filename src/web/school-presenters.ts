@@ -1,6 +1,7 @@
 import { EVENT_TYPE_LABELS } from '../attendance';
 import { allModuleNumbers, moduleOf } from '../curriculum';
-import { NOTICE_KIND_LABELS, eventTitle, type Notice, type NoticeListing, type SchoolEvent, type SchoolPerson, type SchoolView } from '../schools';
+import { READINESS_STATE_LABELS, dayInWords, type MilestoneStatus, type ParticipantReadiness } from '../milestones';
+import { NOTICE_KIND_LABELS, eventTitle, type MovedAway, type Notice, type NoticeListing, type SchoolEvent, type SchoolPerson, type SchoolSummary, type SchoolView, type TrustView } from '../schools';
 import { formatDay, formatMoment } from './format';
 
 const RAG_WORDS = { red: 'Red', amber: 'Amber', green: 'Green', none: 'Not rated' } as const;
@@ -48,6 +49,66 @@ function presentPerson(person: SchoolPerson) {
     rag,
     ragWords: RAG_WORDS[rag],
     reasons: rating.reasons.map((r) => r.text),
+    joined: person.joinedOn ? formatDay(person.joinedOn) : null,
+  };
+}
+
+function presentMovedAway(moved: MovedAway) {
+  return { name: moved.name, on: formatDay(moved.on), date: moved.on };
+}
+
+/** "retained-1" → "Retained 1": DfE's declaration types, as a school reads them. */
+const declarationWords = (type: string) => (type.charAt(0).toUpperCase() + type.slice(1)).replace(/-/g, ' ');
+
+const windowWords = (m: MilestoneStatus) => (m.window.closes ? `${dayInWords(m.window.opens)} to ${dayInWords(m.window.closes)}` : `from ${dayInWords(m.window.opens)}`);
+
+/**
+ * One person's milestone for their school: the open one, else the next. States and reasons in
+ * words; never DfE's participant id, which is the provider's to use.
+ */
+function presentSchoolMilestone(p: ParticipantReadiness) {
+  const milestone = p.open ?? p.next;
+  return {
+    key: p.row.key,
+    name: p.row.name ?? 'Unnamed participant',
+    role: ROLE_WORDS[p.row.role],
+    schedule: p.scheduleName,
+    problem: p.problem,
+    isOpen: p.open !== null,
+    milestone: milestone && {
+      declaration: declarationWords(milestone.declarationType),
+      window: windowWords(milestone),
+      state: milestone.state,
+      stateWords: READINESS_STATE_LABELS[milestone.state],
+      reasons: milestone.reasons,
+    },
+  };
+}
+
+function presentRags(summary: SchoolSummary) {
+  return [
+    ...(['red', 'amber', 'green'] as const).map((rag) => ({ rag: rag as string, words: RAG_WORDS[rag] as string, count: summary[rag] })),
+    ...(summary.notRated ? [{ rag: 'none', words: RAG_WORDS.none as string, count: summary.notRated }] : []),
+  ];
+}
+
+/** What a school's section shows, on its own dashboard and on its trust's: its summary, people, moves, milestones and events. */
+export function presentSchoolSection(view: SchoolView) {
+  const events = view.events.map(presentEvent);
+  return {
+    school: { name: view.name ?? `School ${view.urn}`, urn: view.urn, known: view.name !== null },
+    dataAsOf: view.dataAsOf,
+    summary: [
+      { label: 'ECTs', count: view.summary.ects },
+      { label: 'Mentors', count: view.summary.mentors },
+    ],
+    rags: presentRags(view.summary),
+    people: view.people.map(presentPerson),
+    movedAway: view.movedAway.map(presentMovedAway),
+    milestones: view.milestones.map(presentSchoolMilestone),
+    moduleNumbers: allModuleNumbers(),
+    upcoming: events.filter((_, i) => view.events[i].upcoming),
+    past: events.filter((_, i) => !view.events[i].upcoming),
   };
 }
 
@@ -89,23 +150,9 @@ export interface DashboardExtras {
 export function presentSchoolDashboard(view: SchoolView, extras: DashboardExtras) {
   const { base } = extras;
   const school = `${base}school/`;
-  const events = view.events.map(presentEvent);
   return {
-    school: { name: view.name ?? `School ${view.urn}`, urn: view.urn, known: view.name !== null },
-    dataAsOf: view.dataAsOf,
+    ...presentSchoolSection(view),
     notices: extras.notices.map(presentNotice),
-    summary: [
-      { label: 'ECTs', count: view.summary.ects },
-      { label: 'Mentors', count: view.summary.mentors },
-    ],
-    rags: [
-      ...(['red', 'amber', 'green'] as const).map((rag) => ({ rag: rag as string, words: RAG_WORDS[rag] as string, count: view.summary[rag] })),
-      ...(view.summary.notRated ? [{ rag: 'none', words: RAG_WORDS.none as string, count: view.summary.notRated }] : []),
-    ],
-    people: view.people.map(presentPerson),
-    moduleNumbers: allModuleNumbers(),
-    upcoming: events.filter((_, i) => view.events[i].upcoming),
-    past: events.filter((_, i) => !view.events[i].upcoming),
     links: {
       changes: `${school}changes`,
       notifications: `${school}notifications`,
@@ -120,5 +167,22 @@ export function presentSchoolDashboard(view: SchoolView, extras: DashboardExtras
       dfe: DFE_REGISTRATION_URL,
     },
     openChanges: extras.openChanges,
+  };
+}
+
+/** The trust dashboard's model: the sums across its schools, then each school's section. */
+export function presentTrustDashboard(view: TrustView, notices: Notice[]) {
+  return {
+    trust: view.trust,
+    dataAsOf: view.dataAsOf,
+    notices: notices.map(presentNotice),
+    summary: [
+      { label: view.summary.schools === 1 ? 'School' : 'Schools', count: view.summary.schools },
+      { label: 'ECTs', count: view.summary.ects },
+      { label: 'Mentors', count: view.summary.mentors },
+      { label: 'Moved to another school', count: view.summary.movedAway },
+    ],
+    rags: presentRags(view.summary),
+    schools: view.schools.map(presentSchoolSection),
   };
 }

@@ -171,10 +171,11 @@ describe('the progress read model', () => {
     await t.runtime.retention.unlinkCourseAndData(PLATFORM, mentorCourse.id);
     const names = (await t.runtime.stores.store.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('ecf_readmodel_'));
     const pointer = (await t.runtime.stores.readModel.readPointer(COHORT))!;
-    expect(names.sort()).toEqual([`ecf_${pointer.generation}_grid`, `ecf_${pointer.generation}_pages`, `ecf_${pointer.generation}_people`]);
+    expect(names.sort()).toEqual([`ecf_${pointer.generation}_evidence`, `ecf_${pointer.generation}_grid`, `ecf_${pointer.generation}_pages`, `ecf_${pointer.generation}_people`]);
     const docs = (await Promise.all(names.map((n) => t.runtime.stores.store.db.collection(n).find({}).toArray()))).flat();
-    // Participants are packed in Binary fields: read them as the text they are.
-    const stored = docs.map((doc) => (doc.participants?.buffer ? Buffer.from(doc.participants.buffer).toString('utf8') : JSON.stringify(doc))).join('\n');
+    // Participants are packed in Binary fields (people and pages: participants; grid and evidence: rows): read them as the text they are.
+    const packed = (doc: (typeof docs)[number]) => doc.participants ?? doc.rows;
+    const stored = docs.map((doc) => (packed(doc)?.buffer ? Buffer.from(packed(doc).buffer).toString('utf8') : JSON.stringify(doc))).join('\n');
     expect(stored).toContain('canvas:');
     for (const id of mentorIds) expect(stored.includes(`canvas:${id}`)).toBe(false);
     const all = await t.runtime.stores.readModel.readAllParticipants(COHORT);

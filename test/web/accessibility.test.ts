@@ -85,6 +85,7 @@ beforeAll(async () => {
     ['facilitator home (cohort grid)', w.baseOf(facilitator)],
     ['cohort grid as admin, filtered', `${w.baseOf(admin)}cohort?role=ect&sort=overall&dir=desc`],
     ['cohort grid with nobody matching', `${w.baseOf(admin)}cohort?q=nobody-at-all`],
+    ['DfE milestones as admin', `${w.baseOf(admin)}milestones?sort=state`],
     ['ECT record as facilitator', `${w.baseOf(facilitator)}people/${ectKey}`],
     ['facilitator audit page', `${w.baseOf(facilitator)}modules/1/audit`],
     ['admin home', w.baseOf(admin)],

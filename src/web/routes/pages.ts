@@ -20,6 +20,9 @@ import { adminRoutes, renderAdminHome, type AdminDeps } from './admin';
 import { adminDeliveryRoutes, type DeliveryLogDeps } from './deliveries';
 import { auditRoutes } from './audits';
 import { cohortRoutes, renderCohort, type CohortPageDeps } from './cohort';
+import { milestoneRoutes } from './milestones';
+import { presentParticipantMilestones } from '../milestone-presenters';
+import type { Readiness } from '../../milestones';
 import { presentStanding } from '../cohort-presenters';
 import { meetingRoutes } from './meetings';
 import { attendanceRoutes, type GroupMembers } from './attendance';
@@ -53,6 +56,8 @@ export interface PageDeps {
   groupMembers: GroupMembers;
   /** The cohort grid and its charts. */
   cohort: CohortPageDeps;
+  /** DfE milestone readiness: the milestones page and each record's milestones section. */
+  readiness: Pick<Readiness, 'inScope' | 'ofParticipant'>;
   /** The email delivery log (admin page); absent in tests that do not need it. */
   deliveries?: DeliveryLogDeps;
   /** Tells the cohort grid that a group's activity (an audit, a meeting) changed, so it shows at once. */
@@ -132,6 +137,7 @@ export function pageRoutes(deps: PageDeps): Router {
   router.use(adminRoutes(deps));
   router.use(adminDeliveryRoutes(deps));
   router.use(cohortRoutes(deps.cohort));
+  router.use(milestoneRoutes({ grid: deps.cohort.grid, readiness: deps.readiness }));
   router.use(attendanceRoutes(deps));
   router.use(changeRoutes(deps));
   router.use(schoolNotificationRoutes(deps.notifications));
@@ -173,6 +179,7 @@ export function pageRoutes(deps: PageDeps): Router {
       meetings: presentMeetingList(meetings),
       canRecord: readable.asMentor,
       standing: viewer.cohort ? presentStanding(await deps.cohort.grid.standingOf(viewer.cohort, readable.participant.key), !readable.asSelf) : null,
+      milestones: viewer.cohort ? presentParticipantMilestones(await deps.readiness.ofParticipant(viewer.cohort, readable.participant.key)) : null,
     });
   });
 

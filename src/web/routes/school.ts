@@ -1,22 +1,29 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { ProgressExports } from '../../exports';
-import { AuthorizationError, ValidationError } from '../../errors';
+import { AuthorizationError, NotFoundError, ValidationError } from '../../errors';
 import type { PlatformKey } from '../../domain';
-import { NOTICE_KINDS, NOTICE_LIMITS, REFUSAL_MESSAGES, SchoolLinkError, eventsCsv, eventsIcs, openLinkSession, type Notices, type SchoolDashboard, type SchoolLinks } from '../../schools';
+import { NOTICE_KINDS, NOTICE_LIMITS, REFUSAL_MESSAGES, SchoolLinkError, eventsCsv, eventsIcs, openLinkSession, type Notices, type SchoolDashboard, type SchoolLink, type SchoolLinks, type TrustView } from '../../schools';
 import type { SessionStore } from '../../sessions/store';
 import { SCHOOL, STAFF, pageOn, schoolOf, viewerOf, type Handler } from '../page-kit';
 import { presentPerson } from '../presenters';
-import { presentNotice, presentSchoolDashboard } from '../school-presenters';
+import { presentNotice, presentSchoolDashboard, presentTrustDashboard } from '../school-presenters';
 import { sessionOf } from '../session-auth';
 import { sendExport } from '../exports';
 import { allowMethods } from '../edge';
 
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** The live link a link session was opened by (checked again on this request). */
+    schoolLink?: SchoolLink;
+  }
+}
+
 /** What the school pages read. */
 export interface SchoolPageDeps {
-  dashboard: Pick<SchoolDashboard, 'view'>;
+  dashboard: Pick<SchoolDashboard, 'view' | 'trustView'>;
   notices: Pick<Notices, 'latest' | 'all' | 'publish' | 'withdraw'>;
-  links: Pick<SchoolLinks, 'verify' | 'stillOpen'>;
+  links: Pick<SchoolLinks, 'verify' | 'liveLink'>;
   exports: Pick<ProgressExports, 'prepare' | 'fileName'>;
   /** The Canvas base URL of a platform, or of every platform (a link session's school may be on any). */
   canvasUrls(platform: PlatformKey | null): Promise<string[]>;
@@ -49,7 +56,8 @@ export function schoolOpenRoute(deps: { links: Pick<SchoolLinks, 'verify'>; sess
       const token = typeof req.query.token === 'string' ? req.query.token : undefined;
       const session = await openLinkSession({ links: deps.links, sessions: deps.sessions }, token);
       req.log.info({ event: 'school.link_opened', linkId: session.schoolLinkId, reqId: req.id }, 'school link opened');
-      res.redirect(303, `/s/${session._id}/school`);
+      // A trust's link opens a session with no school of its own: it lands on its trust's page.
+      res.redirect(303, `/s/${session._id}/${session.schoolUrn ? 'school' : 'trust'}`);
     } catch (error) {
       if (!(error instanceof SchoolLinkError)) return next(error);
       req.log.warn({ event: 'school.link_refused', reason: error.reason, reqId: req.id }, 'school link refused');
@@ -59,20 +67,68 @@ export function schoolOpenRoute(deps: { links: Pick<SchoolLinks, 'verify'>; sess
   return router;
 }
 
-/** Every request of a link session checks its link again, so revoking or expiry ends a session already open. */
+/**
+ * Every request of a link session checks its link again, so revoking or expiry ends a session
+ * already open; the live link is kept for the request (a trust session's trust is read from it).
+ */
 function linkStillOpen(deps: SchoolPageDeps, sessions: Pick<SessionStore, 'end'>): RequestHandler {
   return (req, res, next) => {
     const session = res.locals.session;
     if (!session?.schoolLinkId) return next();
-    deps.links.stillOpen(session.schoolLinkId).then(async (open) => {
-      if (open) return next();
+    deps.links.liveLink(session.schoolLinkId).then(async (link) => {
+      if (link) {
+        res.locals.schoolLink = link;
+        return next();
+      }
       await sessions.end(session._id);
       refusalPage(res, new SchoolLinkError('revoked'));
     }, next);
   };
 }
 
+/** The trust of a session opened by a trust's link; anyone else (a school's session included) is refused. */
+function trustOf(res: Response): { trust: string; base: string } {
+  const session = sessionOf(res);
+  const trust = res.locals.schoolLink?.trust;
+  if (session.role !== 'school' || session.schoolUrn || !trust) throw new AuthorizationError('This page is for a trust’s contacts, opened from the link your provider sent the trust.');
+  return { trust, base: `/s/${session._id}/` };
+}
+
+const isTrustSession = (res: Response) => Boolean(res.locals.schoolLink?.trust && !sessionOf(res).schoolUrn);
+
+function renderTrust(res: Response, view: TrustView, notices: Awaited<ReturnType<Notices['latest']>>): void {
+  const model = presentTrustDashboard(view, notices);
+  res.render('pages/trust', { title: `${view.trust}: ECTs and mentors across the trust`, person: presentPerson(sessionOf(res)), trustView: true, ...model });
+}
+
+/** A trust's page: every school of the trust, each as its own dashboard shows it. */
+function renderTrustDashboard(deps: SchoolPageDeps): Handler {
+  return async (_req, res) => {
+    const { trust } = trustOf(res);
+    const [view, notices] = await Promise.all([deps.dashboard.trustView(trust), deps.notices.latest(NOTICES_SHOWN)]);
+    renderTrust(res, view, notices);
+  };
+}
+
+/** One school of the trust on its own; a school of another trust (or none) is not there for this session. */
+function renderTrustSchool(deps: SchoolPageDeps): Handler {
+  return async (req, res) => {
+    const { trust } = trustOf(res);
+    const urn = String(req.params.urn);
+    const view = await deps.dashboard.trustView(trust);
+    const school = view.schools.find((s) => s.urn === urn);
+    if (!school) throw new NotFoundError('There is no school of your trust here.');
+    renderTrust(res, { ...view, schools: [school], summary: { ...school.summary, schools: 1, movedAway: school.movedAway.length }, dataAsOf: school.dataAsOf }, []);
+  };
+}
+
+/** The home page of a school session: its school's dashboard, or a trust session's trust page. */
 export function renderSchoolDashboard(deps: SchoolPageDeps): Handler {
+  return async (req, res) => (isTrustSession(res) ? renderTrustDashboard(deps) : renderOwnSchool(deps))(req, res);
+}
+
+/** A school's own dashboard; a trust session has no school of its own, so it is refused. */
+function renderOwnSchool(deps: SchoolPageDeps): Handler {
   return async (_req, res) => {
     const { urn, base } = schoolOf(res);
     const [view, notices, canvasUrls, changes] = await Promise.all([
@@ -123,7 +179,9 @@ export function schoolRoutes(deps: SchoolPageDeps, sessions: Pick<SessionStore, 
   const page = pageOn(router);
   router.use(linkStillOpen(deps, sessions));
 
-  page('get', '/school', SCHOOL, renderSchoolDashboard(deps));
+  page('get', '/school', SCHOOL, renderOwnSchool(deps));
+  page('get', '/trust', SCHOOL, renderTrustDashboard(deps));
+  page('get', '/trust/schools/:urn', SCHOOL, renderTrustSchool(deps));
 
   page('get', '/school/events.csv', SCHOOL, async (_req, res) => {
     const { urn } = schoolOf(res);
