@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { allModuleNumbers } from '../curriculum';
 import { AppError, ValidationError } from '../errors';
-import { listOf, optionalEmail } from '../people/fields';
+import { isRealDate, listOf, optionalEmail } from '../people/fields';
 
 /** The kinds of training event a group meets for, as stored and as the CSV may name them. */
 export const EVENT_TYPES = ['face-to-face', 'online-workshop', 'peer-network', 'induction-conference'] as const;
@@ -126,16 +126,6 @@ export class AttendanceConflictError extends AppError {
 export const STALE_REGISTER = 'Someone else saved this register while you had it open. Reload to see their changes.';
 
 // --- Checking what was typed (the form and the CSV share these checks and their words) ---
-
-/** A calendar date that exists, YYYY-MM-DD, between 2000 and 2100. */
-export function isRealDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (year < 2000 || year > 2100) return false;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
 
 /** "9:30" or "09:30" as "09:30"; null when it is not a time of day from 00:00 to 23:59. */
 export function parseTime(value: string): string | null {

@@ -28,6 +28,16 @@ export const optionalCanvasId = z
   .regex(/^\d*$/, { error: 'must be a Canvas user id (digits only)' })
   .transform((value) => value || null);
 
+/** A calendar date that exists, YYYY-MM-DD, between 2000 and 2100. */
+export function isRealDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (year < 2000 || year > 2100) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /** "a, b or c" */
 export const listOf = (values: readonly string[], conjunction: 'and' | 'or') =>
   values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} ${conjunction} ${values[values.length - 1]}`;

@@ -3,7 +3,7 @@ import type { Store } from '../db/store';
 import { normaliseCohortName, type CourseLinks } from '../programme';
 import { readCsv } from './csv';
 import { isKnownSchedule, ukDate } from '../curriculum';
-import { listOf, oneOf, optionalCanvasId, optionalEmail, optionalText, requiredText, urn } from './fields';
+import { isRealDate, listOf, oneOf, optionalCanvasId, optionalEmail, optionalText, requiredText, urn } from './fields';
 import type { RosterHistory } from './history';
 import { finishImport, flagRepeats, parseRows, Problems, type ImportOptions, type ImportReport } from './import';
 import { buildRosterIndex, ROLES, STATUSES, type RosterEntry, type RosterIds, type RosterIndex } from './roster';
@@ -35,7 +35,7 @@ const RosterRow = z
       .refine((id) => !id || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id), { error: "must be DfE's participant id (a UUID)" }),
     transfer_date: optionalText
       .optional()
-      .refine((date) => !date || isRealDate(date), { error: 'must be a date written YYYY-MM-DD' }),
+      .refine((date) => !date || isRealDate(date), { error: 'must be a real date written YYYY-MM-DD' }),
   })
   .refine((row) => row.canvas_user_id || row.sis_user_id || row.email, { error: 'needs at least one of canvas_user_id, sis_user_id, email' })
   .refine((row) => row.role === 'ect' || !row.mentor_email, { error: 'only ECT rows name a mentor', path: ['mentor_email'] })
@@ -54,12 +54,6 @@ const RosterRow = z
     dfeParticipantId: row.dfe_participant_id?.toLowerCase() ?? null,
     transferDate: row.transfer_date ?? null,
   }));
-
-function isRealDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-}
 
 type RosterRow = z.output<typeof RosterRow>;
 type PersonFields = Omit<RosterEntry, '_id' | 'updatedAt'>;
