@@ -108,7 +108,7 @@ async function runImport(withRuntime: WithRuntime, file: string, opts: ImportOpt
 export function registerMilestoneCommands(program: Command, withRuntime: WithRuntime): void {
   const declarations = program
     .command('declarations')
-    .description("DfE declarations: write a cohort's declarations whose evidence holds, for the lead-provider API (README \"Milestones\"); `declarations import` reads the provider's own list")
+    .description("DfE declarations: write a cohort's declarations whose evidence holds, for the lead-provider API (README \"DfE milestones and declarations\"); `declarations import` reads the provider's own list")
     .option('--cohort <name>', 'the cohort')
     .option('--milestone <type>', DECLARATION_TYPES.join(', '))
     .option('--ready-only', 'leave out declarations already made and windows not yet open')

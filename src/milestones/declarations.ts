@@ -64,6 +64,8 @@ export interface DeclarationImportReport {
 }
 
 const PART_SIZE = 2000;
+/** The one empty list: readiness keeps a cohort while its sources are the same objects, so "none imported" must be too. */
+const NO_DECLARATIONS = new Map<string, DeclaredRecord>();
 
 /**
  * The provider's own list of declarations made to DfE, imported so the readiness views can say
@@ -123,7 +125,7 @@ export class Declarations {
   /** The declarations that stand, by `declarationKey`: the pointer, then the parts by `_id` once per list. */
   async standing(): Promise<Map<string, DeclaredRecord>> {
     const pointer = await this.pointer();
-    if (!pointer) return new Map();
+    if (!pointer) return NO_DECLARATIONS;
     const found = await this.cache.get(pointer.generation, async () => {
       const ids = Array.from({ length: pointer.parts }, (_, n) => `${pointer.generation}:${n}`);
       const docs = ids.length ? await this.parts.find({ _id: { $in: ids } }).toArray() : [];
@@ -132,6 +134,6 @@ export class Declarations {
       const standing = all.filter((d) => !(WITHDRAWN_STATES as readonly string[]).includes(d.state));
       return new Map(standing.map((d) => [declarationKey(d.participantId, d.declarationType, d.courseIdentifier), d]));
     });
-    return found ?? new Map();
+    return found ?? NO_DECLARATIONS;
   }
 }

@@ -284,6 +284,13 @@ describe('the participant’s record', () => {
     const own = await request(w.t.url).get(`${base}people/${encodeURIComponent(ectKey())}`).expect(200);
     expect(own.text).toContain('data-milestones');
   });
+
+  it('is not shown to the participant on their own record: declarations are between the provider and DfE', async () => {
+    const base = await session('ect');
+    const own = await request(w.t.url).get(`${base}people/${encodeURIComponent(ectKey())}`).expect(200);
+    expect(own.text).toContain('My record');
+    expect(own.text).not.toContain('data-milestones');
+  });
 });
 
 describe('the page in a browser', () => {

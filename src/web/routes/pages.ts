@@ -179,7 +179,8 @@ export function pageRoutes(deps: PageDeps): Router {
       meetings: presentMeetingList(meetings),
       canRecord: readable.asMentor,
       standing: viewer.cohort ? presentStanding(await deps.cohort.grid.standingOf(viewer.cohort, readable.participant.key), !readable.asSelf) : null,
-      milestones: viewer.cohort ? presentParticipantMilestones(await deps.readiness.ofParticipant(viewer.cohort, readable.participant.key)) : null,
+      // Declarations are the provider's business with DfE: staff see them, the person themselves does not.
+      milestones: viewer.cohort && !readable.asSelf ? presentParticipantMilestones(await deps.readiness.ofParticipant(viewer.cohort, readable.participant.key)) : null,
     });
   });
 
