@@ -22,6 +22,11 @@ export interface HistoryEntry {
   to: string | null;
   /** YYYY-MM-DD: the day the change took effect (a transfer's `transfer_date`, else the day it was imported). */
   effective: string;
+  /**
+   * A change of school with a `transfer_date` is a transfer, which the schools are shown; without
+   * one it is a correction of the roster (the wrong school before), kept here but shown to no school.
+   */
+  transfer: boolean;
   recordedAt: Date;
 }
 
@@ -33,7 +38,7 @@ export interface ImportedChange {
   transferDate: string | null;
 }
 
-const historyId = (e: Omit<HistoryEntry, '_id' | 'recordedAt'>) => JSON.stringify([e.personId, e.kind, e.from, e.to, e.effective]);
+const historyId = (e: Omit<HistoryEntry, '_id' | 'recordedAt' | 'transfer'>) => JSON.stringify([e.personId, e.kind, e.from, e.to, e.effective]);
 
 /** Each participant's changes of schedule and school, oldest first. */
 export class RosterHistory {
@@ -49,12 +54,12 @@ export class RosterHistory {
     const entries: HistoryEntry[] = [];
     for (const { id, before, after, transferDate } of changes) {
       if (!id || !before) continue;
-      const add = (kind: HistoryKind, from: string | null, to: string | null, effective: string) => {
+      const add = (kind: HistoryKind, from: string | null, to: string | null, effective: string, transfer = false) => {
         const entry = { personId: id, kind, from, to, effective };
-        entries.push({ _id: historyId(entry), ...entry, recordedAt: now });
+        entries.push({ _id: historyId(entry), ...entry, transfer, recordedAt: now });
       };
       if ((before.schedule ?? null) !== (after.schedule ?? null)) add('schedule', before.schedule ?? null, after.schedule ?? null, today);
-      if (before.schoolUrn !== after.schoolUrn) add('school', before.schoolUrn, after.schoolUrn, transferDate ?? today);
+      if (before.schoolUrn !== after.schoolUrn) add('school', before.schoolUrn, after.schoolUrn, transferDate ?? today, transferDate !== null);
     }
     await this.insert(entries);
     return entries.length;

@@ -40,7 +40,7 @@ export async function loadTransfers(deps: TransferDeps, urns: readonly string[])
   const ours = new Set(urns);
   const movesByPerson = new Map<string, HistoryEntry[]>();
   for (const [personId, entries] of await deps.history.all()) {
-    const moves = entries.filter((e) => e.kind === 'school' && ((e.from !== null && ours.has(e.from)) || (e.to !== null && ours.has(e.to))));
+    const moves = entries.filter((e) => e.kind === 'school' && e.transfer && ((e.from !== null && ours.has(e.from)) || (e.to !== null && ours.has(e.to))));
     if (moves.length) movesByPerson.set(personId, moves);
   }
   const people = movesByPerson.size ? await deps.roster.collection.find({ _id: { $in: [...movesByPerson.keys()] } }).toArray() : [];

@@ -60,10 +60,19 @@ describe('the optional roster columns', () => {
     const moved = [HEADER, row('100002', { transfer: ukDay(-3) })];
     expect((await importCsv('roster', moved)).stdout).toBe('Roster: 0 added, 1 updated, 0 unchanged.\n');
     const written = await history();
-    expect(written).toEqual([expect.objectContaining({ personId: 'canvas:3001', kind: 'school', from: '100001', to: '100002', effective: ukDay(-3) })]);
+    expect(written).toEqual([expect.objectContaining({ personId: 'canvas:3001', kind: 'school', from: '100001', to: '100002', effective: ukDay(-3), transfer: true })]);
     const again = await importCsv('roster', moved);
     expect(again.stdout).toBe('Roster: 0 added, 0 updated, 1 unchanged.\n');
     expect(await history()).toEqual(written);
     expect(await sortedDocs(env.db, 'ecf_roster')).toEqual([expect.objectContaining({ _id: 'canvas:3001', schoolUrn: '100002' })]);
+  });
+
+  it('keeps a change of school without a transfer date as a correction, on the day of the import, and a change of schedule', async () => {
+    expect((await importCsv('roster', [HEADER, row('100001')])).code).toBe(0);
+    expect((await importCsv('roster', [HEADER, row('100002', { schedule: 'ecf-extended-september' })])).code).toBe(0);
+    expect(await history()).toEqual([
+      expect.objectContaining({ kind: 'schedule', from: null, to: 'ecf-extended-september', effective: ukDay(0), transfer: false }),
+      expect.objectContaining({ kind: 'school', from: '100001', to: '100002', effective: ukDay(0), transfer: false }),
+    ]);
   });
 });

@@ -1,4 +1,3 @@
-import mongoose from 'mongoose';
 import request from 'supertest';
 import type { DemoUser } from '../../dev-platform/demo-data';
 import { COHORT, GROUP_A, GROUP_B, type World } from '../participants/world';
@@ -34,8 +33,6 @@ export async function splitIntoTwoSchools(w: World): Promise<void> {
     ].join('\n'),
   );
   if (roster.bad.length) throw new Error(JSON.stringify(roster.bad));
-  // The world's first roster put everyone at X: splitting is this fixture's setup, not a transfer the schools should see.
-  await mongoose.connection.db!.collection('ecf_roster_history').deleteMany({});
   await w.t.runtime.stores.readModel.refreshCohort(COHORT);
   await w.t.runtime.boards.refreshCohort(COHORT);
 }
