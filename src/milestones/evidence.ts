@@ -64,7 +64,16 @@ export interface MilestoneEvidence {
 }
 
 const DAY_WORDS = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
-export const dayInWords = (isoDate: string) => DAY_WORDS.format(new Date(`${isoDate}T00:00:00Z`));
+const wordsByDay = new Map<string, string>();
+/** "12 March 2026". Kept per day: a cohort's reasons name the same few days tens of thousands of times. */
+export function dayInWords(isoDate: string): string {
+  let words = wordsByDay.get(isoDate);
+  if (words === undefined) {
+    words = DAY_WORDS.format(new Date(`${isoDate}T00:00:00Z`));
+    if (wordsByDay.size < 10_000) wordsByDay.set(isoDate, words);
+  }
+  return words;
+}
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Modules due by the milestone's date: their window closes on or before it. */
@@ -136,14 +145,23 @@ export function engagementOn(input: EvidenceInput, milestoneDate: string, asOf: 
   return { modules, selfStudy: { done, required }, events: { attended, held: held.length }, percent, met, firstMet };
 }
 
+/** The first day in [since, asOf] with an item completed: each module's days are in order, so each is read up to its first match. */
 function firstCompletion(input: EvidenceInput, since: string, asOf: string): string | null {
-  const days = (input.completedOn ?? []).flatMap((module) => module.map(([day]) => day)).filter((day) => since <= day && day <= asOf);
-  return days.length ? days.reduce((a, b) => (b < a ? b : a)) : null;
+  let first: string | null = null;
+  for (const module of input.completedOn ?? []) {
+    for (const [day] of module) {
+      if (day < since) continue;
+      if (day <= asOf && (first === null || day < first)) first = day;
+      break;
+    }
+  }
+  return first;
 }
 
 function firstAttended(input: EvidenceInput, since: string, asOf: string): string | null {
-  const days = input.marks.filter((m) => m.present && since <= m.date && m.date <= asOf).map((m) => m.date);
-  return days.length ? days.reduce((a, b) => (b < a ? b : a)) : null;
+  let first: string | null = null;
+  for (const mark of input.marks) if (mark.present && since <= mark.date && mark.date <= asOf && (first === null || mark.date < first)) first = mark.date;
+  return first;
 }
 
 /** "2 of 9 Module 4 items", "the 12 March 2026 online workshop": what would lift engagement. */

@@ -12,6 +12,7 @@ import {
   ukDate,
   type DeclarationType,
   type MilestoneWindow,
+  type ModuleWindow,
 } from '../curriculum';
 import type { Viewer } from '../participants/access';
 import type { GridRow } from '../progress/grid';
@@ -128,26 +129,51 @@ interface CohortContext {
   evidence: EvidenceByKey;
   marks: Map<string, EventMark[]>;
   declarations: Map<string, DeclaredRecord>;
+  /** What every participant of a role shares, worked out once per cohort. */
+  config: CohortConfig;
+}
+
+/** The config a cohort's participants are read against, looked up once per cohort rather than once per person. */
+class CohortConfig {
+  readonly defaults: { cohortYear: number; schedule: string } | null;
+  readonly rule = engagementRule();
+  private readonly windows = new Map<string, MilestoneWindow[]>();
+  private readonly byRole = new Map<GridRow['role'], { required: ReturnType<typeof evidenceRequired>; numbers: readonly number[]; moduleWindows: ModuleWindow[] }>();
+
+  constructor(private readonly cohort: string) {
+    this.defaults = cohortMilestones(cohort);
+  }
+
+  windowsOf(scheduleId: string, cohortYear: number): MilestoneWindow[] {
+    let found = this.windows.get(scheduleId);
+    if (!found) this.windows.set(scheduleId, (found = milestoneWindows(scheduleId, cohortYear)));
+    return found;
+  }
+
+  role(role: GridRow['role'], cohortYear: number) {
+    let found = this.byRole.get(role);
+    if (!found) this.byRole.set(role, (found = { required: evidenceRequired(role, cohortYear), numbers: moduleNumbers(role), moduleWindows: moduleWindows(this.cohort, role) }));
+    return found;
+  }
 }
 
 function participantReadiness(row: GridRow, context: CohortContext): ParticipantReadiness {
-  const defaults = cohortMilestones(context.cohort);
+  const defaults = context.config.defaults;
   const scheduleId = row.schedule ?? defaults?.schedule ?? null;
   const cohortYear = defaults?.cohortYear ?? null;
   const base = { row, scheduleId, scheduleName: scheduleId ? scheduleName(scheduleId) : null, cohortYear, milestones: [], open: null, next: null };
   if (!scheduleId || cohortYear === null) return { ...base, problem: `The cohort "${context.cohort}" has no milestone schedule in config/milestones.json` };
-  const windows = milestoneWindows(scheduleId, cohortYear);
+  const windows = context.config.windowsOf(scheduleId, cohortYear);
   if (windows.length === 0) return { ...base, problem: `The schedule "${scheduleId}" has no windows for ${cohortYear} in config/milestones.json` };
-  const required = evidenceRequired(row.role, cohortYear);
-  const numbers = moduleNumbers(row.role);
+  const { required, numbers, moduleWindows } = context.config.role(row.role, cohortYear);
   const input = {
     moduleNumbers: numbers,
     required: numbers.map((n) => row.progress?.modules.find((m) => m.number === n)?.required ?? null),
     completedOn: context.evidence.get(row.key) ?? null,
-    moduleWindows: moduleWindows(context.cohort, row.role),
+    moduleWindows,
     marks: context.marks.get(row.key) ?? [],
   };
-  const rule = engagementRule();
+  const rule = context.config.rule;
   const applicable = windows.filter((window) => required[window.declarationType]);
   const milestones = applicable.map((window, i): MilestoneStatus => {
     const needs = required[window.declarationType]!;
@@ -202,7 +228,7 @@ export class Readiness {
     const sources = [read.rows, read.evidence, boards, declarations, today];
     const kept = this.kept.get(cohort);
     if (kept && kept.sources.every((s, i) => s === sources[i])) return kept.entries;
-    const context: CohortContext = { cohort, today, evidence: read.evidence, marks: marksByParticipant(boards), declarations };
+    const context: CohortContext = { cohort, today, evidence: read.evidence, marks: marksByParticipant(boards), declarations, config: new CohortConfig(cohort) };
     const entries = read.rows.map((row) => participantReadiness(row, context));
     this.kept.set(cohort, { sources, entries });
     return entries;
