@@ -25,9 +25,12 @@ const SCHOOLS = [
   ['150331', 'Riverside High School'],
 ] as const;
 
+const DEMO_TRUST = 'Pennine Learning Trust';
+
 /** Schools and a roster for the simulator's people: a school each, and a mentor for every ECT (the demo mentor has the demo ECT). */
 function demoPeople(cohort: Cohort, demo: { ectUserId: string; mentorUserId: string; facilitatorEmail: string }): { schools: string; roster: string; groups: string } {
-  const schools = ['urn,name,delivery_partner,contact_emails', ...SCHOOLS.map(([urn, name]) => `${urn},${name},Northern Lights Teaching School Hub,induction.${urn}@example.org`)];
+  // The first two schools are one multi-academy trust, so the demo has a trust's view too.
+  const schools = ['urn,name,delivery_partner,contact_emails,trust', ...SCHOOLS.map(([urn, name], i) => `${urn},${name},Northern Lights Teaching School Hub,induction.${urn}@example.org,${i < 2 ? DEMO_TRUST : ''}`)];
   const students = (course: Cohort['courses'][number]) => course.enrollments.filter((e) => e.type === 'StudentEnrollment').map((e) => cohort.users.get(e.userId)!);
   const [ectCourse, mentorCourse] = cohort.courses;
   const mentors = students(mentorCourse);
@@ -172,7 +175,7 @@ async function demoAudits(runtime: Runtime, platform: { issuer: string; clientId
  * two provider notices, a change request waiting and one answered, and a signed link for the
  * first school's headteacher.
  */
-async function demoSchools(runtime: Runtime, tutor: DemoUser): Promise<{ linkUrl: string }> {
+async function demoSchools(runtime: Runtime, tutor: DemoUser): Promise<{ linkUrl: string; trustLinkUrl: string }> {
   const [urn] = SCHOOLS[0];
   const contacts = ['urn,name,email,canvas_user_id,role', `${urn},${tutor.name},${tutor.email},${tutor.canvasUserId},induction tutor`, `${urn},Priya Shah,head.${urn}@example.org,,headteacher`].join('\n');
   const report = await runtime.schoolContacts.import(contacts);
@@ -190,7 +193,8 @@ async function demoSchools(runtime: Runtime, tutor: DemoUser): Promise<{ linkUrl
     await runtime.changes.decide(deferral.request.id, { approve: false, reason: 'Please ask your appropriate body first, then tell us the date they agreed.', by: 'Dana Admin' }, cohorts);
   }
   const link = await runtime.schoolLinks.create({ urn, email: `head.${urn}@example.org`, days: 30 });
-  return { linkUrl: link.url };
+  const trustLink = await runtime.schoolLinks.create({ trust: DEMO_TRUST, email: 'ceo@pennine-trust.example.org', days: 30 });
+  return { linkUrl: link.url, trustLinkUrl: trustLink.url };
 }
 
 async function main(): Promise<void> {
@@ -234,7 +238,7 @@ async function main(): Promise<void> {
   await demoDeclarations(runtime);
   await runtime.boards.refreshCohort(COHORT);
   await runtime.snapshots.takeAll();
-  const { linkUrl } = await demoSchools(runtime, platform.users.school);
+  const { linkUrl, trustLinkUrl } = await demoSchools(runtime, platform.users.school);
 
   const service = await startService(runtime, { devPlatform: platform.router });
   runtime.logger.info(startupMessage(config, service.url, runtime.database), 'demo started');
@@ -242,7 +246,7 @@ async function main(): Promise<void> {
   // This month's progress reports go to the school contacts now, as the `deliveries` job would send them.
   const delivered = await runtime.deliveries.run();
   runtime.logger.info({ event: 'demo.deliveries', sent: delivered.delivery.sent, failed: delivered.delivery.failed }, 'scheduled exports sent');
-  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator, an admin or a school's induction tutor.\n  A school's headteacher opens their dashboard without Canvas by a signed link: ${linkUrl}\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n${mailbox ? `  Emails the tool sends are kept in ${path.join(process.env.DATA_DIR, 'mail')} (a local mailbox; set SMTP_URL to use your own server).\n` : ''}  Press Ctrl+C to stop.\n`);
+  say(`\nECF Progress demo is running.\n  Open ${config.publicUrl}${DEV_PLATFORM_PATH}/ and press a button to launch as an ECT, a mentor, a facilitator, an admin or a school's induction tutor.\n  A school's headteacher opens their dashboard without Canvas by a signed link: ${linkUrl}\n  The ${DEMO_TRUST} (two of the schools) has one view across them: ${trustLinkUrl}\n  To try dynamic registration, paste this one-time link into the page's registration box: ${registrationLink.url}\n  (more with \`DATA_DIR=${process.env.DATA_DIR} npx ecf-progress platform registration-link\`)\n  Canvas simulator: ${sim.url}\n${mailbox ? `  Emails the tool sends are kept in ${path.join(process.env.DATA_DIR, 'mail')} (a local mailbox; set SMTP_URL to use your own server).\n` : ''}  Press Ctrl+C to stop.\n`);
   const stop = async () => {
     await service.close();
     await sim.close();

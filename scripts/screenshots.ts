@@ -23,8 +23,8 @@ async function launchAs(page: Page, base: string, role: string, inFrame: boolean
 const PAGES: Record<(typeof ROLES)[number], string[]> = {
   ect: ['', 'progress', 'modules/3/audit', 'modules/2/audit', 'modules/3/session-plans'],
   mentor: ['', 'progress', 'modules/3/audit', 'modules/3/session-plans'],
-  facilitator: ['', 'cohort?rag=red&role=ect', 'cohort?role=mentor&sort=overall&dir=desc'],
-  admin: ['', 'admin/people', 'admin/groups', 'cohort', 'admin/changes', 'admin/notices', 'admin/deliveries'],
+  facilitator: ['', 'cohort?rag=red&role=ect', 'cohort?role=mentor&sort=overall&dir=desc', 'milestones', 'milestones?state=at-risk'],
+  admin: ['', 'admin/people', 'admin/groups', 'cohort', 'admin/changes', 'admin/notices', 'admin/deliveries', 'milestones?milestone=next'],
   school: ['', 'school/changes', 'school/changes/new?kind=mentor-change', 'school/notifications'],
   'deep-link': [''],
 };
@@ -121,6 +121,11 @@ async function main(): Promise<void> {
       if (link) {
         await page.goto(link, { waitUntil: 'networkidle' });
         await shoot(page, out, 'school-by-link', width);
+        const trust = process.env.TRUST_LINK;
+        if (trust) {
+          await page.goto(trust, { waitUntil: 'networkidle' });
+          await shoot(page, out, 'trust-by-link', width);
+        }
         await page.goto(`${base}/school/open?token=not-a-token`);
         await shoot(page, out, 'school-link-refused', width);
       }

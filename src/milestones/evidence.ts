@@ -177,19 +177,25 @@ function engagementGaps(input: EvidenceInput, engagement: Engagement, asOf: stri
   return gaps;
 }
 
+/** Gaps named in a reason: the first few, then how many more, so a row stays readable. */
+const GAPS_NAMED = 4;
+function shortList(gaps: string[]): string[] {
+  return gaps.length <= GAPS_NAMED + 1 ? gaps : [...gaps.slice(0, GAPS_NAMED), `${gaps.length - GAPS_NAMED} more`];
+}
+
 function missingWords(input: EvidenceInput, required: readonly EvidenceType[], engagement: Engagement, asOf: string, threshold: number, since: string): string[] {
   const words: string[] = [];
   if (required.includes('75-percent-engagement-met')) {
-    if (engagement.percent === null) words.push('nothing counted towards engagement yet: no module due and no register taken');
+    if (engagement.percent === null) words.push('Nothing counted towards engagement yet: no module due and no register taken');
     else {
       const needed = Math.ceil((threshold * (engagement.selfStudy.required + engagement.events.held)) / 100) - engagement.selfStudy.done - engagement.events.attended;
-      const gaps = engagementGaps(input, engagement, asOf);
-      words.push(`engagement ${engagement.percent}% of the ${threshold}% needed: ${needed} more ${needed === 1 ? 'item or event' : 'items or events'} from ${listOf(gaps, 'and')}`);
+      const gaps = shortList(engagementGaps(input, engagement, asOf));
+      words.push(`Engagement ${engagement.percent}% of the ${threshold}% needed: ${needed} more ${needed === 1 ? 'item or event' : 'items or events'} from ${listOf(gaps, 'and')}`);
     }
   }
   const others = required.filter((type) => type !== '75-percent-engagement-met');
   if (others.length > 0 && words.length === 0) {
-    const named = others.map((type) => (type === 'training-event-attended' ? 'no training event attended' : 'no self-study item completed'));
+    const named = others.map((type, i) => `${i === 0 ? 'No' : 'no'} ${type === 'training-event-attended' ? 'training event attended' : 'self-study item completed'}`);
     words.push(`${listOf(named, 'and')} ${since === EVER ? 'yet' : `since ${dayInWords(since)}`}`);
   }
   return words;

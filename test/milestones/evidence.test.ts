@@ -152,8 +152,15 @@ describe('engagement and evidence, worked out by hand', () => {
       const evidence = evidenceFor(after, RETAINED_2, ENGAGEMENT, '2026-05-15', RULE);
       expect(evidence.engagement).toEqual({ modules: [1, 2, 3, 4], selfStudy: { done: 15, required: 21 }, events: { attended: 2, held: 3 }, percent: 70, met: false, firstMet: null });
       expect({ holds: evidence.holds, evidenceHeld: evidence.evidenceHeld, declarationDate: evidence.declarationDate }).toEqual({ holds: false, evidenceHeld: null, declarationDate: null });
-      expect(evidence.missing).toEqual(['engagement 70% of the 75% needed: 1 more item or event from 6 of 9 Module 4 items and the 12 March 2026 online workshop']);
+      expect(evidence.missing).toEqual(['Engagement 70% of the 75% needed: 1 more item or event from 6 of 9 Module 4 items and the 12 March 2026 online workshop']);
     });
+  });
+
+  it('names the first four gaps and counts the rest, so a long list stays readable', () => {
+    // Nothing done in six modules of 2 items each, all due: 12 counted, 9 needed; six gaps.
+    const empty = input({ required: [2, 2, 2, 2, 2, 2], moduleWindows: [] });
+    const evidence = evidenceFor(empty, RETAINED_2, ENGAGEMENT, '2026-05-15', RULE);
+    expect(evidence.missing).toEqual(['Engagement 0% of the 75% needed: 9 more items or events from 2 of 2 Module 1 items, 2 of 2 Module 2 items, 2 of 2 Module 3 items, 2 of 2 Module 4 items and 2 more']);
   });
 
   describe('started, on any of the two kinds', () => {
@@ -171,7 +178,7 @@ describe('engagement and evidence, worked out by hand', () => {
 
     it('says what is missing when there is neither', () => {
       const evidence = evidenceFor(input({ marks: [mark('2025-09-18', false)] }), STARTED, ANY_OF, '2025-12-31', RULE);
-      expect({ holds: evidence.holds, missing: evidence.missing }).toEqual({ holds: false, missing: ['no training event attended and no self-study item completed yet'] });
+      expect({ holds: evidence.holds, missing: evidence.missing }).toEqual({ holds: false, missing: ['No training event attended and no self-study item completed yet'] });
     });
   });
 
@@ -186,7 +193,7 @@ describe('engagement and evidence, worked out by hand', () => {
 
     it('does not hold before that, and says since when nothing was done', () => {
       const evidence = evidenceFor(participant, RETAINED_1, ANY_OF, '2026-01-31', RULE, '2026-01-01');
-      expect({ holds: evidence.holds, missing: evidence.missing }).toEqual({ holds: false, missing: ['no training event attended and no self-study item completed since 1 January 2026'] });
+      expect({ holds: evidence.holds, missing: evidence.missing }).toEqual({ holds: false, missing: ['No training event attended and no self-study item completed since 1 January 2026'] });
     });
   });
 });

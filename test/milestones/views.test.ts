@@ -106,7 +106,7 @@ describe('the DfE milestones page', () => {
     for (const p of ects) {
       const row = rows.get(p.key)!;
       expect({ key: p.key, state: stateOf(row) }).toEqual({ key: p.key, state: 'at-risk' });
-      expect(row).toContain('no training event attended yet');
+      expect(row).toContain('No training event attended yet');
       expect(row).toContain(`10 days left (closes ${dayInWords(STARTED_CLOSES)})`);
       expect(row).toContain(`${dayInWords(ukDay(-30))} to ${dayInWords(STARTED_CLOSES)}`);
       expect(row).toContain('Test schedule, September start');
