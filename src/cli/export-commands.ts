@@ -35,7 +35,7 @@ export function exportRequest(opts: ExportOpts): { scope: ExportScope; format: E
 }
 
 /** Writes beside the file and renames on success, so a failure never leaves half an export under its name. */
-async function writeAtomically(file: string, write: (stream: fs.WriteStream) => Promise<unknown>): Promise<void> {
+export async function writeAtomically(file: string, write: (stream: fs.WriteStream) => Promise<unknown>): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   let stream: fs.WriteStream;
   try {

@@ -1,5 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { cohortMilestones, DECLARATION_TYPES, type DeclarationType } from '../curriculum';
@@ -7,6 +5,7 @@ import { declarationRows, DECLARATION_COLUMNS, DECLARATION_EXPORT_FORMATS, write
 import { ValidationError } from '../errors';
 import type { Runtime } from '../service';
 import { readImportText } from './import-text';
+import { writeAtomically } from './export-commands';
 import { CliError, note, out } from './output';
 
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
@@ -41,26 +40,6 @@ function exportRequest(opts: ExportOpts): { cohort: string; milestone: Declarati
   }
   if (!opts.out?.trim()) throw new CliError('--out FILE is required: where to write the declarations.');
   return { cohort, milestone: milestone as DeclarationType, format: format as DeclarationExportFormat, file: path.resolve(opts.out) };
-}
-
-/** Writes beside the file and renames on success, so a failure never leaves half a file under its name. */
-async function writeAtomically(file: string, write: (stream: fs.WriteStream) => Promise<void>): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-  let stream: fs.WriteStream;
-  try {
-    stream = fs.createWriteStream(temp, { flags: 'wx', mode: 0o600 });
-    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
-  } catch (error) {
-    throw new CliError(`Cannot write beside ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
-  }
-  try {
-    await write(stream);
-    await fs.promises.rename(temp, file);
-  } catch (error) {
-    stream.destroy();
-    await fs.promises.rm(temp, { force: true });
-    throw error;
-  }
 }
 
 async function runExport(withRuntime: WithRuntime, opts: ExportOpts): Promise<void> {

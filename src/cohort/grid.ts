@@ -7,6 +7,7 @@ import type { GridRow } from '../progress/grid';
 import type { ReadModel } from '../progress/read-model';
 import type { GroupBoard, GroupBoards, MemberRecords } from './boards';
 import { rate, type Rag, type Rating } from './rating';
+import { rowMatches, sortByKey } from './listing';
 
 export const GRID_PAGE_SIZE = 50;
 export const GRID_SORTS = ['name', 'rag', 'overall', 'school', 'group', 'activity', 'attendance', 'meetings'] as const;
@@ -104,34 +105,14 @@ function sortKey(sort: GridSort): (e: GridEntry) => number | string | null {
   }
 }
 
-/** Sorted by the key, blanks last whichever the direction, then by name so pages are stable. */
 function sortEntries(entries: GridEntry[], sort: GridSort, descending: boolean): GridEntry[] {
-  const key = sortKey(sort);
-  const keyed = entries.map((e) => ({ e, k: key(e) }));
-  keyed.sort((a, b) => {
-    if (a.k === null || b.k === null) return a.k === b.k ? byName(a.e, b.e) : a.k === null ? 1 : -1;
-    const order = typeof a.k === 'number' && typeof b.k === 'number' ? a.k - b.k : String(a.k).localeCompare(String(b.k));
-    return (descending ? -order : order) || byName(a.e, b.e);
-  });
-  return keyed.map(({ e }) => e);
+  return sortByKey(entries, sortKey(sort), descending, byName);
 }
 
 const byName = (a: GridEntry, b: GridEntry) => (a.row.name ?? '').localeCompare(b.row.name ?? '') || a.row.key.localeCompare(b.row.key);
 
 /** Every filter but the rating (see `view`). */
-function matches(entry: GridEntry, query: Omit<GridQuery, 'rag'>): boolean {
-  const { row } = entry;
-  if (query.group !== undefined && row.group !== query.group) return false;
-  if (query.school !== undefined && row.schoolUrn !== query.school) return false;
-  if (query.deliveryPartner !== undefined && row.deliveryPartner !== query.deliveryPartner) return false;
-  if (query.role && row.role !== query.role) return false;
-  if (query.status && row.status !== query.status) return false;
-  if (query.search) {
-    const needle = query.search.toLowerCase();
-    if (!(row.name ?? '').toLowerCase().includes(needle) && !(row.email ?? '').toLowerCase().includes(needle)) return false;
-  }
-  return true;
-}
+const matches = (entry: GridEntry, query: Omit<GridQuery, 'rag'>) => rowMatches(entry.row, query);
 
 function moduleColumns(entries: readonly GridEntry[]): ModuleColumn[] {
   return allModuleNumbers().map((number) => {

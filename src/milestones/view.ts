@@ -2,6 +2,7 @@ import type { CohortGrid } from '../cohort/grid';
 import type { Programme } from '../domain';
 import type { Viewer } from '../participants/access';
 import { READINESS_STATES, milestoneOf, type MilestoneChoice, type MilestoneStatus, type ParticipantReadiness, type Readiness, type ReadinessState } from './readiness';
+import { rowMatches, sortByKey } from '../cohort/listing';
 
 export const MILESTONE_PAGE_SIZE = 50;
 export const MILESTONE_SORTS = ['name', 'state', 'days-left', 'engagement', 'school', 'group'] as const;
@@ -70,30 +71,12 @@ function sortKey(sort: MilestoneSort): (e: MilestoneEntry) => number | string | 
 const byName = (a: MilestoneEntry, b: MilestoneEntry) =>
   (a.participant.row.name ?? '').localeCompare(b.participant.row.name ?? '') || a.participant.row.key.localeCompare(b.participant.row.key);
 
-/** Sorted by the key, blanks last whichever the direction, then by name so pages are stable. */
 function sortEntries(entries: MilestoneEntry[], sort: MilestoneSort, descending: boolean): MilestoneEntry[] {
-  const key = sortKey(sort);
-  const keyed = entries.map((e) => ({ e, k: key(e) }));
-  keyed.sort((a, b) => {
-    if (a.k === null || b.k === null) return a.k === b.k ? byName(a.e, b.e) : a.k === null ? 1 : -1;
-    const order = typeof a.k === 'number' && typeof b.k === 'number' ? a.k - b.k : String(a.k).localeCompare(String(b.k));
-    return (descending ? -order : order) || byName(a.e, b.e);
-  });
-  return keyed.map(({ e }) => e);
+  return sortByKey(entries, sortKey(sort), descending, byName);
 }
 
 /** Every filter but the state. */
-function matches({ row }: ParticipantReadiness, query: MilestoneQuery): boolean {
-  if (query.group !== undefined && row.group !== query.group) return false;
-  if (query.school !== undefined && row.schoolUrn !== query.school) return false;
-  if (query.role && row.role !== query.role) return false;
-  if (query.status && row.status !== query.status) return false;
-  if (query.search) {
-    const needle = query.search.toLowerCase();
-    if (!(row.name ?? '').toLowerCase().includes(needle) && !(row.email ?? '').toLowerCase().includes(needle)) return false;
-  }
-  return true;
-}
+const matches = ({ row }: ParticipantReadiness, query: MilestoneQuery) => rowMatches(row, query);
 
 const latest = (values: (string | null)[]) => values.reduce<string | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
 

@@ -2,6 +2,7 @@ import { allModuleNumbers, moduleOf } from '../curriculum';
 import type { GridEntry, GridQuery, GridView, Standing } from '../cohort';
 import { auditWords } from './participant-presenters';
 import { formatMoment, formatShortDate } from './format';
+import { listUrl, type ParamNames } from './list-urls';
 
 const RAG_WORDS = { red: 'Red', amber: 'Amber', green: 'Green', none: 'Not rated' } as const;
 const ROLE_WORDS = { ect: 'ECT', mentor: 'Mentor' } as const;
@@ -9,26 +10,21 @@ const ROLE_WORDS = { ect: 'ECT', mentor: 'Mentor' } as const;
 const personUrl = (base: string, key: string) => `${base}people/${encodeURIComponent(key)}`;
 export const groupEventsUrl = (base: string, group: string) => `${base}groups/${encodeURIComponent(group)}/events`;
 
+const COHORT_PARAMS: ParamNames<GridQuery> = [
+  ['cohort', 'cohort'],
+  ['group', 'group'],
+  ['school', 'school'],
+  ['deliveryPartner', 'dp'],
+  ['role', 'role'],
+  ['status', 'status'],
+  ['rag', 'rag'],
+  ['search', 'q'],
+  ['sort', 'sort'],
+];
+
 /** The grid's address with some of the query changed: every filter, sort and page link keeps the rest. */
 export function gridUrl(base: string, query: GridQuery, change: Partial<Record<keyof GridQuery, string | number | boolean | undefined>> = {}): string {
-  const merged = { ...query, ...change } as Record<string, unknown>;
-  const params = new URLSearchParams();
-  const names: [keyof GridQuery, string][] = [
-    ['cohort', 'cohort'],
-    ['group', 'group'],
-    ['school', 'school'],
-    ['deliveryPartner', 'dp'],
-    ['role', 'role'],
-    ['status', 'status'],
-    ['rag', 'rag'],
-    ['search', 'q'],
-    ['sort', 'sort'],
-  ];
-  for (const [field, param] of names) if (merged[field] !== undefined && merged[field] !== '') params.set(param, String(merged[field]));
-  if (merged.descending) params.set('dir', 'desc');
-  if (typeof merged.page === 'number' && merged.page > 0) params.set('page', String(merged.page + 1));
-  const text = params.toString();
-  return `${base}cohort${text ? `?${text}` : ''}`;
+  return listUrl(base, 'cohort', COHORT_PARAMS, query, change);
 }
 
 function moduleCell(entry: GridEntry, number: number) {

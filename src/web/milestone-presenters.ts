@@ -11,6 +11,7 @@ import {
   type ParticipantReadiness,
   type ReadinessState,
 } from '../milestones';
+import { listUrl, type ParamNames } from './list-urls';
 
 const ROLE_WORDS = { ect: 'ECT', mentor: 'Mentor' } as const;
 /** The rating badges' colours, reused: green to act on, red at risk, grey for nothing to do. */
@@ -20,26 +21,21 @@ const CHOICE_WORDS: Record<string, string> = { open: 'Each person’s open miles
 const personUrl = (base: string, key: string) => `${base}people/${encodeURIComponent(key)}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+const MILESTONES_PARAMS: ParamNames<MilestoneQuery> = [
+  ['cohort', 'cohort'],
+  ['milestone', 'milestone'],
+  ['group', 'group'],
+  ['school', 'school'],
+  ['role', 'role'],
+  ['status', 'status'],
+  ['state', 'state'],
+  ['search', 'q'],
+  ['sort', 'sort'],
+];
+
 /** The milestones page's address with some of the query changed: every filter, sort and page link keeps the rest. */
 export function milestonesUrl(base: string, query: MilestoneQuery, change: Partial<Record<keyof MilestoneQuery, string | number | boolean | undefined>> = {}): string {
-  const merged = { ...query, ...change } as Record<string, unknown>;
-  const params = new URLSearchParams();
-  const names: [keyof MilestoneQuery, string][] = [
-    ['cohort', 'cohort'],
-    ['milestone', 'milestone'],
-    ['group', 'group'],
-    ['school', 'school'],
-    ['role', 'role'],
-    ['status', 'status'],
-    ['state', 'state'],
-    ['search', 'q'],
-    ['sort', 'sort'],
-  ];
-  for (const [field, param] of names) if (merged[field] !== undefined && merged[field] !== '') params.set(param, String(merged[field]));
-  if (merged.descending) params.set('dir', 'desc');
-  if (typeof merged.page === 'number' && merged.page > 0) params.set('page', String(merged.page + 1));
-  const text = params.toString();
-  return `${base}milestones${text ? `?${text}` : ''}`;
+  return listUrl(base, 'milestones', MILESTONES_PARAMS, query, change);
 }
 
 const windowWords = (m: MilestoneStatus) => (m.window.closes ? `${dayInWords(m.window.opens)} to ${dayInWords(m.window.closes)}` : `from ${dayInWords(m.window.opens)}, no closing date`);
