@@ -50,12 +50,13 @@ async function runExport(withRuntime: WithRuntime, opts: ExportOpts): Promise<vo
     const rows = declarationRows(await runtime.readiness.ofCohort(cohort), milestone, { readyOnly: opts.readyOnly });
     await writeAtomically(file, (stream) => writeDeclarations(rows, format, stream));
     const withoutId = rows.filter((r) => r.participant_id === '').length;
+    const declared = rows.filter((r) => r.state === 'declared').length;
     // Counts only: the rows hold names and email addresses.
     runtime.logger.info({ event: 'declarations.exported', milestone, format, rows: rows.length, withoutId }, 'declarations written');
-    return { rows: rows.length, withoutId };
+    return { rows: rows.length, withoutId, declared };
   });
-  const missing = written.withoutId ? ` (${written.withoutId} without a DfE participant id)` : '';
-  out(`Wrote ${written.rows} ${milestone} ${written.rows === 1 ? 'declaration' : 'declarations'} for cohort "${cohort}" to ${file}${missing}`);
+  const counts = [written.declared ? `${written.declared} already declared` : '', written.withoutId ? `${written.withoutId} without a DfE participant id` : ''].filter(Boolean);
+  out(`Wrote ${written.rows} ${milestone} ${written.rows === 1 ? 'declaration' : 'declarations'} for cohort "${cohort}" to ${file}${counts.length ? ` (${counts.join(', ')})` : ''}`);
   if (written.withoutId) note(`${plural(written.withoutId, 'participant')} ${written.withoutId === 1 ? 'has' : 'have'} no DfE participant id: add dfe_participant_id to the roster to declare them.`);
 }
 
