@@ -203,7 +203,7 @@ export function milestoneOf(p: ParticipantReadiness, choice: MilestoneChoice): M
 export interface ReadinessDeps {
   readModel: Pick<ReadModel, 'readCurrentEvidence'>;
   boards: Pick<GroupBoards, 'boardsOf'>;
-  declarations: Pick<Declarations, 'standing'>;
+  declarations: Pick<Declarations, 'standing' | 'pointer'>;
 }
 
 /**
@@ -232,6 +232,12 @@ export class Readiness {
     const entries = read.rows.map((row) => participantReadiness(row, context));
     this.kept.set(cohort, { sources, entries });
     return entries;
+  }
+
+  /** Which declaration list "Already declared" comes from: its file, when it was imported and how many declarations it holds; null before the first import. */
+  async declarationList(): Promise<{ file: string; importedAt: Date; declarations: number } | null> {
+    const pointer = await this.deps.declarations.pointer();
+    return pointer && { file: pointer.file, importedAt: pointer.importedAt, declarations: pointer.declarations };
   }
 
   /** One participant's milestones, for their record (the caller has let the viewer see them). */

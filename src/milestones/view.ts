@@ -46,6 +46,8 @@ export interface MilestoneView {
   groups: string[];
   schools: { urn: string; name: string | null }[];
   dataAsOf: string | null;
+  /** The provider's declaration list that "Already declared" comes from; null before one is imported. */
+  declarationList: { file: string; importedAt: Date; declarations: number } | null;
 }
 
 /** Most urgent first: what needs doing now, then what is done or not due. */
@@ -84,7 +86,7 @@ const latest = (values: (string | null)[]) => values.reduce<string | null>((a, b
  * The milestones view of participants already narrowed to a viewer's scope: each with the
  * chosen milestone, filtered, counted per state, sorted and paged in memory.
  */
-export function milestoneView(inScope: readonly ParticipantReadiness[], query: MilestoneQuery, scope: { cohorts: string[]; cohort: string | null; groups: string[] | null }): MilestoneView {
+export function milestoneView(inScope: readonly ParticipantReadiness[], query: MilestoneQuery, scope: { cohorts: string[]; cohort: string | null; groups: string[] | null }): Omit<MilestoneView, 'declarationList'> {
   const choice = query.milestone ?? 'open';
   const beforeState = inScope.filter((p) => matches(p, query)).map((participant) => ({ participant, milestone: milestoneOf(participant, choice) }));
   const stateCounts = Object.fromEntries(READINESS_STATES.map((s) => [s, 0])) as Record<ReadinessState, number>;
@@ -117,12 +119,13 @@ export function milestoneView(inScope: readonly ParticipantReadiness[], query: M
 
 /** The milestones page for a viewer: the cohorts they may open (as the cohort grid's), and their scope of the one chosen. */
 export class MilestoneViews {
-  constructor(private readonly deps: { grid: Pick<CohortGrid, 'cohortsOf'>; readiness: Pick<Readiness, 'inScope'> }) {}
+  constructor(private readonly deps: { grid: Pick<CohortGrid, 'cohortsOf'>; readiness: Pick<Readiness, 'inScope' | 'declarationList'> }) {}
 
   async view(viewer: Viewer, query: MilestoneQuery, now = new Date()): Promise<MilestoneView> {
     const cohorts = await this.deps.grid.cohortsOf(viewer);
     const cohort = query.cohort !== undefined ? (cohorts.includes(query.cohort) ? query.cohort : null) : (viewer.cohort ?? cohorts[0] ?? null);
     const inScope = cohort ? await this.deps.readiness.inScope(viewer, cohort, now) : [];
-    return milestoneView(inScope, query, { cohorts, cohort, groups: viewer.kind === 'admin' ? null : (viewer.groups ?? []) });
+    const view = milestoneView(inScope, query, { cohorts, cohort, groups: viewer.kind === 'admin' ? null : (viewer.groups ?? []) });
+    return { ...view, declarationList: await this.deps.readiness.declarationList() };
   }
 }

@@ -117,6 +117,7 @@ export function presentMilestones(view: MilestoneView, query: MilestoneQuery, ba
           }
         : null,
     dataAsOf: view.dataAsOf,
+    declarationList: view.declarationList && { ...view.declarationList, count: plural(view.declarationList.declarations, 'declaration') },
   };
 }
 

@@ -185,6 +185,17 @@ describe('the DfE milestones page', () => {
   });
 });
 
+describe('where “Already declared” comes from', () => {
+  it('says no list was imported, then names the list, when and how many, once one is', async () => {
+    const base = await session('admin');
+    expect((await rowsOf(base)).html).toContain('No declaration list has been imported');
+    const list = ['participant_id,declaration_type,declaration_date,course_identifier,state', '0b7a6c1e-5f0d-4c3a-9e2b-1d2c3b4a5f60,started,2026-11-02,ecf-induction,eligible'].join('\n');
+    expect((await w.t.runtime.declarations.import(list, 'provider-list.csv')).written).toBe(true);
+    const { html } = await rowsOf(base);
+    expect(/data-declaration-list>([^<]*)/.exec(html)?.[1]).toMatch(/^“Already declared” is from the declaration list imported on .+ \(provider-list\.csv, 1 declaration\)\.$/);
+  });
+});
+
 describe('who sees the milestones page', () => {
   it('shows a facilitator only the rows of their own groups, even when they ask for another', async () => {
     const base = await session('facilitator');

@@ -49,7 +49,7 @@ export function milestoneQueryOf(req: Request): MilestoneQuery {
 
 export interface MilestonePageDeps {
   grid: Pick<CohortGrid, 'cohortsOf'>;
-  readiness: Pick<Readiness, 'inScope'>;
+  readiness: Pick<Readiness, 'inScope' | 'declarationList'>;
 }
 
 /** DfE milestones: who is ready to declare, who is at risk and why, for a facilitator's groups or an admin's cohort. */

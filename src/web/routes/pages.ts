@@ -57,7 +57,7 @@ export interface PageDeps {
   /** The cohort grid and its charts. */
   cohort: CohortPageDeps;
   /** DfE milestone readiness: the milestones page and each record's milestones section. */
-  readiness: Pick<Readiness, 'inScope' | 'ofParticipant'>;
+  readiness: Pick<Readiness, 'inScope' | 'ofParticipant' | 'declarationList'>;
   /** The email delivery log (admin page); absent in tests that do not need it. */
   deliveries?: DeliveryLogDeps;
   /** Tells the cohort grid that a group's activity (an audit, a meeting) changed, so it shows at once. */
