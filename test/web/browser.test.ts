@@ -33,12 +33,13 @@ describe('in a real browser', () => {
     await page.click(`button[value="${role}"]`);
     const frame = page.frameLocator('iframe.tool');
     await frame.locator('.tag', { hasText: label }).waitFor({ timeout: 20_000 });
-    await page.waitForFunction('window.resizes.length > 0');
+    // Awaited in the page, not with waitForFunction: its polling evaluates strings, which the platform page's CSP forbids.
+    await page.evaluate(`new Promise((resolve) => { if (window.resizes.length > 0) return resolve(); window.addEventListener('message', (e) => { if (e.data && e.data.subject === 'lti.frameResize') resolve(); }); })`);
     const heights = await page.evaluate<number[]>('window.resizes');
     const contentHeight = await frame.locator('html').evaluate((html) => Math.ceil(html.getBoundingClientRect().height));
     expect(heights[heights.length - 1]).toBe(contentHeight);
     // The platform sizes its iframe to it, as Canvas does: the tool never scrolls inside the frame.
-    await page.waitForFunction(`document.querySelector('iframe.tool').getBoundingClientRect().height >= ${contentHeight}`);
+    await page.evaluate(`new Promise((resolve) => { const grown = () => (document.querySelector('iframe.tool').getBoundingClientRect().height >= ${contentHeight} ? resolve() : requestAnimationFrame(grown)); grown(); })`);
     await frame.locator(link).first().click();
     await frame.locator('h1', { hasText: heading }).waitFor();
     await page.close();
