@@ -22,6 +22,26 @@ async function run(...args: string[]): Promise<CliRun & { logs: string }> {
   return { ...result, stderr: result.stderr.replace(LOG_LINE, ''), logs: (result.stderr.match(LOG_LINE) ?? []).join('') };
 }
 
+describe('ecf-progress school link and links for a trust', () => {
+  it('makes a trust link that opens its trust, lists it, and refuses a trust nobody names or both --urn and --trust', async () => {
+    const schools = await run('schools', 'import', writeTempFile('schools.csv', 'urn,name,delivery_partner,contact_emails,trust\n131245,Brookfield Primary School,Northern Lights,office@example.org,Pennine Learning Trust\n'));
+    expect(schools.code).toBe(0);
+    const made = await run('school', 'link', '--trust', 'Pennine Learning Trust', '--days', '7');
+    expect(made.code).toBe(0);
+    const link = await links.verify(new URL(made.stdout.trim()).searchParams.get('token'));
+    expect(link).toMatchObject({ trust: 'Pennine Learning Trust' });
+    expect(link.urn).toBeUndefined();
+    expect(made.stderr).toContain(`Link ${link._id} for the trust Pennine Learning Trust (1 school), valid until ${link.expiresAt.toISOString().slice(0, 10)}`);
+    const listed = await run('school', 'links', '--trust', 'Pennine Learning Trust');
+    expect(listed.stdout.split('\n').find((l) => l.startsWith(link._id))?.endsWith('\tactive')).toBe(true);
+    const nobody = await run('school', 'link', '--trust', 'Unknown Trust');
+    expect([nobody.code === 0, nobody.stdout]).toEqual([false, '']);
+    expect(nobody.stderr).toContain('No school in the schools list names the trust "Unknown Trust"');
+    const both = await run('school', 'link', '--urn', '131245', '--trust', 'Pennine Learning Trust');
+    expect([both.code === 0, both.stderr.trim()]).toEqual([false, 'Give --urn or --trust, not both.']);
+  });
+});
+
 describe('ecf-progress school link, links and revoke', () => {
   it('makes a link that opens, lists it, and revokes it', async () => {
     const made = await run('school', 'link', '--urn', '131245', '--days', '10', '--email', 'Head@Brookfield.example.org');
