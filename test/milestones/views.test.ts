@@ -4,7 +4,7 @@ import path from 'node:path';
 import axe from 'axe-core';
 import request from 'supertest';
 import { launchChromium } from '../support/browser';
-import { dayInWords } from '../../src/milestones';
+import { dayInWords, declarationRows } from '../../src/milestones';
 import { COHORT, GROUP_A, GROUP_B, startWorld, type World } from '../participants/world';
 import { startIndependentPlatform } from '../lti/support';
 import { openLink } from '../schools/support';
@@ -63,6 +63,8 @@ afterAll(async () => {
 });
 
 const keyOf = (id: string) => `canvas:${id}`;
+/** UK midnight's offset on a day, worked out here: +01:00 from the last Sunday of March to the last Sunday of October. */
+const ukOffset = (day: string) => (new Date(`${day}T12:00:00Z`).toLocaleString('en-GB', { timeZone: 'Europe/London', timeZoneName: 'short' }).endsWith('BST') ? '+01:00' : '+00:00');
 const ectKey = () => keyOf(w.platform.users.ect.canvasUserId);
 const mentorKey = () => keyOf(w.platform.users.mentor.canvasUserId);
 const rostered = () => [
@@ -301,6 +303,32 @@ describe('the participant’s record', () => {
     const own = await request(w.t.url).get(`${base}people/${encodeURIComponent(ectKey())}`).expect(200);
     expect(own.text).toContain('My record');
     expect(own.text).not.toContain('data-milestones');
+  });
+});
+
+describe('once a register is taken', () => {
+  it('moves the ECT who attended to ready, dated by the event, alike on the page, their record and in the declaration export', async () => {
+    const eventDay = ukDay(-2);
+    const event = await w.t.runtime.stores.attendance.createEvent({ cohort: COHORT, group: GROUP_A, date: eventDay, start_time: '16:00', end_time: '17:30', type: 'online-workshop', module: '1', facilitator_email: '', title: 'Module 1 workshop', location: 'Online' });
+    const ect = w.platform.users.ect;
+    // Saving the register rebuilds the group's board before it returns (the grid and readiness read it).
+    await w.t.runtime.stores.attendance.saveRegister({ eventId: event._id, basedOn: 0, entries: [{ key: ectKey(), name: ect.name, role: 'ect', present: true }], takenBy: { ownerId: 'test-facilitator', name: 'Test Facilitator' } });
+    const expected = `Evidence: a training event attended on ${dayInWords(eventDay)}`;
+
+    const admin = await session('admin');
+    const row = (await rowsOf(admin)).rows.get(ectKey())!;
+    expect(stateOf(row)).toBe('ready');
+    expect(row).toContain(expected);
+
+    const record = unescapeHtml((await request(w.t.url).get(`${admin}people/${encodeURIComponent(ectKey())}`).expect(200)).text);
+    const started = /<tr data-declaration="started">([\s\S]*?)<\/tr>/.exec(record)?.[1] ?? '';
+    expect(stateOf(started)).toBe('ready');
+    expect(started).toContain(expected);
+
+    const exported = declarationRows(await w.t.runtime.readiness.ofCohort(COHORT), 'started').find((r) => r.email === ect.email.toLowerCase());
+    expect(exported).toMatchObject({ declaration_type: 'started', declaration_date: `${eventDay}T00:00:00${ukOffset(eventDay)}`, evidence_held: 'training-event-attended', state: 'ready' });
+    // The other group's ECT, on no register, is still at risk.
+    expect(stateOf((await rowsOf(admin)).rows.get(keyOf(w.otherEct.id))!)).toBe('at-risk');
   });
 });
 
