@@ -2,7 +2,7 @@ import { allModuleNumbers, moduleOf } from '../curriculum';
 import type { GridEntry, GridQuery, GridView, Standing } from '../cohort';
 import { auditWords } from './participant-presenters';
 import { formatMoment, formatShortDate } from './format';
-import { listUrl, type ParamNames } from './list-urls';
+import { listUrl, pagingOf, type ParamNames } from './list-urls';
 
 const RAG_WORDS = { red: 'Red', amber: 'Amber', green: 'Green', none: 'Not rated' } as const;
 const ROLE_WORDS = { ect: 'ECT', mentor: 'Mentor' } as const;
@@ -111,15 +111,7 @@ export function presentGrid(view: GridView, query: GridQuery, base: string) {
     moduleHeads: allModuleNumbers().map((n) => ({ number: n, title: moduleOf('ect', n)?.title ?? moduleOf('mentor', n)?.title ?? `Module ${n}`, sort: sortLink(`module:${n}`) })),
     sorts: Object.fromEntries(SORT_COLUMNS.map(([sort]) => [sort, sortLink(sort)])),
     rows: view.entries.map((e) => presentEntry(e, base)),
-    paging:
-      view.pages > 1
-        ? {
-            page: view.page + 1,
-            pages: view.pages,
-            previous: view.page > 0 ? gridUrl(base, query, { page: view.page - 1 }) : null,
-            next: view.page + 1 < view.pages ? gridUrl(base, query, { page: view.page + 1 }) : null,
-          }
-        : null,
+    paging: pagingOf(view, (page) => gridUrl(base, query, { page })),
     dataAsOf: view.dataAsOf,
   };
 }

@@ -14,3 +14,14 @@ export function listUrl<Q extends { descending?: boolean; page?: number }>(base:
   const text = params.toString();
   return `${base}${path}${text ? `?${text}` : ''}`;
 }
+
+/** The previous / next links of a paged list; null when it fits on one page. `page` counts from 0. */
+export function pagingOf(view: { page: number; pages: number }, urlOf: (page: number) => string) {
+  if (view.pages <= 1) return null;
+  return {
+    page: view.page + 1,
+    pages: view.pages,
+    previous: view.page > 0 ? urlOf(view.page - 1) : null,
+    next: view.page + 1 < view.pages ? urlOf(view.page + 1) : null,
+  };
+}

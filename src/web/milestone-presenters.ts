@@ -11,7 +11,7 @@ import {
   type ParticipantReadiness,
   type ReadinessState,
 } from '../milestones';
-import { listUrl, type ParamNames } from './list-urls';
+import { listUrl, pagingOf, type ParamNames } from './list-urls';
 
 const ROLE_WORDS = { ect: 'ECT', mentor: 'Mentor' } as const;
 /** The rating badges' colours, reused: green to act on, red at risk, grey for nothing to do. */
@@ -107,15 +107,7 @@ export function presentMilestones(view: MilestoneView, query: MilestoneQuery, ba
     withoutMilestone: view.withoutMilestone,
     sorts: { name: sortLink('name'), state: sortLink('state'), daysLeft: sortLink('days-left'), engagement: sortLink('engagement') },
     rows: view.entries.map((e) => presentEntry(e, base, view.milestone)),
-    paging:
-      view.pages > 1
-        ? {
-            page: view.page + 1,
-            pages: view.pages,
-            previous: view.page > 0 ? milestonesUrl(base, query, { page: view.page - 1 }) : null,
-            next: view.page + 1 < view.pages ? milestonesUrl(base, query, { page: view.page + 1 }) : null,
-          }
-        : null,
+    paging: pagingOf(view, (page) => milestonesUrl(base, query, { page })),
     dataAsOf: view.dataAsOf,
     declarationList: view.declarationList && { ...view.declarationList, count: plural(view.declarationList.declarations, 'declaration') },
   };
