@@ -4,6 +4,8 @@ export interface CohortSpec {
   seed: number;
   courses: number;
   studentsPerCourse: number;
+  /** Students of each course when they differ (see canvas-sim CohortOptions). */
+  courseSizes?: number[];
   modules: number;
   itemsPerModule: number;
 }

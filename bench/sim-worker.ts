@@ -14,7 +14,7 @@ function cohortFor(spec: CohortSpec): Cohort {
   const key = JSON.stringify(spec);
   let cohort = cohorts.get(key);
   if (!cohort) {
-    cohort = generateCohort({ seed: spec.seed, courses: spec.courses, studentsPerCourse: spec.studentsPerCourse, modules: spec.modules, itemsPerModule: spec.itemsPerModule, induction: true, largeIds: true });
+    cohort = generateCohort({ seed: spec.seed, courses: spec.courses, studentsPerCourse: spec.studentsPerCourse, courseSizes: spec.courseSizes, modules: spec.modules, itemsPerModule: spec.itemsPerModule, induction: true, largeIds: true });
     cohorts.set(key, cohort);
   }
   return cohort;

@@ -108,6 +108,8 @@ export interface CohortOptions {
   seed: number | string;
   courses: number;
   studentsPerCourse: number;
+  /** Students of each course, when they differ (its length must equal `courses`); `studentsPerCourse` is then ignored. */
+  courseSizes?: number[];
   /** Programme modules per course, at most the programme's nine (default all of them). */
   modules?: number;
   itemsPerModule?: number;
@@ -312,7 +314,10 @@ export function generateCohort(opts: CohortOptions): Cohort {
     throw new SimulatorUsageError(`the programme has ${ECF_MODULE_TITLES.length} modules; ${modulesPerCourse} were asked for`);
   }
   const itemsPerModule = opts.itemsPerModule ?? 15;
-  const sectionsPerCourse = opts.sectionsPerCourse ?? Math.max(1, Math.min(8, Math.ceil(opts.studentsPerCourse / 25)));
+  if (opts.courseSizes && opts.courseSizes.length !== opts.courses) {
+    throw new SimulatorUsageError(`courseSizes names ${opts.courseSizes.length} courses; ${opts.courses} were asked for`);
+  }
+  const sizeOf = (course: number) => opts.courseSizes?.[course] ?? opts.studentsPerCourse;
   const now = (opts.now ?? new Date(Date.UTC(2025, 2, 3, 9, 0, 0))).getTime();
   const cohort: Cohort = {
     courses: [],
@@ -336,6 +341,7 @@ export function generateCohort(opts: CohortOptions): Cohort {
   for (let c = 0; c < opts.courses; c += 1) {
     const letter = String.fromCharCode(65 + (c % 26));
     const modules: SimModule[] = [];
+    const sectionsPerCourse = opts.sectionsPerCourse ?? Math.max(1, Math.min(8, Math.ceil(sizeOf(c) / 25)));
     if (opts.induction ?? true) modules.push(buildInductionModule(cohort));
     for (let n = 1; n <= modulesPerCourse; n += 1) {
       modules.push(buildProgrammeModule(cohort, random, n, modules.length + 1, itemsPerModule));
@@ -370,7 +376,7 @@ export function generateCohort(opts: CohortOptions): Cohort {
         lastActivityAt: canvasTime(now - random.int(0, 3) * DAY_MS),
       });
     }
-    for (let s = 0; s < opts.studentsPerCourse; s += 1) {
+    for (let s = 0; s < sizeOf(c); s += 1) {
       serial += 1;
       const student = makeUser(cohort, random, serial);
       cohort.users.set(student.id, student);

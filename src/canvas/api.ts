@@ -61,6 +61,8 @@ export interface ProgressionPage {
  * complexity cap of 375,000 (graphql_tuning.rb); an ECF course has ten modules.
  */
 const PROGRESSION_PAGE_SIZE = 100;
+/** Canvas's largest `per_page`, which the client asks for. */
+const PER_PAGE = 100;
 const PROGRESSION_QUERY = /* GraphQL */ `
   query EcfProgression($courseId: ID!, $first: Int!, $after: String, $userIds: [ID]) {
     course(id: $courseId) {
@@ -168,11 +170,14 @@ export class CanvasApi {
     return items;
   }
 
-  /** Requirement counts for every student, ⌈S/100⌉ calls; yields page by page. */
-  async *listBulkProgress(courseId: string): AsyncGenerator<CanvasBulkProgress[], void, undefined> {
+  /**
+   * Requirement counts for every student, ⌈S/100⌉ calls, fetched side by side; yields page by page.
+   * @param expectedStudents about how many there are (the previous sync's count), for when Canvas's page count is opaque.
+   */
+  async *listBulkProgress(courseId: string, expectedStudents = 0): AsyncGenerator<CanvasBulkProgress[], void, undefined> {
     const path = `/courses/${segment(courseId)}/bulk_user_progress`;
     const endpoint = endpointKey('GET', path);
-    for await (const page of this.client.paginate<unknown>(path)) {
+    for await (const page of this.client.paginateSideBySide<unknown>(path, {}, Math.ceil(expectedStudents / PER_PAGE))) {
       yield parse(BulkProgressSchema.array(), page, endpoint);
     }
   }

@@ -10,7 +10,7 @@ import {
   type CanvasFailureKind,
 } from './errors';
 import { appendQuery, endpointKey, parseLinkHeader, parseRetryAfter, type Query } from './http';
-import { AdaptiveLimiter } from './limiter';
+import { AdaptiveLimiter, DEFAULT_MAX_IN_FLIGHT } from './limiter';
 
 /** The slice of pino's Logger the client uses; pass a pino logger or child. */
 export interface CanvasLogger {
@@ -125,8 +125,8 @@ export class CanvasClient {
     this.logger = opts.logger;
     this.limiter = new AdaptiveLimiter({
       ...opts.rateLimit,
-      max: opts.maxConcurrency ?? 8,
-      initial: Math.min(opts.initialConcurrency ?? 4, opts.maxConcurrency ?? 8),
+      max: opts.maxConcurrency ?? DEFAULT_MAX_IN_FLIGHT,
+      initial: Math.min(opts.initialConcurrency ?? 4, opts.maxConcurrency ?? DEFAULT_MAX_IN_FLIGHT),
     });
   }
 
@@ -148,20 +148,61 @@ export class CanvasClient {
    * @throws CanvasSchemaError if a page is not a JSON array.
    */
   async *paginate<T>(path: string, query: Query = {}): AsyncGenerator<T[], void, undefined> {
-    let next: URL | null = this.url(path, { per_page: DEFAULT_PER_PAGE, ...query });
-    const endpoint = endpointKey('GET', next.pathname);
-    const seen = new Set<string>();
+    const first = this.url(path, { per_page: DEFAULT_PER_PAGE, ...query });
+    yield* this.followFrom<T>(first.toString(), endpointKey('GET', first.pathname), new Set());
+  }
+
+  /**
+   * Yields a list endpoint's pages like `paginate`, but several at a time where Canvas numbers
+   * its pages (a `last` link: bulk progress, modules, sections): after page 1, pages 2 to the
+   * last go out side by side by `page=N` (the limiter decides how many are in flight), then any
+   * page past them is followed by `next` links. Canvas's `last` link names the page count; where
+   * its token is opaque, `expectedPages` (e.g. from the previous sync) stands in. Lists paged by
+   * bookmarks (no `last`) are followed one page after the other.
+   * @throws CanvasSchemaError if a page is not a JSON array.
+   */
+  async *paginateSideBySide<T>(path: string, query: Query, expectedPages: number): AsyncGenerator<T[], void, undefined> {
+    const first = this.url(path, { per_page: DEFAULT_PER_PAGE, ...query });
+    const endpoint = endpointKey('GET', first.pathname);
+    const firstPage = await this.page<T>(first, endpoint);
+    yield firstPage.rows;
+    const last = firstPage.links.get('last');
+    if (firstPage.links.get('next') === undefined || last === undefined) {
+      yield* this.followFrom<T>(firstPage.links.get('next'), endpoint, new Set([first.toString()]));
+      return;
+    }
+    const numbered = /^\d+$/.exec(new URL(last, this.origin).searchParams.get('page') ?? '');
+    const lastPage = numbered ? Number(numbered[0]) : Math.max(2, expectedPages);
+    const pages = Array.from({ length: lastPage - 1 }, (_, i) => this.page<T>(this.url(path, { per_page: DEFAULT_PER_PAGE, ...query, page: i + 2 }), endpoint));
+    // A consumer that stops early has its error already; the pages nobody will read must not
+    // surface later as unhandled rejections.
+    for (const page of pages) page.catch(() => undefined);
+    let tail: { rows: T[]; links: Map<string, string> } = firstPage;
+    for (const page of pages) {
+      tail = await page;
+      yield tail.rows;
+    }
+    yield* this.followFrom<T>(tail.links.get('next'), endpoint, new Set());
+  }
+
+  private async *followFrom<T>(link: string | undefined, endpoint: string, seen: Set<string>): AsyncGenerator<T[], void, undefined> {
+    let next = link === undefined ? null : this.followable(link, endpoint, seen);
     while (next !== null) {
       seen.add(next.toString());
-      const sent = await this.send('GET', next, undefined, endpoint);
-      if (!Array.isArray(sent.body)) {
-        this.counters.errors += 1;
-        throw new CanvasSchemaError(endpoint, ['(root): expected an array page']);
-      }
-      yield sent.body as T[];
-      const link = parseLinkHeader(sent.headers.get('link')).get('next');
+      const page = await this.page<T>(next, endpoint);
+      yield page.rows;
+      const link = page.links.get('next');
       next = link === undefined ? null : this.followable(link, endpoint, seen);
     }
+  }
+
+  private async page<T>(url: URL, endpoint: string): Promise<{ rows: T[]; links: Map<string, string> }> {
+    const sent = await this.send('GET', url, undefined, endpoint);
+    if (!Array.isArray(sent.body)) {
+      this.counters.errors += 1;
+      throw new CanvasSchemaError(endpoint, ['(root): expected an array page']);
+    }
+    return { rows: sent.body as T[], links: parseLinkHeader(sent.headers.get('link')) };
   }
 
   /**

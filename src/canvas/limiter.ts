@@ -18,6 +18,9 @@ export interface LimiterFeedback {
   retryAfterMs?: number;
 }
 
+/** Canvas's bucket (600, 50 up front, 100 kept free) fits ten reservations when nothing else draws on it. */
+export const DEFAULT_MAX_IN_FLIGHT = 10;
+
 /** Shortest pause after a throttled response when Canvas gives no better hint. */
 const MIN_THROTTLE_PAUSE_MS = 500;
 
@@ -26,7 +29,7 @@ const MIN_THROTTLE_PAUSE_MS = 500;
  * request holds `upfrontCost` of the bucket, so from `X-Rate-Limit-Remaining` and our own
  * in-flight count we estimate the bucket's real debt and from that how many concurrent
  * requests still fit under the high-water mark. Above that ceiling the limit drops at once;
- * below it the limit grows by one per window of successes. When not even one request fits,
+ * below it the limit grows to the ceiling. When not even one request fits,
  * dispatch pauses until the bucket has drained enough. A throttled response halves the limit
  * and pauses, so throttling stays the exception rather than the control signal.
  */
@@ -34,7 +37,6 @@ export class AdaptiveLimiter {
   private current: number;
   private running = 0;
   private peak = 0;
-  private successes = 0;
   private pausedUntil = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly queue: (() => void)[] = [];
@@ -48,7 +50,7 @@ export class AdaptiveLimiter {
 
   constructor(opts: AdaptiveLimiterOptions = {}) {
     this.min = Math.max(1, opts.min ?? 1);
-    this.max = Math.max(this.min, opts.max ?? 8);
+    this.max = Math.max(this.min, opts.max ?? DEFAULT_MAX_IN_FLIGHT);
     this.current = Math.min(this.max, Math.max(this.min, opts.initial ?? 4));
     this.highWaterMark = opts.highWaterMark ?? 600;
     this.upfrontCost = opts.upfrontCost ?? 50;
@@ -127,7 +129,6 @@ export class AdaptiveLimiter {
   private adjust(feedback: LimiterFeedback, others: number): void {
     if (feedback.throttled) {
       this.current = Math.max(this.min, Math.floor(this.current / 2));
-      this.successes = 0;
       // The server's own hint beats our estimate, which cannot see other clients' reservations.
       const estimate = feedback.remaining === undefined ? 0 : this.drainMs(this.debt(feedback.remaining, others));
       this.pause(feedback.retryAfterMs ?? Math.max(estimate, MIN_THROTTLE_PAUSE_MS));
@@ -138,17 +139,13 @@ export class AdaptiveLimiter {
     const ceiling = Math.floor((this.highWaterMark - this.margin - debt) / this.upfrontCost);
     if (ceiling < 1) {
       this.current = this.min;
-      this.successes = 0;
       this.pause(this.drainMs(debt));
     } else if (ceiling < this.current) {
       this.current = Math.max(this.min, ceiling);
-      this.successes = 0;
     } else if (ceiling > this.current && this.current < this.max) {
-      this.successes += 1;
-      if (this.successes >= this.current) {
-        this.current += 1;
-        this.successes = 0;
-      }
+      // The ceiling comes from the bucket's own level, so growing to it at once is as safe as
+      // growing by one: probing step by step only kept a large sync below what Canvas allows.
+      this.current = Math.min(this.max, ceiling);
     }
   }
 }

@@ -1,8 +1,8 @@
 import type { CanvasApi } from '../canvas';
 import type { CourseLink, CourseLinks } from '../programme/links';
 import { buildCourseStructure, hiddenFrom, moduleItems, moduleTotals, planFor, studentModuleCounts, type CoursePlan } from '../completion';
-import { fetchByGraphQL, fetchByRest, GraphQLUnavailableError, listStudentIdentities, type StudentDetail } from './fetch-details';
-import { emptyState, type CourseSyncState, type StudentRecord, type SyncStore } from './store';
+import { fetchByGraphQL, fetchByRest, GraphQLUnavailableError, listStudentIdentities, type DetailSink, type StudentDetail, type StudentSource } from './fetch-details';
+import { emptyState, type CourseSyncState, type GenerationWriter, type StudentRecord, type SyncStore } from './store';
 
 /** The course was unlinked while it synced; its data went with the link, so nothing is written. */
 export class CourseUnlinkedError extends Error {
@@ -38,19 +38,25 @@ export interface CourseSyncResult {
   state: CourseSyncState;
 }
 
-/** Students whose Canvas counts moved since the last sync, plus new ones; and who left. */
-async function changedSince(api: CanvasApi, courseId: string, previous: Map<string, StudentRecord>) {
+type Students = ReadonlyMap<string, StudentRecord>;
+
+/**
+ * Students whose Canvas counts moved since the last sync, plus new ones; and who left. The
+ * summary pages go out side by side while the previous generation is still being read.
+ */
+async function changedSince(api: CanvasApi, courseId: string, previousCount: number, previous: Promise<Students>) {
   const changed: string[] = [];
   const present = new Set<string>();
-  for await (const page of api.listBulkProgress(courseId)) {
+  for await (const page of api.listBulkProgress(courseId, previousCount)) {
+    const before = await previous;
     for (const entry of page) {
       present.add(entry.id);
-      const before = previous.get(entry.id);
+      const was = before.get(entry.id);
       if (!('requirement_count' in entry.progress)) {
-        if (!before) changed.push(entry.id);
+        if (!was) changed.push(entry.id);
         continue;
       }
-      if (!before || before.requirementCompleted !== entry.progress.requirement_completed_count || before.requirementTotal !== entry.progress.requirement_count) changed.push(entry.id);
+      if (!was || was.requirementCompleted !== entry.progress.requirement_completed_count || was.requirementTotal !== entry.progress.requirement_count) changed.push(entry.id);
     }
   }
   return { changed, present };
@@ -83,20 +89,40 @@ interface FetchOutcome {
   courseName: string | null;
 }
 
-async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, wanted: string[] | 'all', exact: boolean, sink: (d: StudentDetail[]) => void): Promise<FetchOutcome> {
+/**
+ * Detail through GraphQL, or through REST when GraphQL is refused (`exact`, or an instance
+ * without it); `restart` throws away what GraphQL delivered before it was refused, so REST
+ * delivers everyone once.
+ */
+async function fetchDetails(ctx: CourseSyncContext, plan: CoursePlan, source: StudentSource, exact: boolean, sink: DetailSink, restart: () => void): Promise<FetchOutcome> {
   const courseId = ctx.link.courseId;
   if (!exact) {
     try {
-      return { path: 'graphql', ...(await fetchByGraphQL(ctx.api, courseId, plan, wanted, sink)) };
+      return { path: 'graphql', ...(await fetchByGraphQL(ctx.api, courseId, plan, source, sink)) };
     } catch (error) {
       if (!(error instanceof GraphQLUnavailableError)) throw error;
+      restart();
     }
   }
   const identities = await listStudentIdentities(ctx.api, courseId);
-  const wantedSet = wanted === 'all' ? null : new Set(wanted);
+  const wantedSet = 'ids' in source ? new Set(source.ids) : null;
   const students = identities.filter((s) => !wantedSet || wantedSet.has(s.userId));
   await fetchByRest(ctx.api, courseId, students, sink);
   return { path: 'rest', readByRest: students.length, courseName: null };
+}
+
+/**
+ * Canvas's count of the course's active students, and its name, in one call made side by side
+ * with the first batches. Null when Canvas would not say: the sync then lists the students,
+ * which surfaces any real fault of the course.
+ */
+async function activeStudentsOf(ctx: CourseSyncContext): Promise<{ count: number | null; name: string | null }> {
+  try {
+    const course = await ctx.api.getCourse(ctx.link.courseId);
+    return { count: course.total_students ?? null, name: course.name };
+  } catch {
+    return { count: null, name: null };
+  }
 }
 
 /**
@@ -130,42 +156,82 @@ export function syncedStateChanges(link: CourseLink, plan: CoursePlan, runId: st
   };
 }
 
+/** What one course's run fetches, once the structure says whether it is full or incremental. */
+interface RunPlan {
+  plan: CoursePlan;
+  full: boolean;
+  now: number;
+  state: CourseSyncState;
+  previous: Promise<Students>;
+  members: string[] | null;
+}
+
+async function fetchInto(ctx: CourseSyncContext, run: RunPlan, options: CourseSyncOptions, writer: GenerationWriter): Promise<FetchOutcome & { fetched: number }> {
+  const { plan, now, previous } = run;
+  let carried: StudentRecord[] = [];
+  let source: StudentSource;
+  let counted: Promise<{ count: number | null; name: string | null }> | null = null;
+  if (run.full) {
+    const known = run.members ?? [...(await previous).keys()];
+    if (known.length > 0) counted = activeStudentsOf(ctx);
+    source = { known, activeCount: counted ? counted.then((c) => c.count) : Promise.resolve(null) };
+  } else {
+    const { changed, present } = await changedSince(ctx.api, ctx.link.courseId, run.state.studentCount, previous);
+    const changedIds = new Set(changed);
+    carried = [...(await previous).values()].filter((r) => present.has(r.userId) && !changedIds.has(r.userId)).map((r) => withModuleCounts(r, plan));
+    writer.add(carried);
+    source = { ids: changed };
+  }
+  const total = 'ids' in source ? source.ids.length : run.state.studentCount;
+  let fetched = 0;
+  const sink: DetailSink = async (details) => {
+    const before = await previous;
+    writer.add(details.map((detail) => merge(detail, before.get(detail.userId), plan, now)));
+    fetched += details.length;
+    ctx.onProgress?.({ done: fetched, total: Math.max(total, fetched) });
+  };
+  const restart = () => {
+    writer.restart();
+    writer.add(carried);
+    fetched = 0;
+  };
+  const outcome = 'ids' in source && source.ids.length === 0 ? { path: 'graphql' as const, readByRest: 0, courseName: null } : await fetchDetails(ctx, plan, source, options.exact, sink, restart);
+  return { ...outcome, courseName: outcome.courseName ?? (counted ? (await counted).name : null), fetched };
+}
+
 /**
  * Syncs one linked course: structure, then item-level detail for everyone (full) or only for
- * students whose counts changed (incremental), then one new generation of buckets.
- * The caller holds the course's lease.
+ * students whose counts changed (incremental), written as one new generation while it is
+ * fetched. The previous generation is read side by side with the first calls (a full run only
+ * needs the list of its students to start). The caller holds the course's lease.
  */
 export async function syncCourse(ctx: CourseSyncContext, options: CourseSyncOptions): Promise<CourseSyncResult> {
   const { link } = ctx;
   const state = (await ctx.store.readState(link._id)) ?? emptyState({ _id: link._id, issuer: link.issuer, clientId: link.clientId, courseId: link.courseId, programme: link.programme, cohort: link.cohort });
-  const structure = buildCourseStructure(await ctx.api.listModules(link.courseId), link);
-  const plan = planFor(structure);
-  const previous = await ctx.store.readStudents(state);
+  const previous = ctx.store.readStudents(state);
+  // Awaited where it is needed; a run that fails before then reports its own error, not this one.
+  previous.catch(() => undefined);
+  const [modules, members] = await Promise.all([ctx.api.listModules(link.courseId), ctx.store.readMembers(state)]);
+  const plan = planFor(buildCourseStructure(modules, link));
   const now = ctx.now();
   const reconcileDue = options.reconcileAfterMs !== undefined && (!state.lastFullAt || now - state.lastFullAt.getTime() > options.reconcileAfterMs);
   const full = options.full || reconcileDue || !state.generation || state.structureHash !== plan.hash;
+  await assertLinked(ctx);
 
-  const records = new Map<string, StudentRecord>();
-  let wanted: string[] | 'all' = 'all';
-  if (!full) {
-    const { changed, present } = await changedSince(ctx.api, link.courseId, previous);
-    const changedIds = new Set(changed);
-    for (const [id, record] of previous) if (present.has(id) && !changedIds.has(id)) records.set(id, withModuleCounts(record, plan));
-    wanted = changed;
+  const writer = ctx.store.startGeneration(state, ctx.runId);
+  try {
+    const { path, readByRest, courseName: fetchedName, fetched } = await fetchInto(ctx, { plan, full, now, state, previous, members }, options, writer);
+    const courseName = fetchedName ?? state.courseName ?? (await courseNameFromCanvas(ctx));
+    ctx.assertLease();
+    await assertLinked(ctx);
+    const next = await writer.commit(syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt, ctx.api.canvasUrl, courseName));
+    return { mode: full ? 'full' : 'incremental', path, students: next.studentCount, fetched, readByRest, state: next };
+  } catch (error) {
+    await writer.abandon();
+    throw error;
   }
-  const total = wanted === 'all' ? state.studentCount : wanted.length;
-  let fetched = 0;
-  const nothingToFetch: FetchOutcome = { path: 'graphql', readByRest: 0, courseName: null };
-  const { path, readByRest, courseName: fetchedName } = wanted.length === 0 ? nothingToFetch : await fetchDetails(ctx, plan, wanted, options.exact, (details) => {
-    for (const detail of details) records.set(detail.userId, merge(detail, previous.get(detail.userId), plan, now));
-    fetched += details.length;
-    ctx.onProgress?.({ done: fetched, total: Math.max(total, fetched) });
-  });
+}
 
-  const courseName = fetchedName ?? state.courseName ?? (await courseNameFromCanvas(ctx));
-  const students = [...records.values()].sort((a, b) => a.userId.localeCompare(b.userId));
-  ctx.assertLease();
-  if (!(await ctx.links.get(link, link.courseId))) throw new CourseUnlinkedError(`course ${link.courseId} was unlinked during the sync`);
-  const next = await ctx.store.writeGeneration(state, ctx.runId, students, syncedStateChanges(link, plan, ctx.runId, now, full ? new Date(now) : state.lastFullAt, ctx.api.canvasUrl, courseName));
-  return { mode: full ? 'full' : 'incremental', path, students: students.length, fetched, readByRest, state: next };
+async function assertLinked(ctx: CourseSyncContext): Promise<void> {
+  if (!(await ctx.links.get(ctx.link, ctx.link.courseId))) throw new CourseUnlinkedError(`course ${ctx.link.courseId} was unlinked during the sync`);
 }

@@ -118,7 +118,11 @@ export class SyncService {
       }
     };
     await Promise.all(Array.from({ length: COURSES_IN_PARALLEL }, worker));
-    await this.afterCommit(links, run);
+    try {
+      await this.afterCommit(links, run);
+    } finally {
+      this.deps.stores.sync.forgetWritten();
+    }
     this.finish(run, await settledClients(clients));
     await this.deps.stores.runs.recordEnd(run);
     this.deps.logger.info({ event: 'sync.finished', runId: run._id, courses: run.courses.length, participants: run.participants, requests: run.requests, throttled: run.throttled, errors: run.errors.length }, 'sync finished');

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { mongo } from 'mongoose';
-import { chunks } from '../db/collections';
 import type { Store } from '../db/store';
 import type { ModuleItem } from '../completion';
 import { packCompletions, unpackCompletions, type Completions } from './packing';
@@ -94,7 +93,7 @@ interface BucketDoc {
 
 export const STUDENTS_PER_BUCKET = 100;
 
-/** FNV-1a: a stable bucket for a user, so one student's page reads one bucket. */
+/** FNV-1a: a stable bucket for a key, so one participant's page reads one bucket (the read model's buckets). */
 export function bucketOf(userId: string, bucketCount: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < userId.length; i += 1) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193) >>> 0;
@@ -119,16 +118,37 @@ function unpackBucket(doc: BucketDoc): StoredStudent[] {
   return JSON.parse(Buffer.from(doc.students.buffer).toString('utf8')) as StoredStudent[];
 }
 
+/** The `_id` of the document listing a generation's students, read before the buckets so a sync can start at once. */
+const MEMBERS_ID = 'members';
+
+interface MembersDoc {
+  _id: typeof MEMBERS_ID;
+  userIds: string[];
+}
+
+type GenerationDoc = BucketDoc | MembersDoc;
+
+function isMembers(doc: { _id: string }): doc is MembersDoc {
+  return doc._id === MEMBERS_ID;
+}
+
 /** The sync's pointers (`ecf_course_sync`) and its generations of buckets. */
 export class SyncStore {
+  /**
+   * The generation each course's last commit in this process wrote, so what runs right after
+   * (the read model's rebuild) need not read it back. Generations never change once written,
+   * so a generation's name is a safe key; `forgetWritten` ends each run's use of it.
+   */
+  private readonly written = new Map<string, { generation: string; students: ReadonlyMap<string, StudentRecord> }>();
+
   constructor(private readonly store: Store) {}
 
   private get states() {
     return this.store.collection<CourseSyncState>('course_sync');
   }
 
-  private generationOf(name: string) {
-    return this.store.collection<BucketDoc>(name);
+  generationOf(name: string) {
+    return this.store.collection<GenerationDoc>(name);
   }
 
   async readState(course: string): Promise<CourseSyncState | null> {
@@ -143,25 +163,41 @@ export class SyncStore {
     await this.states.replaceOne({ _id: state._id }, state, { upsert: true });
   }
 
-  /** Every student of the course's current generation, in one query. */
+  /** Every student of the course's current generation, in one query (or none, when this process just wrote it). */
   async readStudents(state: CourseSyncState): Promise<Map<string, StudentRecord>> {
+    if (!state.generation) return new Map();
+    const written = this.written.get(state._id);
+    if (written?.generation === state.generation) return new Map(written.students);
     const students = new Map<string, StudentRecord>();
-    if (!state.generation) return students;
     for (const doc of await this.generationOf(state.generation).find({}).toArray()) {
-      for (const stored of unpackBucket(doc)) students.set(stored.u, fromStored(stored));
+      if (!isMembers(doc)) for (const stored of unpackBucket(doc as BucketDoc)) students.set(stored.u, fromStored(stored));
     }
     return students;
   }
 
-  /** One student, reading a single bucket by `_id`. */
-  async readStudent(state: CourseSyncState, userId: string): Promise<StudentRecord | null> {
-    if (!state.generation) return null;
-    const doc = await this.generationOf(state.generation).findOne({ _id: String(bucketOf(userId, state.bucketCount)) });
-    const stored = doc ? unpackBucket(doc).find((s) => s.u === userId) : undefined;
-    return stored ? fromStored(stored) : null;
+  /**
+   * The user ids of the course's current generation, from one small document; null when the
+   * generation predates that document (the caller reads the students instead).
+   */
+  async readMembers(state: CourseSyncState): Promise<string[] | null> {
+    if (!state.generation) return [];
+    const written = this.written.get(state._id);
+    if (written?.generation === state.generation) return [...written.students.keys()];
+    const doc = await this.generationOf(state.generation).findOne({ _id: MEMBERS_ID });
+    return doc && isMembers(doc) ? doc.userIds : null;
   }
 
-  private async dropGeneration(name: string): Promise<void> {
+  /** Lets go of the generations this process wrote (see `written`). */
+  forgetWritten(): void {
+    this.written.clear();
+  }
+
+  /** @internal for GenerationWriter */
+  remember(course: string, generation: string, students: ReadonlyMap<string, StudentRecord>): void {
+    this.written.set(course, { generation, students });
+  }
+
+  async dropGeneration(name: string): Promise<void> {
     try {
       await this.generationOf(name).drop();
     } catch (error) {
@@ -170,26 +206,16 @@ export class SyncStore {
     }
   }
 
-  /**
-   * Writes a whole new generation and then flips the pointer, so readers never see half a sync
-   * and a crash at any point leaves the previous generation current. Order: mark pending →
-   * insert buckets into a fresh collection → flip pointer (one document write) → drop the old one.
-   */
+  /** Starts a new generation of the course; see GenerationWriter. */
+  startGeneration(state: CourseSyncState, runId: string): GenerationWriter {
+    return new GenerationWriter(this, state, runId);
+  }
+
+  /** Writes a whole generation at once (tools and benches that have every student in hand). */
   async writeGeneration(state: CourseSyncState, runId: string, students: StudentRecord[], changes: Partial<CourseSyncState>): Promise<CourseSyncState> {
-    if (state.pending) await this.dropGeneration(state.pending);
-    if (state.retired) await this.dropGeneration(state.retired);
-    const generation = generationName(state._id, runId);
-    const bucketCount = Math.max(1, Math.ceil(students.length / STUDENTS_PER_BUCKET));
-    await this.saveState({ ...state, pending: generation });
-    const grouped: StoredStudent[][] = Array.from({ length: bucketCount }, () => []);
-    for (const student of students) grouped[bucketOf(student.userId, bucketCount)].push(toStored(student));
-    const docs = grouped.map((group, i) => ({ _id: String(i), students: new mongo.Binary(Buffer.from(JSON.stringify(group))) }));
-    for (const part of chunks(docs, 10)) await this.generationOf(generation).insertMany(part, { ordered: true });
-    const retired = state.generation && state.generation !== generation ? state.generation : null;
-    const next: CourseSyncState = { ...state, ...changes, generation, bucketCount, pending: null, retired, studentCount: students.length };
-    await this.saveState(next);
-    if (retired) await this.dropGeneration(retired);
-    return next;
+    const writer = this.startGeneration(state, runId);
+    writer.add(students);
+    return writer.commit(changes);
   }
 
   /**
@@ -198,10 +224,103 @@ export class SyncStore {
    */
   async deleteCourseData(course: string): Promise<number> {
     const state = await this.readState(course);
+    this.written.delete(course);
     if (!state) return 0;
     for (const name of [state.pending, state.retired, state.generation]) if (name) await this.dropGeneration(name);
     await this.states.deleteOne({ _id: course });
     return state.studentCount;
+  }
+}
+
+/**
+ * A new generation of one course, written while the sync still fetches: buckets of
+ * STUDENTS_PER_BUCKET students go to a fresh collection as they fill, in the order students
+ * arrive, and `commit` flips the pointer, so readers never see half a sync and a crash at any
+ * point leaves the previous generation current. Order: mark pending (the next run drops it if
+ * this one dies) → insert buckets → insert the members document → flip the pointer (one
+ * document write) → drop the generation it replaced. Inserts go one at a time, in order: they
+ * are the only writes to the collection, and FerretDB is safest with one writer (../shared/FERRETDB.md).
+ */
+export class GenerationWriter {
+  readonly generation: string;
+  private readonly students = new Map<string, StudentRecord>();
+  private buffer: StudentRecord[] = [];
+  private buckets = 0;
+  private writes: Promise<void>;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly sync: SyncStore,
+    private readonly state: CourseSyncState,
+    runId: string,
+  ) {
+    this.generation = generationName(state._id, runId);
+    this.writes = this.open();
+  }
+
+  private async open(): Promise<void> {
+    if (this.state.pending) await this.sync.dropGeneration(this.state.pending);
+    if (this.state.retired) await this.sync.dropGeneration(this.state.retired);
+    await this.sync.saveState({ ...this.state, pending: this.generation });
+  }
+
+  private enqueue(write: () => Promise<unknown>): void {
+    this.writes = this.writes.then(async () => {
+      if (this.failure === null) await write();
+    }).catch((error: unknown) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** Adds students (each once per generation); full buckets are written in the background. */
+  add(records: Iterable<StudentRecord>): void {
+    for (const record of records) {
+      this.students.set(record.userId, record);
+      this.buffer.push(record);
+      if (this.buffer.length >= STUDENTS_PER_BUCKET) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    const doc: BucketDoc = { _id: String(this.buckets), students: new mongo.Binary(Buffer.from(JSON.stringify(this.buffer.map(toStored)))) };
+    this.buckets += 1;
+    this.buffer = [];
+    this.enqueue(() => this.sync.generationOf(this.generation).insertOne(doc));
+  }
+
+  get size(): number {
+    return this.students.size;
+  }
+
+  /** Throws away what was written so far and starts the same generation again, empty. */
+  restart(): void {
+    this.buffer = [];
+    this.students.clear();
+    this.buckets = 0;
+    this.enqueue(() => this.sync.dropGeneration(this.generation));
+  }
+
+  /** Writes what is left, flips the pointer to this generation and drops the one it replaced. */
+  async commit(changes: Partial<CourseSyncState>): Promise<CourseSyncState> {
+    this.flush();
+    const members: MembersDoc = { _id: MEMBERS_ID, userIds: [...this.students.keys()] };
+    this.enqueue(() => this.sync.generationOf(this.generation).insertOne(members));
+    await this.writes;
+    if (this.failure !== null) throw this.failure;
+    const { state } = this;
+    const retired = state.generation && state.generation !== this.generation ? state.generation : null;
+    const next: CourseSyncState = { ...state, ...changes, generation: this.generation, bucketCount: this.buckets, pending: null, retired, studentCount: this.students.size };
+    await this.sync.saveState(next);
+    this.sync.remember(state._id, this.generation, this.students);
+    if (retired) await this.sync.dropGeneration(retired);
+    return next;
+  }
+
+  /** Drops what was written (the run failed or the course went); the pointer still names the previous generation. */
+  async abandon(): Promise<void> {
+    await this.writes;
+    await this.sync.dropGeneration(this.generation);
   }
 }
 

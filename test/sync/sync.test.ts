@@ -165,3 +165,68 @@ describe('sync', () => {
     expect(existing).toHaveLength(1);
   });
 });
+
+describe('a full sync of a course synced before', () => {
+  const studentsOf = async (courseId: string) => [...(await storedProgress(courseId)).records.keys()].sort();
+  const activeIds = (courseId: string) => [...sim.truth(courseId).keys()].sort();
+
+  it('starts from the students it knows and lists no enrollments when nobody joined; who left is gone', async () => {
+    await syncService(sim).run({ trigger: 'test', full: true });
+    const course = sim.data.courses[0].id;
+    const leaver = activeIds(course)[3];
+    sim.removeStudent(course, leaver);
+    sim.resetStats();
+    const run = await syncService(sim).run({ trigger: 'test', full: true });
+    expect(run.courses.every((c) => c.status === 'synced' && c.mode === 'full' && c.path === 'graphql')).toBe(true);
+    expect(sim.stats().calls.enrollments ?? 0).toBe(0);
+    expect(await studentsOf(course)).toEqual(activeIds(course));
+    expect(await studentsOf(course)).not.toContain(leaver);
+    await expectStoreMatchesTruth(sim);
+  });
+
+  it('finds a student who joined since, by listing the enrollments side by side', async () => {
+    await syncService(sim).run({ trigger: 'test', full: true });
+    const course = sim.data.courses[0].id;
+    const joiner = sim.addStudent(course, { seed: 'joiner' });
+    const someoneDid = [...sim.truth(course).values()].find((t) => t.completedItemIds.length > 0)!;
+    sim.completeItems(course, joiner.id, someoneDid.completedItemIds.slice(0, 1));
+    sim.resetStats();
+    await syncService(sim).run({ trigger: 'test', full: true });
+    expect(sim.stats().calls.enrollments).toBeGreaterThanOrEqual(1);
+    expect(await studentsOf(course)).toContain(joiner.id);
+    await expectStoreMatchesTruth(sim);
+  });
+
+  it('finds a student who joined when another left, though Canvas’s count of students is unchanged', async () => {
+    await syncService(sim).run({ trigger: 'test', full: true });
+    const course = sim.data.courses[0].id;
+    const before = activeIds(course).length;
+    sim.removeStudent(course, activeIds(course)[0]);
+    const joiner = sim.addStudent(course, { seed: 'swap' });
+    expect(activeIds(course)).toHaveLength(before);
+    await syncService(sim).run({ trigger: 'test', full: true });
+    expect(await studentsOf(course)).toEqual(activeIds(course));
+    expect(await studentsOf(course)).toContain(joiner.id);
+    await expectStoreMatchesTruth(sim);
+  });
+});
+
+describe('an incremental sync of a large course', () => {
+  it('fetches the progress summary pages side by side, and stays exact', async () => {
+    await sim.close();
+    sim = await startSimulator({ students: 450, courses: 1, latencyMs: 200 });
+    await mongoose.connection.db?.dropDatabase();
+    await linkCourses(sim);
+    const course = sim.data.courses[0].id;
+    await syncService(sim).run({ trigger: 'test' });
+    const changed = sim.changeStudents(course, 0.05, 11);
+    sim.resetStats();
+    const run = await syncService(sim).run({ trigger: 'test' });
+    expect(run.courses[0].mode).toBe('incremental');
+    expect(run.courses[0].fetched).toBe(changed.length);
+    expect(sim.stats().calls.bulk_user_progress).toBe(5);
+    // The structure call goes alone; pages 2 to 5 of the summary are asked for at once.
+    expect(sim.stats().maxConcurrent).toBeGreaterThanOrEqual(4);
+    await expectStoreMatchesTruth(sim);
+  });
+});
