@@ -10,7 +10,13 @@ import { ensureStore } from './db/store-setup';
 import { createLogger, type Logger } from './log/logger';
 import { JobRunner } from './jobs';
 import { Connections } from './canvas/connections';
-import { Identities, IssuedLogins, LaunchRecords, PURGE_INTERVAL_MS, PlatformRegistry, RegistrationLinks, ScoreDelivery, lti, ltijsInWorker, setupLti, sweepExpiredLtiRecords, toolUrls } from './lti';
+import type { PlatformRegistry, ScoreDelivery } from './lti';
+import { toolUrls } from './lti/canvas-config';
+import { Identities } from './lti/identities';
+import { LaunchRecords, type LaunchDeps } from './lti/launch';
+import { IssuedLogins } from './lti/login-states';
+import { PURGE_INTERVAL_MS, sweepExpiredLtiRecords } from './lti/purge';
+import { RegistrationLinks } from './lti/registration-links';
 import { GroupFacilitators, ImportRuns, Roster, RosterHistory, Schools } from './people';
 import { CourseLinks, LinkService } from './programme';
 import { CohortReport } from './progress/cohort-report';
@@ -27,12 +33,15 @@ import { ReadModel } from './progress/read-model';
 import { Retention } from './retention';
 import { SessionStore } from './sessions/store';
 import { createSyncService, Leases, OnDemandSyncs, RunRecords, SyncStore, type SyncService } from './sync';
-import { createApp } from './web/app';
 import type { GroupMembers } from './web/routes/attendance';
 import { FrameAncestors, frameAncestorsFor } from './web/frame-ancestors';
 import { WeeklySnapshots } from './trends';
 import { CohortGrid, GroupBoards } from './cohort';
-import { DeliveryLinks, Outbox, ScheduledExports, loadDeliveries, mailerFrom, rosterSchools, type Mailer } from './delivery';
+import { DeliveryLinks } from './delivery/links';
+import type { Mailer } from './delivery/mailer';
+import { Outbox } from './delivery/outbox';
+import { loadDeliveries } from './delivery/schedule';
+import { ScheduledExports, rosterSchools } from './delivery/scheduled';
 import { Notices, SchoolContacts, SchoolDashboard, SchoolLinks } from './schools';
 import type { SchoolPageDeps } from './web/routes/school';
 import { ChangeRequests } from './changes';
@@ -132,11 +141,56 @@ export interface Runtime {
 
 export const DEV_PLATFORM_PATH = '/dev-platform';
 
+export interface RuntimeOptions {
+  logger?: Logger;
+  say?: (line: string) => void;
+  shareRunningDatabase?: boolean;
+  /**
+   * false leaves ltijs unloaded and not set up, for CLI commands that touch no platform: it and
+   * its Express stack are a large share of the app's modules. `registry` and `scoreDelivery`
+   * then throw; everything else works as with it.
+   */
+  lti?: boolean;
+}
+
+/** ltijs set up on the shared connection, and what reaches platforms through it. */
+interface LtiEdge {
+  registry: PlatformRegistry;
+  scoreDelivery: ScoreDelivery;
+  close(): Promise<void>;
+}
+
+type LtiEdgeDeps = Omit<LaunchDeps, 'registry'> & {
+  config: Config;
+  secrets: Secrets;
+  database: DatabaseHandle;
+  stores: Stores;
+};
+
+/** Loads ltijs (here, not at the top of this module), builds the platform registry on it and sets it up. */
+async function openLtiEdge({ config, secrets, database, stores, ...launchDeps }: LtiEdgeDeps): Promise<LtiEdge> {
+  const { PlatformRegistry, ScoreDelivery, lti, ltijsInWorker, setupLti } = await import('./lti');
+  const registry = new PlatformRegistry({
+    store: stores.store,
+    marks: stores.marks,
+    allowHttp: !config.isProduction,
+    refusedIssuerPrefix: config.isProduction ? `${config.publicUrl}${DEV_PLATFORM_PATH}` : undefined,
+    registerDynamic: ltijsInWorker({ uri: database.uri, dbName: database.dbName, ltiKey: secrets.ltiKey }),
+  });
+  await setupLti({ ...launchDeps, ltiKey: secrets.ltiKey, dbUri: database.uri, registry });
+  return {
+    registry,
+    scoreDelivery: new ScoreDelivery(stores.scoreOutbox, launchDeps.logger),
+    // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
+    close: async () => void (await lti.close({ silent: true })),
+  };
+}
+
 /**
- * Everything but HTTP: database, ltijs and the services. The CLI uses this too, so it reads
- * the same configuration and the same database as the running service.
+ * Everything but HTTP: database, ltijs (unless `lti: false`) and the services. The CLI uses
+ * this too, so it reads the same configuration and the same database as the running service.
  */
-export async function openRuntime(config: Config, options: { logger?: Logger; say?: (line: string) => void; shareRunningDatabase?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const say = options.say ?? ((line: string) => logger.info(line));
   // Programme data is checked before anything starts, so a bad edit stops the tool with the place at fault.
@@ -154,21 +208,15 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
     const store = new Store(connection.db);
     await ensureStore(store.db);
     const stores = openStores(store, config, secrets);
-    const registry = new PlatformRegistry({
-      store,
-      marks: stores.marks,
-      allowHttp: !config.isProduction,
-      refusedIssuerPrefix: config.isProduction ? `${config.publicUrl}${DEV_PLATFORM_PATH}` : undefined,
-      registerDynamic: ltijsInWorker({ uri: database.uri, dbName: database.dbName, ltiKey: secrets.ltiKey }),
-    });
     const { sessions, links, identities, launches } = stores;
     const audits = new AuditService(store, stores.scoreOutbox);
     const schoolContacts = new SchoolContacts(store, stores.schools);
-    await setupLti({
-      ltiKey: secrets.ltiKey,
-      dbUri: database.uri,
+    const ltiEdge = options.lti === false ? null : await openLtiEdge({
+      config,
+      secrets,
+      database,
+      stores,
       sessions,
-      registry,
       identities,
       launches,
       resolveProgramme: (platform, courseId) => links.findProgrammeOfCourse(platform, courseId),
@@ -181,6 +229,10 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
         await audits.queueScoreOfLatest(ownerId, launch.programme, launch.module);
       },
     });
+    const lti = (): LtiEdge => {
+      if (!ltiEdge) throw new Error('this runtime was opened without LTI (openRuntime option lti: false), so it cannot reach platforms');
+      return ltiEdge;
+    };
     const syncService = createSyncService(
       { config, logger, stores },
       {
@@ -205,7 +257,8 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
     const readiness = new Readiness({ readModel: stores.readModel, boards, declarations });
     // Not `exports`: in the compiled CommonJS that name is the module's own exports object.
     const progressExports = new ProgressExports({ grid: cohortGrid, readModel: stores.readModel, schools: stores.schools, cohorts: () => stores.readModel.builtCohorts() });
-    const mailer = mailerFrom(config.smtp);
+    // Imported only when email is set up: nodemailer is large, and without SMTP_URL nothing sends.
+    const mailer = config.smtp ? (await import('./delivery/mailer')).mailerFrom(config.smtp) : null;
     const outbox = new Outbox(store, mailer, logger);
     const deliveryLinks = new DeliveryLinks(secrets.deliveryLinkKey);
     const deliveries = new ScheduledExports({
@@ -239,16 +292,20 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       secrets,
       database,
       stores,
-      registry,
+      get registry() {
+        return lti().registry;
+      },
       sessions,
       linking: new LinkService({ links, connections: stores.connections, config }),
       syncService,
-      retention: new Retention({ registry, sessions, identities, connections: stores.connections, links, sync: stores.sync, readModel: stores.readModel, records: [audits, stores.meetings], derived: [boards] }),
+      retention: new Retention({ registry: { remove: (issuer, clientId) => lti().registry.remove(issuer, clientId) }, sessions, identities, connections: stores.connections, links, sync: stores.sync, readModel: stores.readModel, records: [audits, stores.meetings], derived: [boards] }),
       cohortReport: new CohortReport(stores.readModel, (cohort) => boards.attendanceByParticipant(cohort)),
       ownProgress: new OwnProgress(links, stores.readModel),
       access: new ParticipantAccess(links, stores.readModel, stores.groups),
       audits,
-      scoreDelivery: new ScoreDelivery(stores.scoreOutbox, logger),
+      get scoreDelivery() {
+        return lti().scoreDelivery;
+      },
       overview: new ParticipantOverview({ audits, meetings: stores.meetings, sync: stores.sync }),
       ownDataRefresh,
       onDemandSyncs,
@@ -271,8 +328,10 @@ export async function openRuntime(config: Config, options: { logger?: Logger; sa
       close: async () => {
         mailer?.close();
         await Promise.all([ownDataRefresh.settled(), onDemandSyncs.settled(), notifications.stop()]);
-        // ltijs's close removes its reconnect-on-disconnect listener before closing the connection.
-        await lti.close({ silent: true });
+        // Last: the work above reads grids, and a read can start a board rebuild in the background.
+        await boards.settled();
+        if (ltiEdge) await ltiEdge.close();
+        else await connection.close();
         await database.release();
       },
     };
@@ -411,6 +470,8 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
   );
   await frameAncestors.follow({ force: true });
   const jobs = registerJobs(runtime);
+  // Loaded here, not at the top: the CLI opens a runtime but never serves pages.
+  const { createApp } = await import('./web/app');
   const app = createApp({
     logger,
     publicUrl: config.publicUrl,
@@ -448,6 +509,7 @@ export async function startService(runtime: Runtime, options: { devPlatform?: Ro
       closing ??= (async () => {
         // Timers stop at once; a sync in progress is awaited below, so it is not cut short.
         clearTimeout(firstSnapshots);
+        runtime.syncService.stop();
         const jobsStopped = jobs.stop();
         // In-flight requests get a few seconds to finish; idle keep-alive sockets close at once.
         const force = setTimeout(() => server.closeAllConnections(), 5000);

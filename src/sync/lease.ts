@@ -4,20 +4,37 @@ import type { Store } from '../db/store';
 
 /**
  * One holder per course at a time, across app instances. FerretDB lets several clients win a
- * conditional update, so a lease is a set of insert-only documents, one per time slot
- * (`lease:<key>:<slot>`); inserting a unique `_id` has exactly one winner. The holder keeps
- * the current and the next slot; a crashed holder's slots simply pass, and another instance
- * takes over at most two slots later.
+ * conditional update, so a lease is a set of insert-only documents, one per time step
+ * (`lease:<key>:<step>`); inserting a unique `_id` has exactly one winner.
+ *
+ * The holder keeps the next slot (`slotMs`) reserved, in steps of a third of a slot, renewing
+ * every quarter step. So a live holder can go almost a whole slot without renewing before it
+ * could lose the lease (a busy event loop or a slow store does not cost it its course), while a
+ * crashed holder's reservation runs out within a slot and a third and another instance takes over.
+ * Every instance must use the same slot length: the steps are numbered from it.
  */
 export interface LeaseDoc {
   _id: string;
   key: string;
   holder: string;
-  slot: number;
+  step: number;
   takenAt: Date;
 }
 
-export const LEASE_SLOT_MS = 60_000;
+/**
+ * SYNC_LEASE_SLOT's default: a crashed holder's courses are free again within 16 s, leaving the
+ * rest of the 30 s a takeover is allowed for another instance's sync of them; a live holder can
+ * go 11 s without renewing.
+ */
+export const LEASE_SLOT_MS = 12_000;
+const STEPS_PER_SLOT = 3;
+/** Far beyond any reservation (SYNC_LEASE_SLOT is at most 10 minutes), so only passed steps are purged. */
+const PURGE_AFTER_MS = 3600 * 1000;
+
+/** How long after its holder died a lease of slot `slotMs` is free again: the reservation plus the step under way. */
+export function takeoverBoundMs(slotMs = LEASE_SLOT_MS): number {
+  return slotMs + Math.ceil(slotMs / STEPS_PER_SLOT);
+}
 
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
@@ -26,61 +43,114 @@ export class LeaseLostError extends Error {
 export class Lease {
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
+  private readonly firstStep: number;
+  private heldThrough: number;
   private lost = false;
   private released = false;
+  /** A step whose insert failed without an answer: it may have landed, so a duplicate of it may be ours. */
+  private uncertainStep: number | undefined;
+  private renewalError: unknown;
 
   constructor(
     private readonly leases: Collection<LeaseDoc>,
     readonly key: string,
     readonly holder: string,
-    private heldThrough: number,
     private readonly slotMs: number,
-  ) {}
-
-  /** Throws when the lease was lost, so long work stops before writing over a new holder. */
-  assertHeld(): void {
-    if (this.lost) throw new LeaseLostError(`lease ${this.key} was lost`);
+    private readonly now: () => number,
+  ) {
+    this.firstStep = this.stepAt(now());
+    this.heldThrough = this.firstStep - 1;
   }
 
-  /** Gives the slots back so the next run need not wait for them to pass. */
+  /** Throws when the lease was lost or ran out unrenewed, so long work stops before writing over a new holder. */
+  assertHeld(): void {
+    if (this.lost) throw new LeaseLostError(`lease ${this.key} was lost`);
+    if (this.lapsed()) throw new LeaseLostError(`lease ${this.key} ran out before it was renewed`, { cause: this.renewalError });
+  }
+
+  /** Gives the reserved steps back so the next run need not wait for them to pass. */
   async release(): Promise<void> {
     clearInterval(this.timer);
     this.released = true;
-    // A renewal under way may still insert a slot: wait for it, so release deletes that one too.
+    // A renewal under way may still insert a step: wait for it, so release deletes that one too.
     await this.renewing;
-    for (let slot = this.heldThrough; slot >= this.heldThrough - 2; slot -= 1) {
-      await this.leases.deleteOne({ _id: `lease:${this.key}:${slot}`, holder: this.holder });
-    }
+    await this.deleteSteps(Math.max(this.firstStep, this.stepAt(this.now())));
   }
 
-  /** Started by `Leases.acquire`. */
-  keepAlive(now: () => number): void {
+  /** Reserves from now through the next slot; false (with what it took given back) when another holder has a step of it. */
+  async take(): Promise<boolean> {
+    if (await this.extend()) return true;
+    await this.deleteSteps(this.firstStep);
+    return false;
+  }
+
+  /**
+   * By `_id` alone (a filter on `holder` too makes FerretDB decode every document: 6–9 times
+   * slower): each step through `heldThrough` was inserted by this holder, and no one else can
+   * insert that `_id` while it exists.
+   */
+  private async deleteSteps(from: number): Promise<void> {
+    const steps = Array.from({ length: Math.max(0, this.heldThrough - from + 1) }, (_, i) => from + i);
+    await Promise.all(steps.map((step) => this.leases.deleteOne({ _id: stepId(this.key, step) })));
+  }
+
+  /** Started once `take` succeeded. */
+  keepAlive(): void {
     this.timer = setInterval(() => {
-      // One renewal at a time: a second one racing the first would take its own slot for a rival's.
-      this.renewing ??= this.renew(now).finally(() => {
+      // One renewal at a time: a second one racing the first would take its own step for a rival's.
+      this.renewing ??= this.renew().finally(() => {
         this.renewing = undefined;
       });
-    }, Math.max(100, Math.floor(this.slotMs / 4)));
+    }, Math.max(100, Math.floor(this.slotMs / STEPS_PER_SLOT / 4)));
     this.timer.unref();
   }
 
-  private async renew(now: () => number): Promise<void> {
-    const wanted = Math.floor(now() / this.slotMs) + 1;
-    while (!this.lost && !this.released && this.heldThrough < wanted) {
-      if (await insertSlot(this.leases, this.key, this.holder, this.heldThrough + 1).catch(() => false)) this.heldThrough += 1;
-      else this.lost = true;
+  private async renew(): Promise<void> {
+    // Once the reservation has run out a rival may have held the course meanwhile: never resume.
+    if (this.lost || this.released || this.lapsed()) return;
+    try {
+      if (!(await this.extend())) this.lost = true;
+      this.renewalError = undefined;
+    } catch (error) {
+      // Tried again on the next tick; `assertHeld` reports it if the reservation runs out first.
+      this.renewalError = error;
     }
+  }
+
+  private async extend(): Promise<boolean> {
+    const wanted = this.stepAt(this.now() + this.slotMs);
+    while (!this.released && this.heldThrough < wanted) {
+      if (!(await this.takeStep(this.heldThrough + 1))) return false;
+      this.heldThrough += 1;
+    }
+    return true;
+  }
+
+  private async takeStep(step: number): Promise<boolean> {
+    const _id = stepId(this.key, step);
+    try {
+      await this.leases.insertOne({ _id, key: this.key, holder: this.holder, step, takenAt: new Date() });
+      return true;
+    } catch (error) {
+      if (!isDuplicateKey(error)) {
+        this.uncertainStep = step;
+        throw error;
+      }
+      return step === this.uncertainStep && (await this.leases.findOne({ _id }))?.holder === this.holder;
+    }
+  }
+
+  private lapsed(): boolean {
+    return this.now() >= ((this.heldThrough + 1) * this.slotMs) / STEPS_PER_SLOT;
+  }
+
+  private stepAt(time: number): number {
+    return Math.floor((time * STEPS_PER_SLOT) / this.slotMs);
   }
 }
 
-async function insertSlot(leases: Collection<LeaseDoc>, key: string, holder: string, slot: number): Promise<boolean> {
-  try {
-    await leases.insertOne({ _id: `lease:${key}:${slot}`, key, holder, slot, takenAt: new Date() });
-    return true;
-  } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
-  }
+function stepId(key: string, step: number): string {
+  return `lease:${key}:${step}`;
 }
 
 /** The leases, in `ecf_sync_leases`: the sync's per course, the read model's per cohort. */
@@ -93,19 +163,14 @@ export class Leases {
 
   /** Takes the lease for `key`, or returns null when another holder has it now. */
   async acquire(key: string, options: { slotMs?: number; now?: () => number } = {}): Promise<Lease | null> {
-    const slotMs = options.slotMs ?? LEASE_SLOT_MS;
-    const now = options.now ?? Date.now;
-    const holder = crypto.randomUUID();
-    const slot = Math.floor(now() / slotMs);
-    if (!(await insertSlot(this.leases, key, holder, slot))) return null;
-    // The next slot too, so a rival can't take over at the slot boundary while we still run.
-    if (!(await insertSlot(this.leases, key, holder, slot + 1))) return null;
-    const lease = new Lease(this.leases, key, holder, slot + 1, slotMs);
-    lease.keepAlive(now);
+    const lease = new Lease(this.leases, key, crypto.randomUUID(), options.slotMs ?? LEASE_SLOT_MS, options.now ?? Date.now);
+    if (!(await lease.take())) return null;
+    lease.keepAlive();
     return lease;
   }
 
+  /** Steps that have passed; the collection stays small, so every lease's inserts and deletes stay cheap on FerretDB. */
   async purgeOld(now = new Date()): Promise<number> {
-    return (await this.leases.deleteMany({ takenAt: { $lt: new Date(now.getTime() - 24 * 3600 * 1000) } })).deletedCount;
+    return (await this.leases.deleteMany({ takenAt: { $lt: new Date(now.getTime() - PURGE_AFTER_MS) } })).deletedCount;
   }
 }

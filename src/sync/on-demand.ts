@@ -1,6 +1,6 @@
 import { courseKeyId, type PlatformKey } from '../domain';
 import type { Logger } from '../log/logger';
-import type { SyncService } from './service';
+import { LEASE_HELD, type SyncService } from './service';
 
 /** What this instance knows of a sync of one course that a person asked for. */
 export type OnDemandActivity =
@@ -18,8 +18,6 @@ const KEEP_FINISHED_MS = 15 * 60_000;
  */
 const KEEP_BUSY_MS = 2 * 60_000;
 
-/** What the sync says when the lease of the course is held elsewhere (see SyncService.runCourse). */
-const LEASE_HELD = 'another instance is syncing this course';
 
 /**
  * Syncs of single courses started by a person ("Sync now" on the admin page): the same leased

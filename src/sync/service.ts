@@ -1,9 +1,10 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { CanvasApi, CanvasError, type CanvasClient } from '../canvas';
 import type { Logger } from '../log/logger';
 import { platformKeyId, samePlatform, type PlatformKey } from '../domain';
 import type { CourseLink, CourseLinks } from '../programme/links';
 import { CourseUnlinkedError, syncCourse, type CourseSyncOptions } from './course-sync';
-import { LeaseLostError, type Leases } from './lease';
+import { LeaseLostError, takeoverBoundMs, type Leases } from './lease';
 import { emptyState, type CourseSyncState, type SyncStore } from './store';
 import { newRunId, type CourseRunResult, type RunRecords, type SyncRun } from './runs';
 import { syncStatusOf, type PlatformRun } from './status';
@@ -18,6 +19,8 @@ export interface SyncRequest {
   full?: boolean;
   exact?: boolean;
   courseId?: string;
+  /** Only these linked courses (their keys), e.g. those another instance held. */
+  courses?: readonly string[];
   /** With `courseId`: only that platform's course of that id. */
   platform?: PlatformKey;
   trigger: SyncRun['trigger'];
@@ -51,6 +54,13 @@ export interface SyncDeps {
 
 /** Reconcile: a scheduled incremental run becomes full once a day, catching what counts can't show. */
 export const RECONCILE_AFTER_MS = 24 * 3600 * 1000;
+/** What a course another instance holds is skipped with (OnDemandSyncs tells people so). */
+export const LEASE_HELD = 'another instance is syncing this course';
+/**
+ * How many times a scheduled run goes back to courses another instance held, one takeover bound
+ * apart: a holder that died is then replaced within that bound, not at the next interval.
+ */
+const HELD_RETRIES = 3;
 /** Courses share one client per platform, whose limiter caps the requests in flight. */
 const COURSES_IN_PARALLEL = 4;
 
@@ -84,13 +94,14 @@ async function recordFailure(stores: SyncStores, link: CourseLink, reason: strin
  */
 export class SyncService {
   private readonly now: () => number;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: SyncDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   async run(request: SyncRequest): Promise<SyncRun> {
-    const links = (await this.deps.listLinks()).filter((l) => (!request.courseId || l.courseId === request.courseId) && (!request.platform || samePlatform(l, request.platform)));
+    const links = (await this.deps.listLinks()).filter((l) => (!request.courseId || l.courseId === request.courseId) && (!request.platform || samePlatform(l, request.platform)) && (!request.courses || request.courses.includes(l._id)));
     const run: SyncRun = {
       _id: newRunId(new Date(this.now())),
       startedAt: new Date(this.now()),
@@ -160,7 +171,7 @@ export class SyncService {
       return { ...base, status: 'failed', reason: 'no Canvas connection for this platform (run `ecf-progress canvas connect`)' };
     }
     const lease = await this.deps.stores.leases.acquire(link._id, { slotMs: this.deps.leaseSlotMs, now: this.now });
-    if (!lease) return { ...base, status: 'skipped', reason: 'another instance is syncing this course' };
+    if (!lease) return { ...base, status: 'skipped', reason: LEASE_HELD };
     try {
       const result = await syncCourse(
         { store: this.deps.stores.sync, links: this.deps.stores.links, api: new CanvasApi(client), link, runId, now: this.now, onProgress: (p) => request.onProgress?.({ courseId: link.courseId, ...p }), assertLease: () => lease.assertHeld() },
@@ -201,8 +212,31 @@ export class SyncService {
    * old lease slots are cleared. The job runner keeps runs in this process from overlapping.
    */
   async runScheduled(): Promise<void> {
-    await this.run({ trigger: 'schedule' });
+    let run = await this.run({ trigger: 'schedule' });
+    for (let retry = 0; retry < HELD_RETRIES; retry += 1) {
+      const held = run.courses.filter((c) => c.status === 'skipped' && c.reason === LEASE_HELD).map((c) => c.course);
+      if (held.length === 0) break;
+      // A live holder keeps its courses and they are skipped again; a dead one's are free by then.
+      if (!(await this.pause(takeoverBoundMs(this.deps.leaseSlotMs)))) break;
+      run = await this.run({ trigger: 'schedule', courses: held });
+    }
     await this.deps.stores.leases.purgeOld();
+  }
+
+  /** Ends the waits between a scheduled run's retries, for shutdown; a run under way finishes. */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  /** Waits `ms`; false when `stop` came first. */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await delay(ms, undefined, { signal: this.stopping.signal });
+      return true;
+    } catch (error) {
+      if (this.stopping.signal.aborted) return false;
+      throw error;
+    }
   }
 
   /** One platform's courses and its recent runs (see `syncStatusOf`). */
