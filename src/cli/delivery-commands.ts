@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EMAIL_OFF, type DeliveryLogEntry, type ScheduledRun } from '../delivery';
+import { EMAIL_OFF, type DeliveryLogEntry } from '../delivery/model';
+import type { ScheduledRun } from '../delivery/scheduled';
 import type { Runtime } from '../service';
 import { CliError, note, out } from './output';
 

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config/env';
 import { loadDotEnv } from '../config/dotenv';
 import { AppError } from '../errors';
 import { createLogger } from '../log/logger';
-import { openRuntime, type Runtime } from '../service';
+import type { Runtime } from '../service';
 import { CliError, note } from './output';
 import { registerCanvasCommands } from './canvas-commands';
 import { registerPeopleCommands } from './people-commands';
@@ -16,17 +16,24 @@ import { registerSchoolCommands } from './school-commands';
 import { registerDeliveryCommands } from './delivery-commands';
 import { registerMilestoneCommands } from './milestone-commands';
 
-/** Opens the same configuration and database as the service for one command, then closes them. */
-async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
-  loadDotEnv();
-  const config = loadConfig();
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-  const runtime = await openRuntime(config, { logger, say: note, shareRunningDatabase: true });
-  try {
-    return await work(runtime);
-  } finally {
-    await runtime.close();
-  }
+/**
+ * Opens the same configuration and database as the service for one command, then closes them.
+ * With `lti` false ltijs is never loaded, which a command reaching no platform does not need.
+ */
+function runtimeFor({ lti }: { lti: boolean }) {
+  return async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
+    loadDotEnv();
+    const config = loadConfig();
+    const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
+    // Imported here: help and usage errors need none of the services.
+    const { openRuntime } = await import('../service');
+    const runtime = await openRuntime(config, { logger, say: note, shareRunningDatabase: true, lti });
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
 }
 
 export function buildProgram(): Command {
@@ -34,16 +41,19 @@ export function buildProgram(): Command {
     .description('ECF Progress: administration from the command line (uses the same configuration and database as the service)')
     .showHelpAfterError()
     .exitOverride();
-  registerPlatformCommands(program, withRuntime);
-  registerCanvasCommands(program, withRuntime);
-  registerProgrammeCommands(program, withRuntime);
-  registerSyncCommands(program, withRuntime);
-  registerPeopleCommands(program, withRuntime);
-  registerEventsCommands(program, withRuntime);
-  registerSchoolCommands(program, withRuntime);
-  registerDeliveryCommands(program, withRuntime);
-  registerExportCommands(program, withRuntime);
-  registerMilestoneCommands(program, withRuntime);
+  // Platforms live in ltijs's store, and courses and Canvas connections are chosen by platform.
+  const withPlatforms = runtimeFor({ lti: true });
+  const withoutPlatforms = runtimeFor({ lti: false });
+  registerPlatformCommands(program, withPlatforms);
+  registerCanvasCommands(program, withPlatforms);
+  registerProgrammeCommands(program, withPlatforms);
+  registerSyncCommands(program, withoutPlatforms);
+  registerPeopleCommands(program, withoutPlatforms);
+  registerEventsCommands(program, withoutPlatforms);
+  registerSchoolCommands(program, withoutPlatforms);
+  registerDeliveryCommands(program, withoutPlatforms);
+  registerExportCommands(program, withoutPlatforms);
+  registerMilestoneCommands(program, withoutPlatforms);
   return program;
 }
 

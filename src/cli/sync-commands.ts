@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { writeCsv } from '../files';
 import { progressColumns } from '../progress/cohort-report';
@@ -10,9 +9,10 @@ import { CliError, note, out } from './output';
 type WithRuntime = <T>(work: (runtime: Runtime) => Promise<T>) => Promise<T>;
 
 /** A bar per course on a terminal; otherwise a plain line every 10% so logs stay readable. */
-function progressReporter() {
+async function progressReporter() {
   if (process.stderr.isTTY) {
-    let bar: SingleBar | undefined;
+    const { SingleBar, Presets } = await import('cli-progress');
+    let bar: InstanceType<typeof SingleBar> | undefined;
     let course = '';
     return {
       progress: (p: SyncProgress) => {
@@ -58,7 +58,7 @@ export function registerSyncCommands(program: Command, withRuntime: WithRuntime)
     .option('--exact', 'use one REST request per student instead of GraphQL')
     .action((opts: { course?: string; full?: boolean; exact?: boolean }) =>
       withRuntime(async (runtime) => {
-        const reporter = progressReporter();
+        const reporter = await progressReporter();
         const run = await runtime.syncService.run({
           trigger: 'cli',
           courseId: opts.course,

@@ -81,7 +81,8 @@ function platformOfCourse(courseKey: string): PlatformKey {
  */
 export class GroupBoards {
   private readonly cache = new Map<string, { mark: string | null; boards: Map<string | null, GroupBoard> }>();
-  private readonly healing = new Set<string>();
+  /** Each cohort's background rebuild under way, so close can wait for it (`settled`). */
+  private readonly healing = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: BoardDeps) {}
 
@@ -154,12 +155,17 @@ export class GroupBoards {
     for (const row of rows) members.set(row.group, [...(members.get(row.group) ?? []), row.key]);
     const stale = [...members].filter(([group, keys]) => boards.get(group)?.members.join('\n') !== keys.join('\n')).map(([group]) => group);
     if (stale.length === 0) return;
-    this.healing.add(cohort);
-    void (async () => {
+    const heal = (async () => {
       for (const group of stale) await this.refreshGroup(cohort, group);
     })()
       .catch((error: unknown) => this.deps.logger.error({ event: 'boards.heal_failed', err: error }, 'rebuilding group boards failed'))
       .finally(() => this.healing.delete(cohort));
+    this.healing.set(cohort, heal);
+  }
+
+  /** Resolves once every background rebuild started so far has ended: for closing, so none outlives the database. */
+  async settled(): Promise<void> {
+    while (this.healing.size > 0) await Promise.all(this.healing.values());
   }
 
   /** Rebuilds every stale board of the cohort now (the CLI and tests; pages heal in the background). */

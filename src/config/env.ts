@@ -38,8 +38,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the scheduled Canvas sync runs ("1h", "15m", "off"). */
   SYNC_INTERVAL: z.string().default('1h'),
-  /** Length of one sync lease slot; a crashed instance's courses are taken over within two slots. */
-  SYNC_LEASE_SLOT: z.string().default('1m'),
+  /** How far ahead a lease holder keeps its course reserved; a crashed instance's courses are taken over within 1⅓ of it. */
+  SYNC_LEASE_SLOT: z.string().default('12s'),
   /** Which embedded server to start when MONGODB_URI is unset: auto tries mongod, then FerretDB. */
   EMBEDDED_DB: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
   /** A tool session ends after this long without a request (inside its 8-hour absolute limit). */
@@ -168,7 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   else if (syncIntervalMs > 0 && syncIntervalMs < 60_000) problems.push('SYNC_INTERVAL: must be at least 1m, or off');
 
   const syncLeaseSlotMs = parseDuration(values.SYNC_LEASE_SLOT);
-  if (!syncLeaseSlotMs || syncLeaseSlotMs < 1000) problems.push('SYNC_LEASE_SLOT: use a duration of at least 1s, such as 1m');
+  // At most 10m: the lease purge keeps an hour of lease documents, and must never reach a live reservation.
+  if (!syncLeaseSlotMs || syncLeaseSlotMs < 1000 || syncLeaseSlotMs > 600_000) problems.push('SYNC_LEASE_SLOT: use a duration between 1s and 10m, such as 12s');
 
   const sessionIdleTimeoutMs = parseDuration(values.SESSION_IDLE_TIMEOUT);
   if (!sessionIdleTimeoutMs || sessionIdleTimeoutMs < 60_000 || sessionIdleTimeoutMs > SESSION_LIFETIME_MS) {
@@ -196,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appSecret: values.APP_SECRET,
     logLevel: values.LOG_LEVEL,
     syncIntervalMs: syncIntervalMs ?? 0,
-    syncLeaseSlotMs: syncLeaseSlotMs ?? 60_000,
+    syncLeaseSlotMs: syncLeaseSlotMs ?? 12_000,
     embeddedDb: values.EMBEDDED_DB,
     sessionIdleTimeoutMs: sessionIdleTimeoutMs ?? 3_600_000,
     importMaxBytes: importMaxBytes ?? 20 * 1024 * 1024,

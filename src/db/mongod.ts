@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { MongoBinary, MongoMemoryServer } from 'mongodb-memory-server-core';
 import type { EmbeddedServer } from './embedded-types';
 
 function mongodOnPath(): string | undefined {
@@ -16,6 +15,8 @@ function mongodOnPath(): string | undefined {
  * `allowDownload` false makes a machine without mongod fail in a fraction of a second.
  */
 export async function startMongod(dir: string, allowDownload: boolean): Promise<EmbeddedServer> {
+  // Loaded here: it brings a second MongoDB driver, and a process given MONGODB_URI never needs it.
+  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
   const systemBinary = mongodOnPath();
   process.env.MONGOMS_RUNTIME_DOWNLOAD = allowDownload || systemBinary ? 'true' : 'false';
   // Getting the binary first makes a failed download, or no binary at all, fail here quietly:
