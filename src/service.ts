@@ -327,9 +327,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       notifications,
       close: async () => {
         mailer?.close();
-        await Promise.all([ownDataRefresh.settled(), onDemandSyncs.settled(), notifications.stop()]);
-        // Last: the work above reads grids, and a read can start a board rebuild in the background.
-        await boards.settled();
+        // Boards first: the work below reads grids, and a read would start a board rebuild.
+        await Promise.all([boards.stop(), ownDataRefresh.settled(), onDemandSyncs.settled(), notifications.stop()]);
         if (ltiEdge) await ltiEdge.close();
         else await connection.close();
         await database.release();

@@ -81,8 +81,9 @@ function platformOfCourse(courseKey: string): PlatformKey {
  */
 export class GroupBoards {
   private readonly cache = new Map<string, { mark: string | null; boards: Map<string | null, GroupBoard> }>();
-  /** Each cohort's background rebuild under way, so close can wait for it (`settled`). */
+  /** Each cohort's background rebuild under way, so close can wait for it (`stop`). */
   private readonly healing = new Map<string, Promise<void>>();
+  private stopping = false;
 
   constructor(private readonly deps: BoardDeps) {}
 
@@ -150,21 +151,33 @@ export class GroupBoards {
    * time in this instance; the leases keep instances from building a board twice at once.
    */
   healMembership(cohort: string, rows: readonly GridRow[], boards: Map<string | null, GroupBoard>): void {
-    if (this.healing.has(cohort)) return;
+    if (this.healing.has(cohort) || this.stopping) return;
     const members = new Map<string | null, string[]>();
-    for (const row of rows) members.set(row.group, [...(members.get(row.group) ?? []), row.key]);
+    for (const row of rows) {
+      const keys = members.get(row.group);
+      if (keys) keys.push(row.key);
+      else members.set(row.group, [row.key]);
+    }
     const stale = [...members].filter(([group, keys]) => boards.get(group)?.members.join('\n') !== keys.join('\n')).map(([group]) => group);
     if (stale.length === 0) return;
     const heal = (async () => {
-      for (const group of stale) await this.refreshGroup(cohort, group);
+      for (const group of stale) {
+        if (this.stopping) break;
+        await this.refreshGroup(cohort, group);
+      }
     })()
       .catch((error: unknown) => this.deps.logger.error({ event: 'boards.heal_failed', err: error }, 'rebuilding group boards failed'))
       .finally(() => this.healing.delete(cohort));
     this.healing.set(cohort, heal);
   }
 
-  /** Resolves once every background rebuild started so far has ended: for closing, so none outlives the database. */
-  async settled(): Promise<void> {
+  /**
+   * For closing: background rebuilds finish the board under way and start no other, so none
+   * outlives the database and a shutdown does not wait for a whole cohort's boards (they are
+   * derived, and the next read of the grid heals what is left).
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
     while (this.healing.size > 0) await Promise.all(this.healing.values());
   }
 

@@ -1,4 +1,4 @@
-import { completionDays, itemsToDo, type CompletionDays, type ModuleFigure, type ModuleState } from '../completion';
+import { completionDays, itemsToDo, type CompletionDays, type ModuleFigure, type ModuleItem, type ModuleState } from '../completion';
 import { moduleNumbers, ukDate } from '../curriculum';
 import type { Programme } from '../domain';
 import type { RosterEntry } from '../people';
@@ -74,24 +74,54 @@ export interface Rollup {
   modules: { number: number; states: StateCounts }[];
 }
 
-interface Synced {
-  student: StudentRecord;
+/** What every student of one course shares: worked out once per course, not once per student. */
+interface CourseFacts {
   state: CourseSyncState;
+  moduleNumbers: readonly number[];
+  moduleItems: ModuleItem[];
+  dataAsOf: string | null;
 }
 
-function progressOf(synced: Synced): ProgrammeProgress {
-  const { state, student } = synced;
-  const figures = figuresOfStudent(state, student);
+interface Synced {
+  student: StudentRecord;
+  course: CourseFacts;
+}
+
+function factsOf(state: CourseSyncState): CourseFacts {
+  return { state, moduleNumbers: moduleNumbers(state.programme), moduleItems: state.moduleItems ?? [], dataAsOf: state.syncedAt?.toISOString() ?? null };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * `ukDate` of a time, remembered by its UTC hour: formatting a date for every completion of
+ * every participant was most of a build's time, and London's offset from UTC has been a whole
+ * number of hours since 1847, so every instant of one UTC hour falls on the same UK day.
+ */
+function ukDayByHour(): (ms: number) => string {
+  const days = new Map<number, string>();
+  return (ms) => {
+    const hour = Math.floor(ms / HOUR_MS);
+    let day = days.get(hour);
+    if (day === undefined) days.set(hour, (day = ukDate(new Date(hour * HOUR_MS))));
+    return day;
+  };
+}
+
+function progressOf(synced: Synced, dayOf: (ms: number) => string): ProgrammeProgress {
+  const { course, student } = synced;
+  const { state } = course;
+  const figures = figuresOfStudent(state, student, course.moduleNumbers);
   return {
     courseKey: state._id,
     courseId: state.courseId,
     programme: state.programme,
     modules: figures.modules,
     overall: figures.overall,
-    dataAsOf: state.syncedAt?.toISOString() ?? null,
-    toDo: itemsToDo(moduleNumbers(state.programme), state.moduleItems ?? [], student.completions, student.hiddenItemIds, TO_DO_KEPT),
+    dataAsOf: course.dataAsOf,
+    toDo: itemsToDo(course.moduleNumbers, course.moduleItems, student.completions, student.hiddenItemIds, TO_DO_KEPT),
     lastActivityAt: student.lastActivityAt,
-    completedOn: completionDays(moduleNumbers(state.programme), state.moduleItems ?? [], student.completions, student.hiddenItemIds, (ms) => ukDate(new Date(ms))),
+    completedOn: completionDays(course.moduleNumbers, course.moduleItems, student.completions, student.hiddenItemIds, dayOf),
   };
 }
 
@@ -130,7 +160,11 @@ function assignKeys(participants: ParticipantProgress[]): void {
  */
 export function buildParticipants(cohort: string, roster: readonly RosterEntry[], courses: readonly SyncedCourse[]): ParticipantProgress[] {
   const synced = new Map<Programme, Synced[]>([['ect', []], ['mentor', []]]);
-  for (const course of courses) for (const student of course.students) synced.get(course.state.programme)?.push({ student, state: course.state });
+  for (const course of courses) {
+    const facts = factsOf(course.state);
+    for (const student of course.students) synced.get(course.state.programme)?.push({ student, course: facts });
+  }
+  const dayOf = ukDayByHour();
   const finders = { ect: indexStudents(synced.get('ect') ?? []), mentor: indexStudents(synced.get('mentor') ?? []) };
   const matched = new Set<StudentRecord>();
   const participants: ParticipantProgress[] = roster.map((entry) => {
@@ -153,7 +187,7 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
       dfeParticipantId: entry.dfeParticipantId ?? null,
       mentorKey: null,
       menteeKeys: [],
-      progress: found ? progressOf(found) : null,
+      progress: found ? progressOf(found, dayOf) : null,
     };
   });
   for (const [programme, students] of synced) {
@@ -175,7 +209,7 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
         dfeParticipantId: null,
         mentorKey: null,
         menteeKeys: [],
-        progress: progressOf(s),
+        progress: progressOf(s, dayOf),
       });
     }
   }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { mongo } from 'mongoose';
 import type { ChangeMarks } from '../db/change-marks';
 import { chunks } from '../db/collections';
-import type { Store } from '../db/store';
+import type { Collection, Store } from '../db/store';
 import type { Roster, RosterEntry, School, Schools } from '../people';
 import type { CourseLinks } from '../programme';
 import { bucketOf, type Leases, type SyncStore } from '../sync';
@@ -71,47 +71,91 @@ const bucketId = (n: number) => `bucket:${n}`;
 const pageId = (n: number) => `page:${n}`;
 const rollupId = (scope: Rollup['scope'], name: string, programme: string) => `rollup:${JSON.stringify([scope, name, programme])}`;
 
-const pack = (participants: ParticipantProgress[]) => new mongo.Binary(Buffer.from(JSON.stringify(participants)));
 const unpack = (doc: PackedDoc) => JSON.parse(Buffer.from(doc.participants.buffer).toString('utf8')) as ParticipantProgress[];
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+interface EncodedParticipant {
+  participant: ParticipantProgress;
+  json: Buffer;
+}
+
+/**
+ * Each participant as JSON, encoded once: the buckets and the pages hold the same participants,
+ * and a JSON array is its elements' own JSON joined by commas inside brackets (see `pack`).
+ */
+function encode(participants: readonly ParticipantProgress[]): EncodedParticipant[] {
+  return participants.map((participant) => ({ participant, json: Buffer.from(JSON.stringify(participant)) }));
+}
+
+function pack(encoded: readonly EncodedParticipant[]): mongo.Binary {
+  const parts: Buffer[] = [OPEN];
+  for (const { json } of encoded) {
+    if (parts.length > 1) parts.push(COMMA);
+    parts.push(json);
+  }
+  parts.push(CLOSE);
+  return new mongo.Binary(Buffer.concat(parts));
+}
 
 function generationName(cohort: string): string {
   const digest = crypto.createHash('sha256').update(cohort).digest('hex').slice(0, 16);
   return `readmodel_${digest}_${Date.now().toString(36)}${crypto.randomBytes(4).toString('hex')}`;
 }
 
-function bucketsOf(participants: ParticipantProgress[]): PackedDoc[] {
-  const count = Math.max(1, Math.ceil(participants.length / PARTICIPANTS_PER_BUCKET));
-  const grouped: ParticipantProgress[][] = Array.from({ length: count }, () => []);
-  for (const p of participants) grouped[bucketOf(p.key, count)].push(p);
+const bucketCountOf = (participants: number) => Math.max(1, Math.ceil(participants / PARTICIPANTS_PER_BUCKET));
+
+function bucketsOf(encoded: readonly EncodedParticipant[]): PackedDoc[] {
+  const count = bucketCountOf(encoded.length);
+  const grouped: EncodedParticipant[][] = Array.from({ length: count }, () => []);
+  for (const e of encoded) grouped[bucketOf(e.participant.key, count)].push(e);
   return grouped.map((group, n) => ({ _id: bucketId(n), participants: pack(group) }));
 }
 
-function pagesOf(cohort: string, participants: ParticipantProgress[]): (PackedDoc | RollupDoc)[] {
+function pagesOf(cohort: string, encoded: readonly EncodedParticipant[]): (PackedDoc | RollupDoc)[] {
   const docs: (PackedDoc | RollupDoc)[] = [];
-  for (let n = 0; n * PAGE_SIZE < participants.length; n += 1) docs.push({ _id: pageId(n), participants: pack(participants.slice(n * PAGE_SIZE, (n + 1) * PAGE_SIZE)) });
-  for (const rollup of buildRollups(cohort, participants)) docs.push({ _id: rollupId(rollup.scope, rollup.name, rollup.programme), ...rollup });
+  for (let n = 0; n * PAGE_SIZE < encoded.length; n += 1) docs.push({ _id: pageId(n), participants: pack(encoded.slice(n * PAGE_SIZE, (n + 1) * PAGE_SIZE)) });
+  for (const rollup of buildRollups(cohort, encoded.map((e) => e.participant))) docs.push({ _id: rollupId(rollup.scope, rollup.name, rollup.programme), ...rollup });
   return docs;
 }
 
 /** Who completed what on which days: the evidence the milestone views date declarations by. */
 export type EvidenceByKey = Map<string, CompletionDays>;
 
-function evidencePartsOf(participants: ParticipantProgress[]): GridDoc[] {
-  const parts: GridDoc[] = [];
-  for (let n = 0; n * GRID_PART_SIZE < participants.length; n += 1) {
-    const rows = participants.slice(n * GRID_PART_SIZE, (n + 1) * GRID_PART_SIZE).flatMap((p) => (p.progress ? [[p.key, p.progress.completedOn]] : []));
-    parts.push({ _id: n, rows: new mongo.Binary(Buffer.from(JSON.stringify(rows))) });
-  }
+/** A generation's grid rows or evidence, as the JSON text of each part. */
+function partsOf<T>(participants: readonly ParticipantProgress[], rowsOf: (part: readonly ParticipantProgress[]) => T[]): string[] {
+  const parts: string[] = [];
+  for (let n = 0; n * GRID_PART_SIZE < participants.length; n += 1) parts.push(JSON.stringify(rowsOf(participants.slice(n * GRID_PART_SIZE, (n + 1) * GRID_PART_SIZE))));
   return parts;
 }
 
-function gridPartsOf(participants: ParticipantProgress[], schools: ReadonlyMap<string, School>): GridDoc[] {
-  const parts: GridDoc[] = [];
-  for (let n = 0; n * GRID_PART_SIZE < participants.length; n += 1) {
-    const rows = participants.slice(n * GRID_PART_SIZE, (n + 1) * GRID_PART_SIZE).map((p) => gridRowOf(p, schools));
-    parts.push({ _id: n, rows: new mongo.Binary(Buffer.from(JSON.stringify(rows))) });
-  }
-  return parts;
+const gridDocsOf = (parts: readonly string[]): GridDoc[] => parts.map((json, n) => ({ _id: n, rows: new mongo.Binary(Buffer.from(json)) }));
+const evidenceRows = (part: readonly ParticipantProgress[]) => part.flatMap((p): [string, CompletionDays][] => (p.progress ? [[p.key, p.progress.completedOn]] : []));
+
+/**
+ * Makes the documents and inserts them, a few at a time. Called for several collections in a
+ * row, the next one's documents are made while the store takes this one's first insert.
+ */
+async function insertAll<T extends mongo.Document>(collection: Collection<T>, docsOf: () => T[]): Promise<void> {
+  for (const part of chunks(docsOf(), INSERT_CHUNK)) await collection.insertMany(part as mongo.OptionalUnlessRequiredId<T>[], { ordered: true });
+}
+
+/**
+ * Waits for all of `work`, then fails with the first failure: a build must not end (and let
+ * its lease go) while a write or drop it started is still running.
+ */
+async function awaitAll(work: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** The JSON text of a generation's grid and evidence parts, in part order, as written. */
+interface WrittenGeneration {
+  generation: string;
+  grid: string[];
+  evidence: string[];
 }
 
 export interface RefreshOptions {
@@ -147,6 +191,13 @@ export interface ReadModelDeps {
 export class ReadModel {
   private readonly gridCache = new GenerationCache<GridRow[]>();
   private readonly evidenceCache = new GenerationCache<EvidenceByKey>();
+  /**
+   * What this instance wrote of its last build's generation, which a generation never changes
+   * from: its grid and evidence are read from here, not back from the store, by what runs right
+   * after a sync (the newly-red check) and by this instance's pages. Kept as the JSON written,
+   * so what is read is exactly what another instance reads from the store.
+   */
+  private written: WrittenGeneration | null = null;
 
   constructor(
     private readonly store: Store,
@@ -175,6 +226,7 @@ export class ReadModel {
 
   private async dropGeneration(name: string | null): Promise<void> {
     if (!name) return;
+    if (this.written?.generation === name) this.written = null;
     this.gridCache.forget(name);
     this.evidenceCache.forget(name);
     for (const collection of [this.people(name), this.pages(name), this.grid(name), this.evidence(name)]) {
@@ -187,32 +239,33 @@ export class ReadModel {
     }
   }
 
-  /** What the cohort's figures are built from: its linked courses' current generations and its roster. */
+  /** What the cohort's figures are built from: its linked courses' current generations, read side by side, and its roster. */
   private async sourcesOf(cohort: string): Promise<{ roster: RosterEntry[]; courses: SyncedCourse[] }> {
-    const courses: SyncedCourse[] = [];
-    for (const link of (await this.deps.links.list()).filter((l) => l.cohort === cohort)) {
-      const state = await this.deps.sync.readState(link._id);
-      if (state?.generation) courses.push({ state, students: (await this.deps.sync.readStudents(state)).values() });
-    }
-    const roster = (await this.deps.roster.load()).filter((entry) => entry.cohort === cohort);
-    return { roster, courses };
+    const links = (await this.deps.links.list()).filter((l) => l.cohort === cohort);
+    const [courses, roster] = await Promise.all([Promise.all(links.map((link) => this.syncedCourse(link._id))), this.deps.roster.load()]);
+    return { roster: roster.filter((entry) => entry.cohort === cohort), courses: courses.filter((course): course is SyncedCourse => course !== null) };
+  }
+
+  private async syncedCourse(courseKey: string): Promise<SyncedCourse | null> {
+    const state = await this.deps.sync.readState(courseKey);
+    return state?.generation ? { state, students: (await this.deps.sync.readStudents(state)).values() } : null;
+  }
+
+  private async schoolsById(): Promise<Map<string, School>> {
+    return new Map((await this.deps.schools.load()).map((school) => [school._id, school]));
   }
 
   /** Builds the cohort's read model from what the store holds now and makes it current. */
   private async build(cohort: string, mark: string | null, options: RefreshOptions): Promise<ReadModelPointer> {
     const before = (await this.pointers.findOne({ _id: cohort })) ?? emptyPointer(cohort);
-    await this.dropGeneration(before.pending);
-    await this.dropGeneration(before.retired);
-    const { roster, courses } = await this.sourcesOf(cohort);
+    const sources = this.sourcesOf(cohort);
+    const schools = this.schoolsById();
+    await awaitAll([this.dropGeneration(before.pending), this.dropGeneration(before.retired), sources, schools]);
+    const { roster, courses } = await sources;
     const participants = buildParticipants(cohort, roster, courses);
     const generation = generationName(cohort);
     await this.pointers.replaceOne({ _id: cohort }, { ...before, pending: generation, retired: null }, { upsert: true });
-    const buckets = bucketsOf(participants);
-    for (const part of chunks(buckets, INSERT_CHUNK)) await this.people(generation).insertMany(part, { ordered: true });
-    for (const part of chunks(pagesOf(cohort, participants), INSERT_CHUNK)) await this.pages(generation).insertMany(part, { ordered: true });
-    const schools = new Map((await this.deps.schools.load()).map((school) => [school._id, school]));
-    for (const part of chunks(gridPartsOf(participants, schools), INSERT_CHUNK)) await this.grid(generation).insertMany(part, { ordered: true });
-    for (const part of chunks(evidencePartsOf(participants), INSERT_CHUNK)) await this.evidence(generation).insertMany(part, { ordered: true });
+    this.written = await this.writeGeneration(generation, cohort, participants, await schools);
     const pointer: ReadModelPointer = {
       _id: cohort,
       cohort,
@@ -220,7 +273,7 @@ export class ReadModel {
       pending: null,
       retired: options.dropReplaced ? null : before.generation,
       pages: Math.ceil(participants.length / PAGE_SIZE),
-      buckets: buckets.length,
+      buckets: bucketCountOf(participants.length),
       participants: participants.length,
       builtAt: new Date(),
       builtFrom: mark,
@@ -228,6 +281,23 @@ export class ReadModel {
     await this.pointers.replaceOne({ _id: cohort }, pointer, { upsert: true });
     if (options.dropReplaced) await this.dropGeneration(before.generation);
     return pointer;
+  }
+
+  /**
+   * The generation's four collections, written side by side. FerretDB on SQLite takes one write
+   * at a time, so the gain is the overlap: each collection's documents are made here while the
+   * store takes the previous one's inserts, instead of the two taking turns.
+   */
+  private async writeGeneration(generation: string, cohort: string, participants: ParticipantProgress[], schools: ReadonlyMap<string, School>): Promise<WrittenGeneration> {
+    const encoded = encode(participants);
+    const written: WrittenGeneration = { generation, grid: [], evidence: [] };
+    await awaitAll([
+      insertAll(this.people(generation), () => bucketsOf(encoded)),
+      insertAll(this.pages(generation), () => pagesOf(cohort, encoded)),
+      insertAll(this.grid(generation), () => gridDocsOf((written.grid = partsOf(participants, (part) => part.map((p) => gridRowOf(p, schools)))))),
+      insertAll(this.evidence(generation), () => gridDocsOf((written.evidence = partsOf(participants, evidenceRows)))),
+    ]);
+    return written;
   }
 
   /**
@@ -340,10 +410,8 @@ export class ReadModel {
     const generation = pointer.generation;
     if (!generation || pointer.participants === 0) return [];
     return this.gridCache.get(generation, async () => {
-      const parts = await this.grid(generation).find({}).toArray();
-      if (parts.length === 0) return null;
-      parts.sort((a, b) => a._id - b._id);
-      return parts.flatMap((part) => JSON.parse(Buffer.from(part.rows.buffer).toString('utf8')) as GridRow[]);
+      const parts = await this.partsText(generation, 'grid');
+      return parts.length === 0 ? null : parts.flatMap((json) => JSON.parse(json) as GridRow[]);
     });
   }
 
@@ -355,10 +423,14 @@ export class ReadModel {
   async readEvidence(pointer: ReadModelPointer): Promise<EvidenceByKey | null> {
     const generation = pointer.generation;
     if (!generation || pointer.participants === 0) return new Map();
-    return this.evidenceCache.get(generation, async () => {
-      const parts = await this.evidence(generation).find({}).toArray();
-      return new Map(parts.flatMap((part) => JSON.parse(Buffer.from(part.rows.buffer).toString('utf8')) as [string, CompletionDays][]));
-    });
+    return this.evidenceCache.get(generation, async () => new Map((await this.partsText(generation, 'evidence')).flatMap((json) => JSON.parse(json) as [string, CompletionDays][])));
+  }
+
+  /** A generation's grid or evidence parts as JSON text, in part order: what this instance wrote, else one query. */
+  private async partsText(generation: string, kind: 'grid' | 'evidence'): Promise<string[]> {
+    if (this.written?.generation === generation) return this.written[kind];
+    const parts = await this[kind](generation).find({}).toArray();
+    return parts.sort((a, b) => a._id - b._id).map((part) => Buffer.from(part.rows.buffer).toString('utf8'));
   }
 
   /** The cohort's current grid rows and evidence, from one generation, following a build that lands while they are read. */

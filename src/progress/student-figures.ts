@@ -7,7 +7,7 @@ import type { CourseSyncState, StudentRecord } from '../sync';
  * per-student denominators carry no `moduleRequired`: those use the course's totals until the
  * next sync rewrites them.
  */
-export function figuresOfStudent(state: CourseSyncState, student: StudentRecord): ParticipantFigures {
+export function figuresOfStudent(state: CourseSyncState, student: StudentRecord, numbers = moduleNumbers(state.programme)): ParticipantFigures {
   const required = student.moduleRequired.length > 0 ? student.moduleRequired : state.moduleTotals;
-  return participantFigures(moduleNumbers(state.programme), required, student.moduleDone);
+  return participantFigures(numbers, required, student.moduleDone);
 }

@@ -7,6 +7,7 @@ import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
 import { CLASSIFICATION_FILE } from '../../src/completion';
 import type { CourseLink } from '../../src/programme/links';
+import { ReadModel } from '../../src/progress/read-model';
 import { SyncService } from '../../src/sync/service';
 import { startTestService, type TestService } from '../support/service';
 import { PLATFORM, linkCourses, startSimulator } from '../sync/helpers';
@@ -163,6 +164,17 @@ describe('the progress read model', () => {
     await readModel.refreshCohort(COHORT);
     expect((await readModel.readPointer(COHORT))!.generation).not.toBe(before.generation);
     expect(await readModel.readPage(before, 0)).toEqual(firstPage);
+  });
+
+  it('gives the instance that built a generation the grid and evidence another instance reads from the store', async () => {
+    const { readModel, store, marks, leases, links, roster, schools, sync: syncStore } = t.runtime.stores;
+    await readModel.refreshCohort(COHORT);
+    const pointer = (await readModel.readPointer(COHORT))!;
+    const anotherInstance = new ReadModel(store, { marks, leases, links, roster, schools, sync: syncStore });
+    const stored = { rows: await anotherInstance.readGrid(pointer), evidence: await anotherInstance.readEvidence(pointer) };
+    expect(stored.rows).toHaveLength(pointer.participants);
+    expect(stored.evidence?.size).toBeGreaterThan(0);
+    expect({ rows: await readModel.readGrid(pointer), evidence: await readModel.readEvidence(pointer) }).toStrictEqual(stored);
   });
 
   it('keeps no copy of an unlinked course’s participants, in any generation', async () => {
