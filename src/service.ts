@@ -151,6 +151,12 @@ export interface RuntimeOptions {
    * then throw; everything else works as with it.
    */
   lti?: boolean;
+  /**
+   * false for a short-lived process (the CLI): reading a cohort's grid does not start rebuilds
+   * of its group boards in the background. They are derived, and the service rebuilds them on
+   * the next page that reads them; a command would otherwise wait for them at exit.
+   */
+  backgroundRebuilds?: boolean;
 }
 
 /** ltijs set up on the shared connection, and what reaches platforms through it. */
@@ -243,7 +249,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
         },
       },
     );
-    const boards = new GroupBoards({ ...stores, audits, logger });
+    const boards = new GroupBoards({ ...stores, audits, logger, healInBackground: options.backgroundRebuilds ?? true });
     // A register or event saved anywhere (a page, the CLI) rebuilds its group's board, so the grid shows it at once.
     // Schools hear of a changed schedule once the board shows it (`notifications` is made below, before any write can happen).
     stores.attendance.followChanges(async (cohort, group) => {

@@ -27,7 +27,7 @@ function runtimeFor({ lti }: { lti: boolean }) {
     const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
     // Imported here: help and usage errors need none of the services.
     const { openRuntime } = await import('../service');
-    const runtime = await openRuntime(config, { logger, say: note, shareRunningDatabase: true, lti });
+    const runtime = await openRuntime(config, { logger, say: note, shareRunningDatabase: true, lti, backgroundRebuilds: false });
     try {
       return await work(runtime);
     } finally {

@@ -48,6 +48,8 @@ export interface BoardDeps {
   meetings: Pick<Meetings, 'summaryFor'>;
   attendance: Pick<Attendance, 'groupAttendance'>;
   logger: Logger;
+  /** false: reads never start rebuilds (see RuntimeOptions.backgroundRebuilds). */
+  healInBackground?: boolean;
 }
 
 const boardId = (cohort: string, group: string | null) => JSON.stringify([cohort, group]);
@@ -151,7 +153,7 @@ export class GroupBoards {
    * time in this instance; the leases keep instances from building a board twice at once.
    */
   healMembership(cohort: string, rows: readonly GridRow[], boards: Map<string | null, GroupBoard>): void {
-    if (this.healing.has(cohort) || this.stopping) return;
+    if (this.healing.has(cohort) || this.stopping || this.deps.healInBackground === false) return;
     const members = new Map<string | null, string[]>();
     for (const row of rows) {
       const keys = members.get(row.group);
