@@ -1,6 +1,6 @@
 import type { AuditPhase, PhaseStatus } from '../audits';
 import type { ParticipantAttendance } from '../attendance';
-import { ukDate, type ModuleWindow, type RiskRules } from '../curriculum';
+import { ukDate, ukDateOf, type ModuleWindow, type RiskRules } from '../curriculum';
 import type { GridRow } from '../progress/grid';
 
 export const RAGS = ['red', 'amber', 'green'] as const;
@@ -29,10 +29,27 @@ export interface RatingInput {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-const dayNumber = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`) / DAY_MS;
+/**
+ * A grid rates every participant against the same few dates (module windows, days of last
+ * activity), so each date's conversions are remembered rather than parsed and formatted again.
+ */
+function remembered<T>(convert: (isoDate: string) => T): (isoDate: string) => T {
+  const known = new Map<string, T>();
+  return (isoDate) => {
+    let value = known.get(isoDate);
+    if (value === undefined) {
+      if (known.size >= 10_000) known.clear();
+      value = convert(isoDate);
+      known.set(isoDate, value);
+    }
+    return value;
+  };
+}
+
+const dayNumber = remembered((isoDate) => Date.parse(`${isoDate}T00:00:00Z`) / DAY_MS);
 const dayWords = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
 /** "12 November 2026", from YYYY-MM-DD. */
-export const dateInWords = (isoDate: string) => dayWords.format(new Date(`${isoDate}T00:00:00Z`));
+export const dateInWords = remembered((isoDate) => dayWords.format(new Date(`${isoDate}T00:00:00Z`)));
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function levelOf(value: number, amber: number, red: number): Rag | null {
@@ -78,7 +95,7 @@ function inactivity(input: RatingInput, today: string): Reason[] {
     const level = levelOf(since, amberDays, redDays);
     return level ? [{ level, text: `No Canvas activity recorded since the programme opened on ${dateInWords(firstOpened.opens)}` }] : [];
   }
-  const lastDay = ukDate(new Date(last));
+  const lastDay = ukDateOf(Date.parse(last));
   const since = dayNumber(today) - dayNumber(lastDay);
   const level = levelOf(since, amberDays, redDays);
   return level ? [{ level, text: `No Canvas activity for ${plural(since, 'day')} (last on ${dateInWords(lastDay)})` }] : [];

@@ -80,16 +80,17 @@ export type CompletionDays = [string, number][][];
  * Days, not times, because evidence is dated by day, and it keeps a year of syncs small.
  */
 export function completionDays(moduleNumbers: readonly number[], items: readonly ModuleItem[], completions: ReadonlyMap<string, number>, hiddenItemIds: readonly string[], dayOf: (ms: number) => string): CompletionDays {
-  const hidden = new Set(hiddenItemIds);
   const counts = moduleNumbers.map(() => new Map<string, number>());
   for (const item of items) {
     const seen = completions.get(item.id);
+    if (seen === undefined) continue;
     const days = counts[moduleNumbers.indexOf(item.module)];
-    if (seen === undefined || !days || hidden.has(item.id)) continue;
+    if (!days || hiddenItemIds.includes(item.id)) continue;
     const day = dayOf(seen);
     days.set(day, (days.get(day) ?? 0) + 1);
   }
-  return counts.map((days) => [...days].sort((a, b) => a[0].localeCompare(b[0])));
+  // YYYY-MM-DD sorts by date as plain text.
+  return counts.map((days) => [...days].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
 /** Required self-study items per module, course-wide: what a student who sees every item must do. */

@@ -8,7 +8,7 @@ export {
   type Curriculum,
   type CurriculumModule,
 } from './model';
-export { SCHEDULE_FILE, loadSchedule, moduleWindows, scheduledModule, ukDate, type ModuleWindow } from './schedule';
+export { SCHEDULE_FILE, loadSchedule, moduleWindows, scheduledModule, ukDate, ukDateOf, type ModuleWindow } from './schedule';
 export { RISK_RULES_FILE, loadRiskRules, type RiskRules } from './risk-rules';
 export {
   DECLARATION_TYPES,

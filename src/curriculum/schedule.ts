@@ -53,9 +53,31 @@ export function moduleWindows(cohort: string, programme: Programme): ModuleWindo
 /** Made once: building an Intl formatter costs far more than using one, and the grid dates every row. */
 const UK_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+const HOUR_MS = 3_600_000;
+/** UK days by UTC hour; a guard against unbounded growth, far above the hours any build meets. */
+const ukDays = new Map<number, string>();
+const MAX_REMEMBERED_HOURS = 100_000;
+
+/**
+ * The date in England (Europe/London) of a time in milliseconds, as the schedule writes dates.
+ * Remembered by UTC hour: pages and builds date every completion of every participant, and
+ * London's offset from UTC has been a whole number of hours since 1847, so every instant of
+ * one UTC hour falls on the same UK day.
+ */
+export function ukDateOf(ms: number): string {
+  const hour = Math.floor(ms / HOUR_MS);
+  let day = ukDays.get(hour);
+  if (day === undefined) {
+    if (ukDays.size >= MAX_REMEMBERED_HOURS) ukDays.clear();
+    day = UK_DATE.format(new Date(hour * HOUR_MS));
+    ukDays.set(hour, day);
+  }
+  return day;
+}
+
 /** Today's date in England (Europe/London), as the schedule writes dates. */
 export function ukDate(now: Date): string {
-  return UK_DATE.format(now);
+  return ukDateOf(now.getTime());
 }
 
 /**

@@ -1,5 +1,5 @@
 import { completionDays, itemsToDo, type CompletionDays, type ModuleFigure, type ModuleItem, type ModuleState } from '../completion';
-import { moduleNumbers, ukDate } from '../curriculum';
+import { moduleNumbers, ukDateOf } from '../curriculum';
 import type { Programme } from '../domain';
 import type { RosterEntry } from '../people';
 import type { CourseSyncState, StudentRecord } from '../sync';
@@ -91,24 +91,7 @@ function factsOf(state: CourseSyncState): CourseFacts {
   return { state, moduleNumbers: moduleNumbers(state.programme), moduleItems: state.moduleItems ?? [], dataAsOf: state.syncedAt?.toISOString() ?? null };
 }
 
-const HOUR_MS = 3_600_000;
-
-/**
- * `ukDate` of a time, remembered by its UTC hour: formatting a date for every completion of
- * every participant was most of a build's time, and London's offset from UTC has been a whole
- * number of hours since 1847, so every instant of one UTC hour falls on the same UK day.
- */
-function ukDayByHour(): (ms: number) => string {
-  const days = new Map<number, string>();
-  return (ms) => {
-    const hour = Math.floor(ms / HOUR_MS);
-    let day = days.get(hour);
-    if (day === undefined) days.set(hour, (day = ukDate(new Date(hour * HOUR_MS))));
-    return day;
-  };
-}
-
-function progressOf(synced: Synced, dayOf: (ms: number) => string): ProgrammeProgress {
+function progressOf(synced: Synced): ProgrammeProgress {
   const { course, student } = synced;
   const { state } = course;
   const figures = figuresOfStudent(state, student, course.moduleNumbers);
@@ -121,7 +104,7 @@ function progressOf(synced: Synced, dayOf: (ms: number) => string): ProgrammePro
     dataAsOf: course.dataAsOf,
     toDo: itemsToDo(course.moduleNumbers, course.moduleItems, student.completions, student.hiddenItemIds, TO_DO_KEPT),
     lastActivityAt: student.lastActivityAt,
-    completedOn: completionDays(course.moduleNumbers, course.moduleItems, student.completions, student.hiddenItemIds, dayOf),
+    completedOn: completionDays(course.moduleNumbers, course.moduleItems, student.completions, student.hiddenItemIds, ukDateOf),
   };
 }
 
@@ -164,7 +147,6 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
     const facts = factsOf(course.state);
     for (const student of course.students) synced.get(course.state.programme)?.push({ student, course: facts });
   }
-  const dayOf = ukDayByHour();
   const finders = { ect: indexStudents(synced.get('ect') ?? []), mentor: indexStudents(synced.get('mentor') ?? []) };
   const matched = new Set<StudentRecord>();
   const participants: ParticipantProgress[] = roster.map((entry) => {
@@ -187,7 +169,7 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
       dfeParticipantId: entry.dfeParticipantId ?? null,
       mentorKey: null,
       menteeKeys: [],
-      progress: found ? progressOf(found, dayOf) : null,
+      progress: found ? progressOf(found) : null,
     };
   });
   for (const [programme, students] of synced) {
@@ -209,7 +191,7 @@ export function buildParticipants(cohort: string, roster: readonly RosterEntry[]
         dfeParticipantId: null,
         mentorKey: null,
         menteeKeys: [],
-        progress: progressOf(s, dayOf),
+        progress: progressOf(s),
       });
     }
   }

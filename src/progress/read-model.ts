@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { mongo } from 'mongoose';
 import type { ChangeMarks } from '../db/change-marks';
 import { chunks } from '../db/collections';
+import { packText, unpackText } from '../db/packed';
 import type { Collection, Store } from '../db/store';
 import type { Roster, RosterEntry, School, Schools } from '../people';
 import type { CourseLinks } from '../programme';
@@ -71,7 +72,7 @@ const bucketId = (n: number) => `bucket:${n}`;
 const pageId = (n: number) => `page:${n}`;
 const rollupId = (scope: Rollup['scope'], name: string, programme: string) => `rollup:${JSON.stringify([scope, name, programme])}`;
 
-const unpack = (doc: PackedDoc) => JSON.parse(Buffer.from(doc.participants.buffer).toString('utf8')) as ParticipantProgress[];
+const unpack = (doc: PackedDoc) => JSON.parse(unpackText(doc.participants)) as ParticipantProgress[];
 
 const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
@@ -97,7 +98,7 @@ function pack(encoded: readonly EncodedParticipant[]): mongo.Binary {
     parts.push(json);
   }
   parts.push(CLOSE);
-  return new mongo.Binary(Buffer.concat(parts));
+  return packText(Buffer.concat(parts));
 }
 
 function generationName(cohort: string): string {
@@ -131,7 +132,7 @@ function partsOf<T>(participants: readonly ParticipantProgress[], rowsOf: (part:
   return parts;
 }
 
-const gridDocsOf = (parts: readonly string[]): GridDoc[] => parts.map((json, n) => ({ _id: n, rows: new mongo.Binary(Buffer.from(json)) }));
+const gridDocsOf = (parts: readonly string[]): GridDoc[] => parts.map((json, n) => ({ _id: n, rows: packText(json) }));
 const evidenceRows = (part: readonly ParticipantProgress[]) => part.flatMap((p): [string, CompletionDays][] => (p.progress ? [[p.key, p.progress.completedOn]] : []));
 
 /**
@@ -430,7 +431,7 @@ export class ReadModel {
   private async partsText(generation: string, kind: 'grid' | 'evidence'): Promise<string[]> {
     if (this.written?.generation === generation) return this.written[kind];
     const parts = await this[kind](generation).find({}).toArray();
-    return parts.sort((a, b) => a._id - b._id).map((part) => Buffer.from(part.rows.buffer).toString('utf8'));
+    return parts.sort((a, b) => a._id - b._id).map((part) => unpackText(part.rows));
   }
 
   /** The cohort's current grid rows and evidence, from one generation, following a build that lands while they are read. */

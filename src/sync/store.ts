@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { mongo } from 'mongoose';
+import { packText, unpackText } from '../db/packed';
 import type { Store } from '../db/store';
 import type { ModuleItem } from '../completion';
 import { packCompletions, unpackCompletions, type Completions } from './packing';
@@ -115,7 +116,7 @@ function fromStored(s: StoredStudent): StudentRecord {
 }
 
 function unpackBucket(doc: BucketDoc): StoredStudent[] {
-  return JSON.parse(Buffer.from(doc.students.buffer).toString('utf8')) as StoredStudent[];
+  return JSON.parse(unpackText(doc.students)) as StoredStudent[];
 }
 
 /** The `_id` of the document listing a generation's students, read before the buckets so a sync can start at once. */
@@ -283,7 +284,7 @@ export class GenerationWriter {
 
   private flush(): void {
     if (this.buffer.length === 0) return;
-    const doc: BucketDoc = { _id: String(this.buckets), students: new mongo.Binary(Buffer.from(JSON.stringify(this.buffer.map(toStored)))) };
+    const doc: BucketDoc = { _id: String(this.buckets), students: packText(JSON.stringify(this.buffer.map(toStored))) };
     this.buckets += 1;
     this.buffer = [];
     this.enqueue(() => this.sync.generationOf(this.generation).insertOne(doc));

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { CanvasSimulator, SimCourse, SimItem } from '../../canvas-sim';
+import { unpackText } from '../../src/db/packed';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
 import { CLASSIFICATION_FILE } from '../../src/completion';
@@ -187,7 +188,7 @@ describe('the progress read model', () => {
     const docs = (await Promise.all(names.map((n) => t.runtime.stores.store.db.collection(n).find({}).toArray()))).flat();
     // Participants are packed in Binary fields (people and pages: participants; grid and evidence: rows): read them as the text they are.
     const packed = (doc: (typeof docs)[number]) => doc.participants ?? doc.rows;
-    const stored = docs.map((doc) => (packed(doc)?.buffer ? Buffer.from(packed(doc).buffer).toString('utf8') : JSON.stringify(doc))).join('\n');
+    const stored = docs.map((doc) => (packed(doc)?.buffer ? unpackText(packed(doc)) : JSON.stringify(doc))).join('\n');
     expect(stored).toContain('canvas:');
     for (const id of mentorIds) expect(stored.includes(`canvas:${id}`)).toBe(false);
     const all = await t.runtime.stores.readModel.readAllParticipants(COHORT);
