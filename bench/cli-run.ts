@@ -1,7 +1,8 @@
 /**
- * `ecf-progress sync` as a user runs it, for `npm run bench:sync`: the compiled CLI
- * (`node dist/cli/main.js`, what the production image runs) in its own process, timed from
- * spawn to exit, against a database prepared through the tool's own code.
+ * `ecf-progress sync` as a user runs it, for `npm run bench:sync`: the compiled CLI, installed
+ * as the production image installs it (bin/, dist/, config/ and the dependencies, no src/, so
+ * `bin/ecf-progress.js` runs the build), in its own process, timed from spawn to exit, against
+ * a database prepared through the tool's own code.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -14,7 +15,9 @@ import type { CliSetupJob } from './run-protocol';
 import type { SimStarted } from './sim-protocol';
 
 const ROOT = path.join(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** What the Dockerfile copies into the image besides bin/ (copied below) and the dependencies. */
+const INSTALLED = ['dist', 'views', 'public', 'config', 'package.json'];
+let installDir: string | null = null;
 const BUILD_TIMEOUT_MS = 5 * 60_000;
 const RUN_TIMEOUT_MS = 5 * 60_000;
 
@@ -24,6 +27,22 @@ export async function buildCli(): Promise<void> {
   const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const finished = await watchChild(child, BUILD_TIMEOUT_MS);
   if (finished.code !== 0) throw new Error(`the build (tsc -p tsconfig.build.json) failed: ${describeExit(finished)}`);
+  installDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecf-bench-install-'));
+  // bin/ is copied: a linked one would find its real folder next to src/ and run the sources.
+  fs.cpSync(path.join(ROOT, 'bin'), path.join(installDir, 'bin'), { recursive: true });
+  for (const entry of INSTALLED) fs.symlinkSync(path.join(ROOT, entry), path.join(installDir, entry));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(installDir, 'node_modules'));
+}
+
+/** Removes the install `buildCli` made. */
+export function removeCliInstall(): void {
+  if (installDir) fs.rmSync(installDir, { recursive: true, force: true });
+  installDir = null;
+}
+
+function installedCli(): string {
+  if (!installDir) throw new Error('buildCli() must run before the CLI');
+  return path.join(installDir, 'bin', 'ecf-progress.js');
 }
 
 export interface CliDatabase {
@@ -89,12 +108,12 @@ function describeExit(finished: Finished): string {
 }
 
 /**
- * Runs `node dist/cli/main.js <args>` once. Its per-course lines are echoed with `label`;
+ * Runs the installed `ecf-progress <args>` once. Its per-course lines are echoed with `label`;
  * its progress lines (10% steps) are not.
  */
 export async function runCliSync(database: CliDatabase, args: string[], label: string, say: (line: string) => void): Promise<CliOutcome> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: database.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [installedCli(), ...args], { cwd: installDir!, env: database.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let exitedAt = started;
   child.once('exit', () => {
     exitedAt = performance.now();

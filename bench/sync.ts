@@ -19,7 +19,7 @@ import mongoose from 'mongoose';
 import type { EmbeddedServer } from '../src/db/embedded';
 import { checkStore } from './check';
 import { forkJob } from './children';
-import { buildCli, prepareCliDatabase, runCliSync, type CliDatabase } from './cli-run';
+import { buildCli, prepareCliDatabase, removeCliInstall, runCliSync, type CliDatabase } from './cli-run';
 import { COURSES, ITEMS_PER_MODULE, MODULES_DESCRIPTION, PLATFORM, SIMULATOR_DESCRIPTION, connectBenchDatabase, freshDbName, prepareCohort, startCohort, unevenCourseSizes, type PreparedCohort } from './cohort';
 import { openBenchEnvironment } from './environment';
 import { cpuMsOf } from './measure';
@@ -142,7 +142,7 @@ async function measureCli(bench: Bench, kind: Extract<RunKind, `cli-${string}`>,
   const before = othersCpu(bench);
   const outcome = await runCliSync(database, args, label, say);
   const cpu = cpuBetween(before, othersCpu(bench), null);
-  const cli = { command: `node dist/cli/main.js ${args.join(' ')}`, exitCode: outcome.exitCode, signal: outcome.signal, reported: outcome.reported, cpu };
+  const cli = { command: `ecf-progress ${args.join(' ')}`, exitCode: outcome.exitCode, signal: outcome.signal, reported: outcome.reported, cpu };
   await record(bench, { kind, label, size, changed, wallMs: outcome.wallMs, errors: outcome.errors, cli });
 }
 
@@ -244,7 +244,7 @@ async function main(): Promise<number> {
   const cpus = os.cpus();
   say(`bench:sync — ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), Node ${process.version}, sizes ${sizes.join(', ')}, seed ${seed}`);
 
-  say('building the CLI as the production image does (tsc -p tsconfig.build.json)…');
+  say('building and installing the CLI as the production image does (tsc -p tsconfig.build.json; bin/, dist/, config/, no src/)…');
   const buildStarted = performance.now();
   await buildCli();
   const buildMs = Math.round(performance.now() - buildStarted);
@@ -256,6 +256,7 @@ async function main(): Promise<number> {
     for (const size of sizes) await runSize(bench, size);
   } finally {
     await cleanup();
+    removeCliInstall();
   }
 
   const targets = evaluateTargets(bench.runs);
