@@ -4,7 +4,7 @@ import mongoose from 'mongoose';
 import type { CanvasSimulator } from '../../canvas-sim';
 import { courseKeyId } from '../../src/domain';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
-import { PLATFORM, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress } from './helpers';
+import { PLATFORM, cliEnvOf, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress } from './helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'ecf-progress.js');
 /** A killed holder keeps its lease for up to two slots; short slots keep the test quick. */
@@ -26,8 +26,7 @@ afterAll(async () => {
 });
 
 function cliEnv(): NodeJS.ProcessEnv {
-  const { config } = rt.runtime;
-  return { ...process.env, NODE_ENV: 'test', MONGODB_URI: config.mongodbUri, APP_SECRET: config.appSecret, DATA_DIR: config.dataDir, PUBLIC_URL: config.publicUrl, LOG_LEVEL: 'silent', SYNC_LEASE_SLOT: String(LEASE_SLOT_MS) };
+  return cliEnvOf(rt.runtime.config, { SYNC_LEASE_SLOT: String(LEASE_SLOT_MS) });
 }
 
 interface KillPoint {

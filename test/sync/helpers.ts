@@ -1,3 +1,4 @@
+import type { Config } from '../../src/config/env';
 import { generateCohort, startCanvasSimulator, type CanvasSimulator, type SimulatorOptions } from '../../canvas-sim';
 import { CanvasClient } from '../../src/canvas';
 import { createLogger } from '../../src/log/logger';
@@ -74,4 +75,12 @@ export async function generationCollections(courseIds: string[]) {
   const current = states.map((s) => (s?.generation ? `ecf_${s.generation}` : null)).filter((n): n is string => n !== null).sort();
   const pending = states.flatMap((s) => [s?.pending, s?.retired]).filter((n): n is string => Boolean(n)).map((n) => `ecf_${n}`);
   return { existing, current, pending };
+}
+
+/** The environment `ecf-progress` needs to run against the test runtime's database, as a child process. */
+export function cliEnvOf(config: Config, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', MONGODB_URI: config.mongodbUri, APP_SECRET: config.appSecret, DATA_DIR: config.dataDir, PUBLIC_URL: config.publicUrl, LOG_LEVEL: 'silent', ...overrides };
+  // Only what the test sets: a SYNC_LEASE_SLOT in the shell running jest must not change the lease.
+  if (!('SYNC_LEASE_SLOT' in overrides)) delete env.SYNC_LEASE_SLOT;
+  return env;
 }

@@ -4,7 +4,7 @@ import type { CanvasSimulator } from '../../canvas-sim';
 import { LEASE_SLOT_MS } from '../../src/sync/lease';
 import type { CourseRunResult } from '../../src/sync/runs';
 import { openTestRuntime, type TestRuntime } from '../support/runtime';
-import { PLATFORM, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress } from './helpers';
+import { PLATFORM, cliEnvOf, expectStoreMatchesTruth, generationCollections, linkCourses, startSimulator, storedProgress } from './helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'ecf-progress.js');
 /** Issue 19: a killed sync's courses are synced by another instance within this long of the kill. */
@@ -29,10 +29,7 @@ afterAll(async () => {
 });
 
 function cliEnv(): NodeJS.ProcessEnv {
-  const { config } = rt.runtime;
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', MONGODB_URI: config.mongodbUri, APP_SECRET: config.appSecret, DATA_DIR: config.dataDir, PUBLIC_URL: config.publicUrl, LOG_LEVEL: 'silent' };
-  delete env.SYNC_LEASE_SLOT;
-  return env;
+  return cliEnvOf(rt.runtime.config);
 }
 
 /** Runs `ecf-progress sync --full` and SIGKILLs it once it has fetched its first students, mid-fetch. */
